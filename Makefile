@@ -1,0 +1,48 @@
+# make run: set up, ingest if the index is missing or stale, serve on http://127.0.0.1:8000/
+# make test: set up, then the whole test suite (and the evaluation gate)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run ingest test test-fast lint bench-ingest bench-ask eval clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip >/dev/null 2>&1 || true
+	# CPU torch from the wheel on disk first; a bare 'torch' would pull a multi-GB CUDA build.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	touch $(STAMP)
+
+ingest: setup
+	$(VENV)/bin/wtguide ingest
+
+run: ingest
+	$(VENV)/bin/wtguide serve
+
+test: setup
+	$(VENV)/bin/ruff check wtguide ingest rag api evals tests
+	$(PY) -m pytest
+	$(VENV)/bin/wtguide eval --gate
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
+
+lint: setup
+	$(VENV)/bin/ruff check wtguide ingest rag api evals tests
+	$(VENV)/bin/mypy wtguide ingest rag api evals
+
+bench-ingest: setup
+	$(PY) -m benchmarks.ingest
+
+bench-ask: setup
+	$(PY) -m benchmarks.ask
+
+eval: setup
+	$(VENV)/bin/wtguide eval
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,1 @@
+"""Ingestion: corpus files -> paragraphs -> chunks -> index on disk."""

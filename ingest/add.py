@@ -1,0 +1,92 @@
+"""Add one document to the corpus: validate it, copy it in, write its manifest entry, re-index.
+
+The file is parsed before anything changes, and the manifest is restored if
+re-indexing fails, so a bad file never damages the corpus or the live index.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ingest.loaders import format_for
+from ingest.manifest import DocumentInfo, append_entry, load_manifest, update_entry
+from ingest.parse import parse_document
+from wtguide.errors import ManifestError
+from wtguide.settings import Settings
+
+
+def derive_doc_id(title: str, edition: str) -> str:
+    if "working together" in title.lower():
+        return f"wt{edition}"
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:30].rstrip("-")
+    return f"{base}-{edition}" if edition and edition not in base else base
+
+
+def add_document(
+    settings: Settings,
+    file: Path,
+    *,
+    title: str,
+    edition: str,
+    kind: str,
+    status: str = "current",
+    supersedes: str | None = None,
+    doc_id: str | None = None,
+    publisher: str = "",
+    source_url: str = "",
+    licence: str = "",
+    reindex: Callable[[], Any],
+) -> DocumentInfo:
+    manifest_path = settings.manifest_path
+    manifest = load_manifest(manifest_path)
+    doc_id = doc_id or derive_doc_id(title, edition)
+    if manifest.get(doc_id):
+        raise ManifestError(f"manifest already has a document '{doc_id}' (pass --doc-id to choose another)")
+    if supersedes and not manifest.get(supersedes):
+        raise ManifestError(f"--supersedes {supersedes}: no such document in the manifest")
+    fmt = format_for(file)
+    entry: dict[str, Any] = {
+        "doc_id": doc_id,
+        "title": title,
+        "short_title": title,
+        "edition": edition,
+        "kind": kind,
+        "status": status,
+        "publisher": publisher or "unknown",
+        "source_url": source_url or "unknown",
+        "licence": licence or "unknown",
+        "attribution": (
+            "Contains public sector information licensed under the Open Government Licence v3.0."
+            if "open government" in (licence or "").lower()
+            else f"{publisher or 'Unknown publisher'}"
+        ),
+        "file": f"{doc_id}{file.suffix.lower()}",
+        "format": fmt,
+        "paragraphs": "numbered" if kind == "statutory" else "unnumbered",
+    }
+    from ingest.manifest import parse_entry
+
+    # Validate the file by parsing it where it is, before touching the corpus.
+    probe = parse_entry(0, {**entry, "file": file.name}, file.parent)
+    parse_document(probe, file)
+
+    target = manifest.root / entry["file"]
+    backup = manifest_path.read_bytes()
+    shutil.copyfile(file, target)
+    try:
+        append_entry(manifest_path, entry)
+        if supersedes:
+            update_entry(manifest_path, supersedes, {"status": "superseded", "superseded_by": doc_id})
+        load_manifest(manifest_path)
+        reindex()
+    except BaseException:
+        manifest_path.write_bytes(backup)
+        target.unlink(missing_ok=True)
+        raise
+    doc = load_manifest(manifest_path).get(doc_id)
+    assert doc is not None
+    return doc

@@ -1,0 +1,79 @@
+"""Clean extraction artefacts without changing any word.
+
+- bullet glyphs read as letters (``e ``, ``¢``, ``o ``, ``«``) become ``•``;
+- a short function word glued to the next word ("Itis", "Inrelation") is split,
+  but only where the glued form never occurs elsewhere and both halves do;
+- a word broken across lines with a hyphen is joined, keeping the hyphen unless
+  the unbroken word is what the corpus uses elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+BULLET = re.compile(r"^(?:[e¢o«•●▪]|\*)\s+(?=\S)")
+NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.)]|\([a-z]\)|[a-z][.)])\s+")
+WORD = re.compile(r"[A-Za-z]+")
+GLUE_PREFIXES = ("it", "in", "is", "of", "to")
+
+
+def vocabulary(texts: Iterable[str]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(w.lower() for w in WORD.findall(text))
+    return counts
+
+
+def clean_bullet(line: str) -> str:
+    return BULLET.sub("• ", line)
+
+
+def is_bullet(line: str) -> bool:
+    return line.startswith("• ")
+
+
+def unglue(text: str, vocab: Counter[str]) -> str:
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        # Only sentence-initial gluing ("Itis", "Inrelation"): a capital, then a lower-case run.
+        if vocab[low] > 1 or len(word) < 5 or not word[0].isupper() or not word[1:].islower():
+            return word
+        for prefix in GLUE_PREFIXES:
+            rest = low[len(prefix) :]
+            if low.startswith(prefix) and len(rest) >= 2 and vocab[rest] >= 2 and vocab[prefix] >= 5:
+                return word[: len(prefix)] + " " + word[len(prefix) :]
+        return word
+
+    return WORD.sub(fix, text)
+
+
+def join_lines(lines: list[str], vocab: Counter[str]) -> str:
+    """Join wrapped lines into one text; bullets and list items start their own line."""
+    out = ""
+    after_blank = False
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            after_blank = bool(out)
+            continue
+        list_context = out.endswith(":") or out.rsplit("\n", 1)[-1].startswith("• ")
+        if out and after_blank and line[0].islower() and list_context:
+            line = "• " + line  # a bullet whose glyph was lost at a page break
+        after_blank = False
+        if not out:
+            out = line
+        elif is_bullet(line) or NUMBERED_ITEM.match(line):
+            out += "\n" + line
+        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha():
+            head = re.search(r"([A-Za-z]+)-$", out)
+            tail = re.match(r"[A-Za-z]+", line)
+            if head and tail and vocab[(head.group(1) + tail.group(0)).lower()] > 0:
+                out = out[:-1] + line  # "protec-\ntion" -> "protection"
+            else:
+                out += line  # "child-\ncentred" -> "child-centred"
+        else:
+            out += " " + line
+    return out

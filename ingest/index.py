@@ -1,0 +1,188 @@
+"""Write the index: paragraph store, chunks, vectors, Chroma and BM25, swapped in atomically.
+
+Layout in ``<data_dir>/index/``::
+
+    CURRENT                 name of the live build (replaced atomically)
+    <build>/index.json      corpus hash, model, chunker version, counts
+    <build>/documents.json  manifest entries
+    <build>/paragraphs.jsonl, chunks.jsonl, vectors.npy, bm25/, chroma/
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.chunks import CHUNKER_VERSION, Chunk
+from ingest.embed import Embedder
+from ingest.manifest import DocumentInfo
+from ingest.paragraphs import Paragraph
+from ingest.sentences import tokens
+
+log = logging.getLogger(__name__)
+COLLECTION = "wtguide_chunks"
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    corpus_hash: str
+    model: str
+    chunker: str
+    documents: int
+    paragraphs: int
+    chunks: int
+    built_at: float
+
+
+def current_dir(index_root: Path) -> Path | None:
+    pointer = index_root / "CURRENT"
+    if not pointer.is_file():
+        return None
+    path = index_root / pointer.read_text().strip()
+    return path if (path / "index.json").is_file() else None
+
+
+def read_info(index_dir: Path) -> IndexInfo:
+    return IndexInfo(**json.loads((index_dir / "index.json").read_text()))
+
+
+def is_fresh(index_root: Path, corpus_hash: str, model: str) -> bool:
+    live = current_dir(index_root)
+    if live is None:
+        return False
+    info = read_info(live)
+    return info.corpus_hash == corpus_hash and info.model == model and info.chunker == CHUNKER_VERSION
+
+
+def cached_vectors(index_root: Path, model: str) -> dict[str, np.ndarray]:
+    """Vectors of the live build by chunk id, so unchanged chunks are not embedded again."""
+    live = current_dir(index_root)
+    if live is None or read_info(live).model != model:
+        return {}
+    ids = [Chunk.from_json(ln).id for ln in (live / "chunks.jsonl").read_text().splitlines() if ln]
+    vectors = np.load(live / "vectors.npy")
+    return dict(zip(ids, vectors, strict=True))
+
+
+def write_index(
+    index_root: Path,
+    documents: list[DocumentInfo],
+    paragraphs: list[Paragraph],
+    chunks: list[Chunk],
+    embedder: Embedder,
+    corpus_hash: str,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Path, int]:
+    """Build a new index aside and swap it in. Returns (live dir, number of chunks embedded)."""
+    index_root.mkdir(parents=True, exist_ok=True)
+    cache = cached_vectors(index_root, embedder.name)
+    build = index_root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{corpus_hash[:8]}"
+    tmp = index_root / f".tmp-{build.name}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        vectors, embedded = _vectors(chunks, embedder, cache, progress)
+        (tmp / "documents.json").write_text(json.dumps([d.to_dict() for d in documents], ensure_ascii=False, indent=1))
+        with (tmp / "paragraphs.jsonl").open("w") as fh:
+            for p in paragraphs:
+                fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        with (tmp / "chunks.jsonl").open("w") as fh:
+            for c in chunks:
+                fh.write(c.to_json() + "\n")
+        np.save(tmp / "vectors.npy", vectors)
+        _write_bm25(tmp / "bm25", chunks)
+        _write_chroma(tmp / "chroma", chunks, vectors)
+        info = IndexInfo(
+            corpus_hash=corpus_hash,
+            model=embedder.name,
+            chunker=CHUNKER_VERSION,
+            documents=len(documents),
+            paragraphs=len(paragraphs),
+            chunks=len(chunks),
+            built_at=time.time(),
+        )
+        (tmp / "index.json").write_text(json.dumps(asdict(info), indent=1))
+        tmp.rename(build)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _swap(index_root, build)
+    return build, embedded
+
+
+def _vectors(
+    chunks: list[Chunk], embedder: Embedder, cache: dict[str, np.ndarray], progress: Callable[[int], None] | None
+) -> tuple[np.ndarray, int]:
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    todo = [i for i, c in enumerate(chunks) if c.id not in cache]
+    for i, c in enumerate(chunks):
+        if c.id in cache:
+            vectors[i] = cache[c.id]
+    if progress and len(chunks) > len(todo):
+        progress(len(chunks) - len(todo))
+    batch = 64
+    for start in range(0, len(todo), batch):
+        idx = todo[start : start + batch]
+        vectors[idx] = embedder.embed([embed_text(chunks[i]) for i in idx])
+        if progress:
+            progress(len(idx))
+    return vectors, len(todo)
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the dense model sees: the heading gives a short paragraph its context."""
+    heading = chunk.heading if chunk.heading and chunk.heading != chunk.chapter else None
+    return f"{heading}: {chunk.text}" if heading else chunk.text
+
+
+def bm25_text(chunk: Chunk) -> str:
+    return f"{chunk.heading or ''} {chunk.text}"
+
+
+def _write_bm25(path: Path, chunks: list[Chunk]) -> None:
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index([tokens(bm25_text(c)) or ["_"] for c in chunks], show_progress=False)
+    retriever.save(str(path))
+
+
+def _write_chroma(path: Path, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    client = chroma_client(path)
+    col = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+    for start in range(0, len(chunks), 500):
+        part = chunks[start : start + 500]
+        col.add(
+            ids=[c.id for c in part],
+            embeddings=vectors[start : start + 500].tolist(),
+            documents=[c.text for c in part],
+            metadatas=[c.metadata() for c in part],  # type: ignore[misc]
+        )
+    del col, client
+
+
+def chroma_client(path: Path):  # type: ignore[no-untyped-def]
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def _swap(index_root: Path, build: Path) -> None:
+    pointer = index_root / "CURRENT"
+    previous = current_dir(index_root)
+    tmp = index_root / "CURRENT.tmp"
+    tmp.write_text(build.name)
+    tmp.replace(pointer)
+    # Keep the previous build (a running server may still read it); drop older ones.
+    keep = {build.name, previous.name if previous else ""}
+    for old in index_root.glob("build-*"):
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)

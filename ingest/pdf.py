@@ -1,0 +1,54 @@
+"""PDF loader: one RawPage per PDF page, with the printed page number where there is one."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from ingest.loaders import RawPage
+from wtguide.errors import EmptyDocument, UnsupportedDocument
+
+log = logging.getLogger(__name__)
+PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?(\d{1,4})(?:\s+of\s+\d+)?\s*$", re.IGNORECASE)
+
+
+def load_pdf(path: Path) -> list[RawPage]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    if not path.read_bytes()[:1024].lstrip().startswith(b"%PDF"):
+        raise UnsupportedDocument(f"{path.name}: not a PDF file (no %PDF header)")
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:  # noqa: BLE001 - any decrypt failure means we cannot read it
+                ok = 0
+            if not ok:
+                raise UnsupportedDocument(f"{path.name}: the PDF is encrypted; supply an unencrypted copy")
+        texts = [page.extract_text() or "" for page in reader.pages]
+    except UnsupportedDocument:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnsupportedDocument(f"{path.name}: corrupt or unreadable PDF ({type(exc).__name__})") from exc
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged files
+        raise UnsupportedDocument(f"{path.name}: corrupt or unreadable PDF ({type(exc).__name__})") from exc
+    if not texts:
+        raise EmptyDocument(f"{path.name}: the PDF has no pages")
+    if not any(t.strip() for t in texts):
+        raise UnsupportedDocument(
+            f"{path.name}: the PDF has no text layer (scanned images?); it needs OCR before it can be added"
+        )
+    return [RawPage(_printed_number(text, i + 1), text) for i, text in enumerate(texts)]
+
+
+def _printed_number(text: str, physical: int) -> int:
+    """The page number printed alone on the first or last line, else the physical page."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    for line in (lines[-1:] + lines[:1]) if lines else []:
+        m = PAGE_NUMBER.match(line)
+        if m:
+            return int(m.group(1))
+    return physical

