@@ -17,6 +17,10 @@ BULLET = re.compile(r"^(?:[e¢o«•●▪]|\*)\s+(?=\S)")
 NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.)]|\([a-z]\)|[a-z][.)])\s+")
 WORD = re.compile(r"[A-Za-z]+")
 GLUE_PREFIXES = ("it", "in", "is", "of", "to")
+# A glued four-letter word ("Itis") only splits into two function words, and never when
+# it is a real word of its own ("Into" is not "In to").
+SHORT_TAILS = frozenset({"is", "it", "in", "to", "of", "on", "at", "as", "an", "be", "by", "or"})
+REAL_SHORT_WORDS = frozenset({"into", "isis", "onto"})
 
 
 def vocabulary(texts: Iterable[str]) -> Counter[str]:
@@ -39,10 +43,14 @@ def unglue(text: str, vocab: Counter[str]) -> str:
         word = m.group(0)
         low = word.lower()
         # Only sentence-initial gluing ("Itis", "Inrelation"): a capital, then a lower-case run.
-        if vocab[low] > 1 or len(word) < 5 or not word[0].isupper() or not word[1:].islower():
+        if vocab[low] > 1 or len(word) < 4 or not word[0].isupper() or not word[1:].islower():
+            return word
+        if low in REAL_SHORT_WORDS:
             return word
         for prefix in GLUE_PREFIXES:
             rest = low[len(prefix) :]
+            if len(rest) == 2 and rest not in SHORT_TAILS:
+                continue
             if low.startswith(prefix) and len(rest) >= 2 and vocab[rest] >= 2 and vocab[prefix] >= 5:
                 return word[: len(prefix)] + " " + word[len(prefix) :]
         return word

@@ -12,13 +12,19 @@ import re
 from dataclasses import dataclass, replace
 
 from ingest.pages import URL_LINE, Line
+from ingest.sentences import tokens
 
 BRACKET_NOTE = re.compile(r"^\s*\[(\d{1,3})\]\s+(\S.*)$")
 BRACKET_REF = re.compile(r"\[(\d{1,3})\]")
 NOTE_START = re.compile(r"^(\d{1,3})\s?(\S.*)$")
 # A marker glued to a year ("20042" = 2004 + note 2) or to a word (digits or OCR'd symbols).
 YEAR_GLUED = re.compile(r"\b((?:19|20)\d\d)(\d{1,2})\b")
-SYMBOL_GLUED = re.compile(r"(?<=[A-Za-z)\d])( ?'|[?®°”*!'])([\dS°®”!?']?)(?=[\s.,;:)]|$)")
+# The curly apostrophe is a marker only with a digit after it ("requirements’3"); alone it is
+# a possessive or a closing quote.
+SYMBOL_GLUED = re.compile(r"(?<=[A-Za-z)\d])( ?'|[?®°”*!']|’(?=[\dS°!]))([\dS°®”!?']?)(?=[\s.,;:)]|$)")
+# OCR reads superscript digits as look-alike glyphs: "?°" is 20, "?!" is 21, "'S" is 15.
+LOOKALIKE = {"°": "0", "!": "1", "S": "5"}
+TENS = {"'": "1", "’": "1", "?": "2"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ def _extract_page_notes(lines: list[Line]) -> tuple[list[NotedLine], dict[int, F
         page_notes = _parse_region(region, expected)
         expected += len(page_notes)
         notes.update({n.number: n for n in page_notes})
-        out.extend(_mark(text_lines, [n.number for n in page_notes]))
+        out.extend(_mark(text_lines, page_notes))
     return out, notes
 
 
@@ -118,36 +124,114 @@ def _parse_region(region: list[Line], expected: int) -> list[Footnote]:
     return result
 
 
-def _mark(lines: list[Line], numbers: list[int]) -> list[NotedLine]:
-    """Replace glued markers on a page with ``[^n]``, in order; unplaced notes go to the last line."""
-    if not numbers:
-        return [NotedLine(ln.text, ln.page) for ln in lines]
-    candidates: list[tuple[int, int, int, int]] = []  # (line index, start, end, keep)
+@dataclass(frozen=True)
+class _Marker:
+    """A place on a page that may be a glued footnote marker."""
+
+    line: int
+    start: int
+    end: int
+    units: str  # the digit the marker reads as ("2" in "2018'2", "0" in "?°"), "" when it shows none
+    tens: str  # the tens digit a two-glyph marker suggests ("1" in "'2", "2" in "?°")
+    printed: bool  # the digits are real digits, so a note with other digits cannot be here
+    context: frozenset[str]  # words just before it, to match against the note's text
+
+
+def _markers(lines: list[Line]) -> list[_Marker]:
+    found: list[_Marker] = []
+    before = ""  # the page's text so far, to tell a closing quote from a marker
     for i, ln in enumerate(lines):
-        if _looks_like_heading(ln.text):
-            continue
-        for m in YEAR_GLUED.finditer(ln.text):
-            candidates.append((i, m.start(2), m.end(2), 0))
-        for m in SYMBOL_GLUED.finditer(ln.text):
-            candidates.append((i, m.start(), m.end(), 0))
-    candidates.sort()
-    placed: dict[int, list[tuple[int, int, int]]] = {}
-    if len(candidates) == len(numbers):
-        for (i, s, e, _), n in zip(candidates, numbers, strict=True):
-            placed.setdefault(i, []).append((s, e, n))
-        orphans: list[int] = []
-    else:
-        orphans = list(numbers)
+        if not _looks_like_heading(ln.text):
+            for m in YEAR_GLUED.finditer(ln.text):
+                found.append(_Marker(i, m.start(2), m.end(2), m.group(2), "", True, _context(before, ln.text[: m.start(2)])))
+            for m in SYMBOL_GLUED.finditer(ln.text):
+                head, tail = m.group(1).strip(), m.group(2)
+                if head in "”’" and not tail and _closes_quote(before + ln.text[: m.start()], head):
+                    continue
+                glyph = tail or (head if head in LOOKALIKE else "")
+                units = glyph if glyph.isdigit() else LOOKALIKE.get(glyph, "")
+                tens = TENS.get(head, "") if tail else ""
+                found.append(_Marker(i, m.start(), m.end(), units, tens, glyph.isdigit(), _context(before, ln.text[: m.start()])))
+        before += ln.text + "\n"
+    return sorted(found, key=lambda c: (c.line, c.start))
+
+
+def _closes_quote(text: str, glyph: str) -> bool:
+    opening = "“" if glyph == "”" else "‘"
+    return text.count(opening) > text.count(glyph)
+
+
+def _context(before: str, line_head: str) -> frozenset[str]:
+    return frozenset(tokens(f"{before[-200:]} {line_head}")[-8:])
+
+
+def _fit(marker: _Marker, note: Footnote, note_words: frozenset[str]) -> float | None:
+    """How well a marker fits a note: None if it cannot be it, higher is better."""
+    number = str(note.number)
+    if marker.printed and not number.endswith(marker.units):
+        return None
+    score = 3.0 if marker.units and number.endswith(marker.units) else 0.0
+    if marker.tens and number[-2:-1] == marker.tens:
+        score += 1.0
+    return score + min(len(marker.context & note_words), 3)
+
+
+def _align(markers: list[_Marker], notes: list[Footnote]) -> dict[int, _Marker]:
+    """Match notes to markers in reading order, as many as possible, best fit first.
+
+    When there are exactly as many markers as notes, every marker is taken in order (as
+    the numbering says). Otherwise only markers with some evidence (a matching digit or
+    words shared with the note) are used, so a stray apostrophe is never replaced.
+    """
+    words = [frozenset(tokens(n.text)) for n in notes]
+    loose = len(markers) == len(notes)
+    m, k = len(markers), len(notes)
+    # best[i][j]: (matches, score) using markers[i:] and notes[j:]
+    best = [[(0, 0.0)] * (k + 1) for _ in range(m + 1)]
+    for i in range(m - 1, -1, -1):
+        for j in range(k - 1, -1, -1):
+            options = [best[i + 1][j], best[i][j + 1]]
+            fit = _fit(markers[i], notes[j], words[j])
+            if fit is not None and (loose or fit >= 1):
+                n, s = best[i + 1][j + 1]
+                options.append((n + 1, s + fit))
+            best[i][j] = max(options)
+    placed: dict[int, _Marker] = {}
+    i = j = 0
+    while i < m and j < k:
+        fit = _fit(markers[i], notes[j], words[j])
+        if fit is not None and (loose or fit >= 1):
+            n, s = best[i + 1][j + 1]
+            if best[i][j] == (n + 1, s + fit):
+                placed[notes[j].number] = markers[i]
+                i, j = i + 1, j + 1
+                continue
+        if best[i][j] == best[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    return placed
+
+
+def _mark(lines: list[Line], notes: list[Footnote]) -> list[NotedLine]:
+    """Replace glued markers on a page with ``[^n]``; notes without a marker go to the last line."""
+    if not notes:
+        return [NotedLine(ln.text, ln.page) for ln in lines]
+    placed = _align(_markers(lines), notes)
+    by_line: dict[int, list[tuple[int, int, int]]] = {}
+    for number, marker in placed.items():
+        by_line.setdefault(marker.line, []).append((marker.start, marker.end, number))
     out: list[NotedLine] = []
     for i, ln in enumerate(lines):
         text = ln.text
-        for s, e, n in sorted(placed.get(i, []), reverse=True):
+        for s, e, n in sorted(by_line.get(i, []), reverse=True):
             text = text[:s].rstrip() + f"[^{n}]" + text[e:]
         out.append(NotedLine(text, ln.page))
+    orphans = tuple(n.number for n in notes if n.number not in placed)
     if orphans:
         last = max((i for i, ln in enumerate(out) if ln.text.strip()), default=None)
         if last is not None:
-            out[last] = replace(out[last], orphan_notes=tuple(orphans))
+            out[last] = replace(out[last], orphan_notes=orphans)
     return out
 
 

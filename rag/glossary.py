@@ -1,0 +1,42 @@
+"""Acronyms and their expansions, read from the corpus itself.
+
+Two patterns cover the texts: "integrated care boards (ICBs)" in running prose,
+and glossary lines such as "• LSP lead safeguarding partner".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+PAREN = re.compile(r"((?:[A-Za-z’'-]+\s+){1,8})\(([A-Z][A-Za-z-]{1,7}?)s?\)")
+GLOSSARY_LINE = re.compile(r"^(?:•\s*)?([A-Z][A-Z-]{1,6})\s+([A-Za-z][A-Za-z ,’'()-]{5,80}?)\.?$")
+SMALL = {"of", "and", "for", "the", "in", "to", "a", "on", "with"}
+
+
+def _initials_match(words: list[str], acronym: str) -> list[str] | None:
+    """The shortest tail of ``words`` whose initials spell the acronym (small words may be skipped)."""
+    letters = acronym.replace("-", "").upper()
+    for start in range(len(words) - 1, -1, -1):
+        tail = words[start:]
+        initials = "".join(w[0].upper() for w in tail if w.lower() not in SMALL)
+        if initials == letters:
+            return tail
+    return None
+
+
+def build_glossary(texts: Iterable[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for text in texts:
+        for m in PAREN.finditer(text):
+            words = m.group(1).split()
+            tail = _initials_match(words, m.group(2))
+            if tail:
+                found.setdefault(m.group(2).upper(), " ".join(tail).lower())
+        for line in text.split("\n"):
+            g = GLOSSARY_LINE.match(line.strip())
+            if g and _initials_match(g.group(2).split()[: len(g.group(1)) + 3], g.group(1)):
+                words = g.group(2).split()
+                tail = _initials_match(words[: len(g.group(1)) + 3], g.group(1)) or words
+                found.setdefault(g.group(1).upper(), " ".join(words[: len(tail)]).lower().rstrip(".,"))
+    return found

@@ -1,0 +1,117 @@
+"""Understanding the question: explicit references, editions, acronyms, typos, follow-ups."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ingest.sentences import STOPWORDS, tokens
+
+PARA_REF = re.compile(
+    r"\b(?:paragraphs?|paras?\.?|¶)\s*(\d{1,3})(?:\s*(?:-|–|to|and)\s*(\d{1,3}))?", re.IGNORECASE
+)
+PAGE_REF = re.compile(r"\b(?:page|p\.)\s*(\d{1,3})\b", re.IGNORECASE)
+CHAPTER_REF = re.compile(r"\bchapter\s+(\d{1,2})\b", re.IGNORECASE)
+YEAR = re.compile(r"\b(?:wt\s?|working together\s*)?((?:19|20)\d\d)\b", re.IGNORECASE)
+OLD_WORDS = re.compile(r"\b(old|older|previous|earlier|former|last)\s+(guidance|version|edition|one)\b", re.IGNORECASE)
+CHANGE_WORDS = re.compile(
+    r"\b(what(?:'s| has)? changed|changes?|differen\w*|compare\w*|comparison|same as|still|new in|"
+    r"since 20\d\d|versus|vs\.?|than in|the same in)\b",
+    re.IGNORECASE,
+)
+FOLLOW_UP = re.compile(
+    r"^(and|what about|how about|also|but|so|then|who|which|does|do|is|are|can|what|how|why|when)\b.*\b"
+    r"(it|they|them|their|this|that|these|those|he|she|its|one|role|there)\b",
+    re.IGNORECASE,
+)
+ACRONYM = re.compile(r"\b([A-Z][A-Z-]{1,6})s?\b")
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # the question as asked
+    resolved: str  # with follow-up context and acronym expansions, used for retrieval
+    paragraphs: tuple[str, ...] = ()
+    page: int | None = None
+    chapter: int | None = None
+    years: tuple[str, ...] = ()
+    old_edition: bool = False
+    comparison: bool = False
+    acronyms: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_tokens(self) -> list[str]:
+        return tokens(self.resolved)
+
+
+def _expand_range(a: str, b: str | None) -> list[str]:
+    if not b:
+        return [a]
+    lo, hi = int(a), int(b)
+    return [str(n) for n in range(lo, hi + 1)] if 0 < hi - lo <= 10 else [a, b]
+
+
+def resolve_follow_up(question: str, history: Iterable[dict[str, str]]) -> str:
+    """Carry the subject of earlier user turns into an elliptical follow-up."""
+    earlier = [t.get("content", "") for t in history if t.get("role") == "user" and t.get("content")]
+    if not earlier:
+        return question
+    words = [w for w in re.findall(r"[a-z]+", question.lower()) if w not in STOPWORDS]
+    short = len(words) <= 5
+    if not (short or FOLLOW_UP.match(question.strip())):
+        return question
+    return f"{earlier[-1]} {question}"
+
+
+def correct_typos(text: str, vocabulary: set[str]) -> str:
+    """Replace words the corpus never uses by their nearest corpus word (edit distance <= 2)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        low = word.lower()
+        if len(low) < 5 or low in vocabulary or low in STOPWORDS:
+            return word
+        best = process.extractOne(low, vocabulary, scorer=Levenshtein.distance, score_cutoff=2)
+        return best[0] if best else word
+
+    return re.sub(r"[A-Za-z]+", fix, text)
+
+
+def parse(
+    question: str,
+    history: Iterable[dict[str, str]] = (),
+    glossary: dict[str, str] | None = None,
+    vocabulary: set[str] | None = None,
+) -> Query:
+    history = list(history)
+    resolved = resolve_follow_up(question, history)
+    refs: list[str] = []
+    for m in PARA_REF.finditer(question):
+        refs.extend(_expand_range(m.group(1), m.group(2)))
+    page = PAGE_REF.search(question)
+    chapter = CHAPTER_REF.search(question)
+    years = tuple(dict.fromkeys(m.group(1) for m in YEAR.finditer(resolved)))
+    # A follow-up like "is that the same in the old guidance?" compares with the earlier answer.
+    comparison = bool(CHANGE_WORDS.search(question)) and (bool(years) or bool(OLD_WORDS.search(resolved)))
+    acronyms = {}
+    if glossary:
+        for m in ACRONYM.finditer(resolved):
+            if m.group(1) in glossary:
+                acronyms[m.group(1)] = glossary[m.group(1)]
+    expanded = resolved + "".join(f" {v}" for v in acronyms.values())
+    if vocabulary:
+        expanded = correct_typos(expanded, vocabulary)
+    return Query(
+        text=question,
+        resolved=expanded,
+        paragraphs=tuple(dict.fromkeys(refs)),
+        page=int(page.group(1)) if page else None,
+        chapter=int(chapter.group(1)) if chapter else None,
+        years=years,
+        old_edition=bool(OLD_WORDS.search(resolved)),
+        comparison=comparison,
+        acronyms=acronyms,
+    )

@@ -1,0 +1,138 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 fused by reciprocal rank fusion.
+
+By default the newest statutory edition we hold ranks above commentary and
+older editions; those stay reachable, and a question that names an edition or
+asks what changed steers the ranking towards it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ingest.chunks import Chunk
+from ingest.embed import Embedder
+from ingest.sentences import tokens
+from rag.query import Query
+from rag.store import IndexStore
+from rag.types import Hit
+
+
+@dataclass(frozen=True)
+class Filters:
+    doc_ids: tuple[str, ...] = ()
+    editions: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    def allows(self, c: Chunk) -> bool:
+        return (
+            (not self.doc_ids or c.doc_id in self.doc_ids)
+            and (not self.editions or (c.edition or "") in self.editions)
+            and (not self.kinds or c.kind in self.kinds)
+            and (not self.statuses or c.status in self.statuses)
+        )
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        for key, values in (
+            ("doc_id", self.doc_ids),
+            ("edition", self.editions),
+            ("kind", self.kinds),
+            ("status", self.statuses),
+        ):
+            if values:
+                clauses.append({key: {"$in": list(values)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class Retriever:
+    def __init__(self, store: IndexStore, embedder: Embedder, rrf_k: int = 60, pool: int = 40) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.rrf_k = rrf_k
+        self.pool = pool
+        self.latest = self._latest_statutory()
+
+    def _latest_statutory(self) -> set[str]:
+        """Statutory documents not replaced by another document we hold."""
+        held = set(self.store.documents)
+        return {
+            d.doc_id
+            for d in self.store.documents.values()
+            if d.kind == "statutory" and not (d.superseded_by and d.superseded_by in held)
+        }
+
+    def prior(self, chunk: Chunk, query: Query | None) -> float:
+        years = set(query.years) if query else set()
+        if chunk.kind == "commentary":
+            return 0.8
+        if chunk.edition and chunk.edition in years:
+            return 1.15
+        if chunk.doc_id in self.latest:
+            return 1.0
+        return 1.05 if (query and (query.old_edition or query.comparison)) else 0.8
+
+    def dense(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
+        vec = self.embedder.embed([text])[0]
+        allowed = [i for i, c in enumerate(self.store.chunks) if filters.allows(c)]
+        if not allowed:
+            return []
+        res = self.store.collection.query(
+            query_embeddings=[vec.tolist()],
+            n_results=min(n, len(allowed)),
+            where=filters.chroma_where(),
+            include=["distances"],
+        )
+        index = self.store.chunk_index
+        return [(index[cid], 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def lexical(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
+        q = tokens(text)
+        if not q:
+            return []
+        scores = np.asarray(self.store.bm25.get_scores(q))
+        order = np.argsort(-scores)
+        out: list[tuple[int, float]] = []
+        for i in order:
+            if scores[i] <= 0 or len(out) >= n:
+                break
+            if filters.allows(self.store.chunks[i]):
+                out.append((int(i), float(scores[i])))
+        return out
+
+    def search(self, query: Query, filters: Filters = Filters(), top_k: int = 5) -> list[Hit]:
+        """Ranked chunks, one per paragraph, best first."""
+        dense = self.dense(query.resolved, filters, self.pool)
+        lexical = self.lexical(query.resolved, filters, self.pool)
+        fused: dict[int, float] = {}
+        dense_by = dict(dense)
+        lex_by = dict(lexical)
+        for ranking in (dense, lexical):
+            for rank, (i, _) in enumerate(ranking):
+                fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        hits = [
+            Hit(i, s * self.prior(self.store.chunks[i], query), dense_by.get(i, 0.0), lex_by.get(i, 0.0))
+            for i, s in fused.items()
+        ]
+        hits.sort(key=lambda h: -h.score)
+        seen: set[tuple[str, str]] = set()
+        out: list[Hit] = []
+        for h in hits:
+            c = self.store.chunks[h.chunk_index]
+            key = (c.doc_id, c.paragraph)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(h)
+            if len(out) >= top_k:
+                break
+        return out
+
+    def top_dense_similarity(self, text: str) -> float:
+        res = self.dense(text, Filters(), 1)
+        return res[0][1] if res else 0.0

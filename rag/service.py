@@ -1,0 +1,223 @@
+"""The assistant: one object built once (model, stores), answering search and ask."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import replace
+from functools import cached_property
+from typing import Any
+
+from ingest.embed import Embedder, make_embedder
+from ingest.sentences import tokens
+from rag import answer as extract
+from rag import crosswalk
+from rag.glossary import build_glossary
+from rag.notices import coverage_statement, question_notices, source_notices
+from rag.query import Query, parse
+from rag.retrieve import Filters, Retriever
+from rag.store import IndexStore
+from rag.types import Answer, Citation, Hit
+from rag.verify import verify
+from wtguide.errors import NotFound
+from wtguide.settings import Settings
+
+log = logging.getLogger(__name__)
+OTHER_EDITION = re.compile(r"\b(?:working together|wt)\s*(?:to safeguard children\s*)?((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:edition|version|guidance)\b", re.I)
+
+
+def paragraph_url(doc_id: str, paragraph: str | None) -> str:
+    return f"/documents/{doc_id}" + (f"#para-{paragraph}" if paragraph else "")
+
+
+class Assistant:
+    def __init__(self, settings: Settings, store: IndexStore, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.retriever = Retriever(store, embedder, rrf_k=settings.rrf_k)
+        self.idf = extract.Idf(store.chunks)
+        self.glossary = build_glossary(c.text for c in store.chunks)
+        self.vocabulary = {w for c in store.chunks for w in re.findall(r"[a-z]+", c.text.lower())}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        store = IndexStore.load(settings.index_root)
+        embedder = make_embedder(settings.embedder, settings.model_path)
+        return cls(settings, store, embedder)
+
+    # ---- shared pieces -------------------------------------------------------------
+    def understand(self, question: str, history: list[dict[str, str]] | None = None) -> Query:
+        return parse(question, history or [], self.glossary, self.vocabulary)
+
+    def citation(self, cid: int, hit_or_chunk: Hit | int, score: float | None = None) -> Citation:
+        index = hit_or_chunk.chunk_index if isinstance(hit_or_chunk, Hit) else hit_or_chunk
+        c = self.store.chunks[index]
+        doc = self.store.documents[c.doc_id]
+        return Citation(
+            id=cid,
+            doc_id=c.doc_id,
+            doc_title=doc.title,
+            kind=c.kind,
+            edition=c.edition,
+            status=c.status,
+            paragraph=c.paragraph,
+            page=c.page,
+            heading=c.heading,
+            text=c.text,
+            score=round(float(score if score is not None else (hit_or_chunk.score if isinstance(hit_or_chunk, Hit) else 1.0)), 4),
+            url=paragraph_url(c.doc_id, c.paragraph),
+            numbered=c.numbered,
+        )
+
+    def _doc_for_reference(self, query: Query) -> str:
+        statutory = [d for d in self.store.documents.values() if d.kind == "statutory"]
+        for d in statutory:
+            if d.edition and d.edition in query.years:
+                return d.doc_id
+        if query.old_edition:
+            older = [d for d in statutory if d.doc_id not in self.retriever.latest]
+            if older:
+                return sorted(older, key=lambda d: d.edition or "")[-1].doc_id
+        latest = sorted((d for d in statutory if d.doc_id in self.retriever.latest), key=lambda d: d.edition or "")
+        return latest[-1].doc_id if latest else statutory[0].doc_id
+
+    def _unheld_edition(self, query: Query) -> str | None:
+        """An edition of Working Together the question names but we do not hold (e.g. 2026)."""
+        held = {d.edition for d in self.store.documents.values() if d.kind == "statutory"}
+        for m in OTHER_EDITION.finditer(query.text):
+            year = m.group(1) or m.group(2)
+            if year and year not in held:
+                return year
+        return None
+
+    # ---- search ---------------------------------------------------------------------
+    def explicit_hits(self, query: Query) -> list[Hit]:
+        doc_id = self._doc_for_reference(query)
+        hits: list[Hit] = []
+        for n in query.paragraphs:
+            try:
+                self.store.paragraph(doc_id, n)
+            except NotFound:
+                continue
+            hits += [Hit(self.store.chunk_index[c.id], 1.0) for c in self.store.chunks_of(doc_id, n)][:1]
+        if query.page is not None and not query.paragraphs:
+            hits += [Hit(i, 0.9) for i, c in enumerate(self.store.chunks) if c.doc_id == doc_id and c.page == query.page]
+        return hits
+
+    def search_hits(self, query: Query, top_k: int, filters: Filters = Filters()) -> list[Hit]:
+        explicit = self.explicit_hits(query)
+        if explicit and not query.comparison:
+            rest = self.retriever.search(query, filters, top_k)
+            keys = {self._key(h) for h in explicit}
+            return (explicit + [h for h in rest if self._key(h) not in keys])[:top_k]
+        if query.comparison:
+            return self._comparison_hits(query, top_k)
+        return self.retriever.search(query, filters, top_k)
+
+    def _key(self, h: Hit) -> tuple[str, str]:
+        c = self.store.chunks[h.chunk_index]
+        return (c.doc_id, c.paragraph)
+
+    @cached_property
+    def crosswalks(self) -> dict[tuple[str, str], list[crosswalk.Link]]:
+        out = {}
+        for d in self.store.documents.values():
+            if d.kind == "statutory" and d.superseded_by in self.store.documents:
+                out[(d.doc_id, d.superseded_by)] = crosswalk.build(self.store, d.doc_id, d.superseded_by)
+        return out
+
+    def _comparison_hits(self, query: Query, top_k: int) -> list[Hit]:
+        """Both editions side by side: the best paragraph of each, plus crosswalk partners."""
+        statutory = [d for d in self.store.documents.values() if d.kind == "statutory"]
+        per_doc = {d.doc_id: self.retriever.search(query, Filters(doc_ids=(d.doc_id,)), top_k) for d in statutory}
+        out: list[Hit] = []
+        rounds = max((len(v) for v in per_doc.values()), default=0)
+        for r in range(rounds):
+            for d in sorted(statutory, key=lambda d: d.edition or "", reverse=True):
+                if r < len(per_doc[d.doc_id]):
+                    out.append(per_doc[d.doc_id][r])
+        seen: set[tuple[str, str]] = set()
+        deduped = [h for h in out if not (self._key(h) in seen or seen.add(self._key(h)))]  # type: ignore[func-returns-value]
+        return deduped[:top_k]
+
+    def search(self, query: str, top_k: int = 5, history: list[dict[str, str]] | None = None) -> list[Citation]:
+        q = self.understand(query, history)
+        return [self.citation(i + 1, h) for i, h in enumerate(self.search_hits(q, top_k))]
+
+    # ---- ask ------------------------------------------------------------------------
+    def decline(self, question: str, reason: str, notices: list[str], q: Query | None = None) -> Answer:
+        text = f"{reason} {coverage_statement(self.store)}"
+        return Answer(text, (), True, tuple(notices), question, q.resolved if q else question)
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None, top_k: int | None = None) -> Answer:
+        t0 = time.perf_counter()
+        top_k = top_k or self.settings.top_k
+        q = self.understand(question, history)
+        notices = question_notices(question)
+        unheld = self._unheld_edition(q)
+        if unheld and not q.paragraphs:
+            return self.decline(question, f"That isn't in the guidance I hold: I do not hold the {unheld} edition's text.", notices, q)
+        if q.paragraphs:
+            doc_id = self._doc_for_reference(q)
+            missing = [n for n in q.paragraphs if (doc_id, n) not in self.store.paragraphs]
+            if unheld or len(missing) == len(q.paragraphs):
+                title = self.store.documents[doc_id].title
+                nums = [p.paragraph for p in self.store.doc_paragraphs(doc_id) if p.numbered]
+                what = f"the {unheld} edition" if unheld else f"paragraph {', '.join(missing)} of {title}"
+                held = f" (I hold paragraphs {nums[0]}–{nums[-1]} of it)" if nums and not unheld else ""
+                return self.decline(question, f"That isn't in the guidance I hold: {what} is not in the text I have{held}.", notices, q)
+        hits = self.search_hits(q, top_k)
+        if not hits:
+            return self.decline(question, "That isn't in the guidance I hold.", notices, q)
+        explicit = bool(q.paragraphs) and self.store.chunks[hits[0].chunk_index].paragraph in q.paragraphs
+        terms = extract.key_terms(tokens(q.resolved))
+        if not explicit and not q.comparison:
+            reason = self._not_covered(question, terms, hits)
+            if reason:
+                return self.decline(question, reason, notices, q)
+        sentences, citations = self._compose(q, hits, terms, explicit)
+        checked = verify(sentences, {c.id: c for c in citations})
+        if not checked:
+            return self.decline(question, "That isn't in the guidance I hold.", notices, q)
+        used = {n for _, n in checked}
+        kept = [c for c in citations if c.id in used]
+        renumber = {c.id: i + 1 for i, c in enumerate(kept)}
+        kept = [replace(c, id=renumber[c.id]) for c in kept]
+        text = " ".join(f"{s} [{renumber[n]}]" for s, n in checked)
+        notices += source_notices(self.store, kept)
+        return Answer(
+            text, tuple(kept), False, tuple(notices), question, q.resolved,
+            {"total": round((time.perf_counter() - t0) * 1000, 2)},
+        )
+
+    def _not_covered(self, question: str, terms: list[str], hits: list[Hit]) -> str | None:
+        top = hits[:3]
+        texts = [self.store.chunks[h.chunk_index].text for h in top]
+        best = max(extract.coverage(terms, t, self.idf) for t in texts)
+        dense = max(h.dense for h in top)
+        if best < self.settings.min_coverage or dense < self.settings.min_dense_score:
+            return "That isn't in the guidance I hold: the passages I have do not cover it."
+        if extract.needs_duration(question) and not any(extract.has_duration(t) for t in texts):
+            return "That isn't in the guidance I hold: the parts I have do not give that timescale."
+        return None
+
+    def _compose(self, q: Query, hits: list[Hit], terms: list[str], explicit: bool) -> tuple[list[tuple[str, int]], list[Citation]]:
+        citations = [self.citation(i + 1, h) for i, h in enumerate(hits)]
+        limit = self.settings.answer_max_words
+        if explicit:
+            wanted = [c for c in citations if c.paragraph in q.paragraphs][:2]
+            per = max(30, limit // max(1, len(wanted)))
+            return [(s, c.id) for c in wanted for s in extract.first_sentences(c.text, per)], citations
+        if q.comparison:
+            out: list[tuple[str, int]] = []
+            for edition in dict.fromkeys(c.edition for c in citations if c.kind == "statutory"):
+                best = next(c for c in citations if c.edition == edition and c.kind == "statutory")
+                out += extract.pick_sentences(terms, [(best.id, best.text)], self.idf, limit // 2, 2, 2)
+            return out, citations
+        passages = [(c.id, c.text) for c in citations[:4]]
+        return extract.pick_sentences(terms, passages, self.idf, limit), citations
+
+    def describe(self) -> dict[str, Any]:
+        return {"documents": len(self.store.documents), "chunks": len(self.store.chunks)}

@@ -1,0 +1,50 @@
+"""Plain data passed between the rag stages and to the API edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk with its fused score."""
+
+    chunk_index: int
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: int
+    doc_id: str
+    doc_title: str
+    kind: str
+    edition: str | None
+    status: str
+    paragraph: str | None
+    page: int | None
+    heading: str | None
+    text: str
+    score: float
+    url: str
+    verified: bool = True
+    numbered: bool = True
+
+    def reference(self) -> str:
+        """Ready reference: 'Working Together to Safeguard Children 2023, paragraph 10, page 11'."""
+        where = f"paragraph {self.paragraph}" if self.numbered else f"section '{self.heading or self.paragraph}'"
+        page = f", page {self.page}" if self.page else ""
+        return f"{self.doc_title}, {where}{page}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    answer: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    notices: tuple[str, ...] = ()
+    question: str = ""
+    resolved_question: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
