@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -64,7 +65,7 @@ def is_fresh(index_root: Path, corpus_hash: str, model: str) -> bool:
 def cached_vectors(index_root: Path, model: str) -> dict[str, np.ndarray]:
     """Vectors of the live build by chunk id, so unchanged chunks are not embedded again."""
     live = current_dir(index_root)
-    if live is None or read_info(live).model != model:
+    if live is None or read_info(live).model != model or read_info(live).chunker != CHUNKER_VERSION:
         return {}
     ids = [Chunk.from_json(ln).id for ln in (live / "chunks.jsonl").read_text().splitlines() if ln]
     vectors = np.load(live / "vectors.npy")
@@ -83,7 +84,8 @@ def write_index(
     """Build a new index aside and swap it in. Returns (live dir, number of chunks embedded)."""
     index_root.mkdir(parents=True, exist_ok=True)
     cache = cached_vectors(index_root, embedder.name)
-    build = index_root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{corpus_hash[:8]}"
+    # Unique even for two builds of one corpus in the same second (an ingest then --rebuild).
+    build = index_root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{corpus_hash[:8]}-{uuid.uuid4().hex[:6]}"
     tmp = index_root / f".tmp-{build.name}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -139,16 +141,19 @@ def _vectors(
 def embed_text(chunk: Chunk) -> str:
     """What the dense model sees: the heading gives a short paragraph its context."""
     heading = chunk.heading if chunk.heading and chunk.heading != chunk.chapter else None
-    return f"{heading}: {chunk.text}" if heading else chunk.text
+    text = f"{heading}: {chunk.text}" if heading else chunk.text
+    return " ".join([text, *chunk.footnotes])
 
 
 def bm25_text(chunk: Chunk) -> str:
-    return f"{chunk.heading or ''} {chunk.text}"
+    """Heading and footnotes are searchable too ("how did 2018 define a child?" is a footnote)."""
+    return " ".join([chunk.heading or "", chunk.text, *chunk.footnotes])
 
 
 def _write_bm25(path: Path, chunks: list[Chunk]) -> None:
     import bm25s
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
     retriever = bm25s.BM25()
     retriever.index([tokens(bm25_text(c)) or ["_"] for c in chunks], show_progress=False)
     retriever.save(str(path))
@@ -156,16 +161,20 @@ def _write_bm25(path: Path, chunks: list[Chunk]) -> None:
 
 def _write_chroma(path: Path, chunks: list[Chunk], vectors: np.ndarray) -> None:
     client = chroma_client(path)
-    col = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
-    for start in range(0, len(chunks), 500):
-        part = chunks[start : start + 500]
-        col.add(
-            ids=[c.id for c in part],
-            embeddings=vectors[start : start + 500].tolist(),
-            documents=[c.text for c in part],
-            metadatas=[c.metadata() for c in part],  # type: ignore[misc]
-        )
-    del col, client
+    try:
+        col = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        for start in range(0, len(chunks), 500):
+            part = chunks[start : start + 500]
+            col.add(
+                ids=[c.id for c in part],
+                embeddings=vectors[start : start + 500].tolist(),
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],  # type: ignore[misc]
+            )
+    finally:
+        # Chroma caches one client per path; close it so the files are complete and released
+        # before the build directory is renamed (a cached client would write to the old path).
+        client.close()
 
 
 def chroma_client(path: Path):  # type: ignore[no-untyped-def]

@@ -44,5 +44,5 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
-    words = TOKEN.findall(text.lower().replace("’", "'"))
+    words = [w[:-2] if w.endswith("'s") else w for w in TOKEN.findall(text.lower().replace("’", "'"))]
     return [stem(w) for w in words if keep_stopwords or w not in STOPWORDS]

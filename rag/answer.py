@@ -39,9 +39,18 @@ def coverage(terms: list[str], text: str, idf: Idf) -> float:
     """IDF-weighted share of the question's key terms found in one passage."""
     if not terms:
         return 1.0
-    present = set(tokens(text))
+    # Compare on 6-letter prefixes so "interpret" meets "interpretation".
+    present = {t[:5] for t in tokens(text)}
     total = sum(idf(t) for t in terms)
-    return sum(idf(t) for t in terms if t in present) / total if total else 1.0
+    return sum(idf(t) for t in terms if t[:5] in present) / total if total else 1.0
+
+
+def unseen_share(terms: list[str], corpus_prefixes: set[str], idf: Idf) -> float:
+    """IDF-weighted share of key terms the corpus never uses at all ("radiator", "timescale")."""
+    total = sum(idf(t) for t in terms)
+    # Short words ("yr", "info", "doc") are too often casual spellings to count against a question.
+    unseen = [t for t in terms if len(t) > 4 and t[:5] not in corpus_prefixes and not t.isdigit()]
+    return sum(idf(t) for t in unseen) / total if total else 0.0
 
 
 def needs_duration(question: str) -> bool:

@@ -19,8 +19,8 @@ def _initials_match(words: list[str], acronym: str) -> list[str] | None:
     letters = acronym.replace("-", "").upper()
     for start in range(len(words) - 1, -1, -1):
         tail = words[start:]
-        initials = "".join(w[0].upper() for w in tail if w.lower() not in SMALL)
-        if initials == letters:
+        parts = [p for w in tail for p in re.split(r"[-‘’'“”,]+", w) if p and p.lower() not in SMALL]
+        if "".join(p[0].upper() for p in parts) == letters:
             return tail
     return None
 
@@ -32,7 +32,7 @@ def build_glossary(texts: Iterable[str]) -> dict[str, str]:
             words = m.group(1).split()
             tail = _initials_match(words, m.group(2))
             if tail:
-                found.setdefault(m.group(2).upper(), " ".join(tail).lower())
+                found.setdefault(m.group(2).upper(), " ".join(tail).lower().strip("‘’'“”,"))
         for line in text.split("\n"):
             g = GLOSSARY_LINE.match(line.strip())
             if g and _initials_match(g.group(2).split()[: len(g.group(1)) + 3], g.group(1)):

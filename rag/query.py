@@ -25,6 +25,10 @@ FOLLOW_UP = re.compile(
     r"(it|they|them|their|this|that|these|those|he|she|its|one|role|there)\b",
     re.IGNORECASE,
 )
+COMMENTARY_WORDS = re.compile(
+    r"\b(blog|article|news|commentary|explainer|consultant|local government lawyer|lgl|according to the (?:blog|article))\b",
+    re.IGNORECASE,
+)
 ACRONYM = re.compile(r"\b([A-Z][A-Z-]{1,6})s?\b")
 
 
@@ -38,6 +42,7 @@ class Query:
     years: tuple[str, ...] = ()
     old_edition: bool = False
     comparison: bool = False
+    commentary: bool = False
     acronyms: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -61,23 +66,24 @@ def resolve_follow_up(question: str, history: Iterable[dict[str, str]]) -> str:
     short = len(words) <= 5
     if not (short or FOLLOW_UP.match(question.strip())):
         return question
-    return f"{earlier[-1]} {question}"
+    # The new words weigh double: "what about direct practice?" is about direct practice.
+    return f"{question} {earlier[-1]} {question}"
 
 
 def correct_typos(text: str, vocabulary: set[str]) -> str:
-    """Replace words the corpus never uses by their nearest corpus word (edit distance <= 2)."""
+    """Add, beside each word the corpus never uses, the corpus word one typo away ("safegaurding")."""
     from rapidfuzz import process
-    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.distance import OSA
 
-    def fix(m: re.Match[str]) -> str:
-        word = m.group(0)
+    fixes: list[str] = []
+    for word in re.findall(r"[A-Za-z]+", text):
         low = word.lower()
         if len(low) < 5 or low in vocabulary or low in STOPWORDS:
-            return word
-        best = process.extractOne(low, vocabulary, scorer=Levenshtein.distance, score_cutoff=2)
-        return best[0] if best else word
-
-    return re.sub(r"[A-Za-z]+", fix, text)
+            continue
+        best = process.extractOne(low, vocabulary, scorer=OSA.distance, score_cutoff=1)
+        if best:
+            fixes.append(best[0])
+    return text + "".join(f" {w}" for w in dict.fromkeys(fixes))
 
 
 def parse(
@@ -101,7 +107,12 @@ def parse(
         for m in ACRONYM.finditer(resolved):
             if m.group(1) in glossary:
                 acronyms[m.group(1)] = glossary[m.group(1)]
-    expanded = resolved + "".join(f" {v}" for v in acronyms.values())
+    # And the other way: "lead safeguarding partner" also searches for "LSP".
+    low = resolved.lower()
+    for short, long in (glossary or {}).items():
+        if long in low and short not in acronyms:
+            acronyms[short] = long
+    expanded = resolved + "".join(f" {k} {v}" for k, v in acronyms.items())
     if vocabulary:
         expanded = correct_typos(expanded, vocabulary)
     return Query(
@@ -113,5 +124,6 @@ def parse(
         years=years,
         old_edition=bool(OLD_WORDS.search(resolved)),
         comparison=comparison,
+        commentary=bool(COMMENTARY_WORDS.search(resolved)),
         acronyms=acronyms,
     )

@@ -70,9 +70,9 @@ class Retriever:
     def prior(self, chunk: Chunk, query: Query | None) -> float:
         years = set(query.years) if query else set()
         if chunk.kind == "commentary":
-            return 0.8
+            return 1.4 if query and query.commentary else 0.8
         if chunk.edition and chunk.edition in years:
-            return 1.15
+            return 1.15 if query and query.comparison else 1.5
         if chunk.doc_id in self.latest:
             return 1.0
         return 1.05 if (query and (query.old_edition or query.comparison)) else 0.8

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 OTHER_EDITION = re.compile(r"\b(?:working together|wt)\s*(?:to safeguard children\s*)?((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:edition|version|guidance)\b", re.I)
 
 
+NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:in|of|to|for|and|the)?\s*[A-Z][a-z]+){2,}\b")
+
+
 def paragraph_url(doc_id: str, paragraph: str | None) -> str:
     return f"/documents/{doc_id}" + (f"#para-{paragraph}" if paragraph else "")
 
@@ -40,6 +43,8 @@ class Assistant:
         self.idf = extract.Idf(store.chunks)
         self.glossary = build_glossary(c.text for c in store.chunks)
         self.vocabulary = {w for c in store.chunks for w in re.findall(r"[a-z]+", c.text.lower())}
+        self.corpus_lower = " ".join(" ".join(c.text.split()) for c in store.chunks).lower()
+        self.prefixes = {t[:5] for c in store.chunks for t in tokens(c.text)}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
@@ -192,12 +197,26 @@ class Assistant:
             {"total": round((time.perf_counter() - t0) * 1000, 2)},
         )
 
+    def _unknown_title(self, question: str) -> str | None:
+        """A named document ("Keeping Children Safe in Education") that the corpus never mentions."""
+        for m in NAMED.finditer(question):
+            name = m.group(0)
+            if name.lower() not in self.corpus_lower and "working together" not in name.lower():
+                return name
+        return None
+
     def _not_covered(self, question: str, terms: list[str], hits: list[Hit]) -> str | None:
+        name = self._unknown_title(question)
+        if name:
+            return f"That isn't in the guidance I hold: I do not hold {name}."
         top = hits[:3]
         texts = [self.store.chunks[h.chunk_index].text for h in top]
         best = max(extract.coverage(terms, t, self.idf) for t in texts)
         dense = max(h.dense for h in top)
-        if best < self.settings.min_coverage or dense < self.settings.min_dense_score:
+        unseen = extract.unseen_share(terms, self.prefixes, self.idf)
+        if best < self.settings.min_coverage or dense < self.settings.min_dense_score or (
+            unseen >= self.settings.max_unseen_share and best < 0.75
+        ):
             return "That isn't in the guidance I hold: the passages I have do not cover it."
         if extract.needs_duration(question) and not any(extract.has_duration(t) for t in texts):
             return "That isn't in the guidance I hold: the parts I have do not give that timescale."
