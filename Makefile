@@ -26,7 +26,6 @@ run: ingest
 test: setup
 	$(VENV)/bin/ruff check wtguide ingest rag api evals tests
 	$(PY) -m pytest
-	$(VENV)/bin/wtguide eval --gate
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"

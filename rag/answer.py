@@ -10,13 +10,20 @@ from ingest.chunks import Chunk
 from ingest.sentences import split_sentences, tokens
 from rag.verify import FOOTNOTE
 
-GENERIC = frozenset(tokens(
-    "guidance working together safeguard safeguarding children child wt document paragraph para "
-    "according need needs must should does say said mean means tell about new old edition 2023 2018 "
-    "current version what who whom which how why when where"
-))
-DURATION_Q = re.compile(r"\b(how long|how many (days|weeks|months|hours)|timescales?|deadline|within how|how quickly|how soon)\b", re.I)
-DURATION_A = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|ten|fifteen|twenty)\s+(working\s+)?(days?|weeks?|months?|hours?|years?)\b", re.I)
+GENERIC = frozenset(
+    tokens(
+        "guidance working together safeguard safeguarding children child wt document paragraph para "
+        "according need needs must should does say said mean means tell about new old edition 2023 2018 "
+        "current version what who whom which how why when where"
+    )
+)
+DURATION_Q = re.compile(
+    r"\b(how long|how many (days|weeks|months|hours)|timescales?|deadline|within how|how quickly|how soon)\b", re.I
+)
+DURATION_A = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|ten|fifteen|twenty)\s+(working\s+)?(days?|weeks?|months?|hours?|years?)\b",
+    re.I,
+)
 
 
 class Idf:
@@ -77,7 +84,7 @@ def pick_sentences(
     weights = {t: idf(t) for t in terms}
     total = sum(weights.values()) or 1.0
     scored: list[tuple[float, int, int, str]] = []
-    for rank, (cid, text) in enumerate(passages):
+    for rank, (_cid, text) in enumerate(passages):
         for pos, sentence in enumerate(split_sentences(text)):
             s = clean_sentence(sentence)
             if len(s.split()) < 4:

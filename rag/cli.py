@@ -25,12 +25,18 @@ def citation_json(c: Any) -> dict[str, Any]:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     ans = _assistant(settings).ask(args.question, top_k=args.top_k)
     if args.json:
-        print(json.dumps({
-            "answer": ans.answer,
-            "citations": [citation_json(c) for c in ans.citations],
-            "abstained": ans.abstained,
-            "notices": list(ans.notices),
-        }, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "answer": ans.answer,
+                    "citations": [citation_json(c) for c in ans.citations],
+                    "abstained": ans.abstained,
+                    "notices": list(ans.notices),
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return 0
     for n in ans.notices:
         print(f"! {n}")

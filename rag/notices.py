@@ -60,7 +60,11 @@ def source_notices(store: IndexStore, citations: list[Citation]) -> list[str]:
         elif doc.status == "superseded":
             newer = replacement(store, doc)
             held = doc.superseded_by in store.documents
-            tail = "" if held else " The newer edition's text is not in the guidance I hold, so check it before relying on this."
+            tail = (
+                ""
+                if held
+                else " The newer edition's text is not in the guidance I hold, so check it before relying on this."
+            )
             out.append(f"This cites {doc.title}, which has been replaced by {newer}.{tail}")
     return out
 

@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 
 from ingest.sentences import STOPWORDS, tokens
 
-PARA_REF = re.compile(
-    r"\b(?:paragraphs?|paras?\.?|¶)\s*(\d{1,3})(?:\s*(?:-|–|to|and)\s*(\d{1,3}))?", re.IGNORECASE
-)
+PARA_REF = re.compile(r"\b(?:paragraphs?|paras?\.?|¶)\s*(\d{1,3})(?:\s*(?:-|–|to|and)\s*(\d{1,3}))?", re.IGNORECASE)
 PAGE_REF = re.compile(r"\b(?:page|p\.)\s*(\d{1,3})\b", re.IGNORECASE)
 CHAPTER_REF = re.compile(r"\bchapter\s+(\d{1,2})\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(?:wt\s?|working together\s*)?((?:19|20)\d\d)\b", re.IGNORECASE)
@@ -26,7 +24,7 @@ FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 COMMENTARY_WORDS = re.compile(
-    r"\b(blog|article|news|commentary|explainer|consultant|local government lawyer|lgl|according to the (?:blog|article))\b",
+    r"\b(blog|article|news|commentary|explainer|consultant|local government lawyer|lgl)\b",
     re.IGNORECASE,
 )
 ACRONYM = re.compile(r"\b([A-Z][A-Z-]{1,6})s?\b")

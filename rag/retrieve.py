@@ -105,8 +105,9 @@ class Retriever:
                 out.append((int(i), float(scores[i])))
         return out
 
-    def search(self, query: Query, filters: Filters = Filters(), top_k: int = 5) -> list[Hit]:
+    def search(self, query: Query, filters: Filters | None = None, top_k: int = 5) -> list[Hit]:
         """Ranked chunks, one per paragraph, best first."""
+        filters = filters or Filters()
         dense = self.dense(query.resolved, filters, self.pool)
         lexical = self.lexical(query.resolved, filters, self.pool)
         fused: dict[int, float] = {}

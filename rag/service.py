@@ -24,7 +24,11 @@ from wtguide.errors import NotFound
 from wtguide.settings import Settings
 
 log = logging.getLogger(__name__)
-OTHER_EDITION = re.compile(r"\b(?:working together|wt)\s*(?:to safeguard children\s*)?((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:edition|version|guidance)\b", re.I)
+OTHER_EDITION = re.compile(
+    r"\b(?:working together|wt)\s*(?:to safeguard children\s*)?((?:19|20)\d\d)\b"
+    r"|\b((?:19|20)\d\d) (?:edition|version|guidance)\b",
+    re.I,
+)
 
 
 NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:in|of|to|for|and|the)?\s*[A-Z][a-z]+){2,}\b")
@@ -71,7 +75,9 @@ class Assistant:
             page=c.page,
             heading=c.heading,
             text=c.text,
-            score=round(float(score if score is not None else (hit_or_chunk.score if isinstance(hit_or_chunk, Hit) else 1.0)), 4),
+            score=round(
+                float(score if score is not None else (hit_or_chunk.score if isinstance(hit_or_chunk, Hit) else 1.0)), 4
+            ),
             url=paragraph_url(c.doc_id, c.paragraph),
             numbered=c.numbered,
         )
@@ -108,10 +114,13 @@ class Assistant:
                 continue
             hits += [Hit(self.store.chunk_index[c.id], 1.0) for c in self.store.chunks_of(doc_id, n)][:1]
         if query.page is not None and not query.paragraphs:
-            hits += [Hit(i, 0.9) for i, c in enumerate(self.store.chunks) if c.doc_id == doc_id and c.page == query.page]
+            hits += [
+                Hit(i, 0.9) for i, c in enumerate(self.store.chunks) if c.doc_id == doc_id and c.page == query.page
+            ]
         return hits
 
-    def search_hits(self, query: Query, top_k: int, filters: Filters = Filters()) -> list[Hit]:
+    def search_hits(self, query: Query, top_k: int, filters: Filters | None = None) -> list[Hit]:
+        filters = filters or Filters()
         explicit = self.explicit_hits(query)
         if explicit and not query.comparison:
             rest = self.retriever.search(query, filters, top_k)
@@ -163,7 +172,9 @@ class Assistant:
         notices = question_notices(question)
         unheld = self._unheld_edition(q)
         if unheld and not q.paragraphs:
-            return self.decline(question, f"That isn't in the guidance I hold: I do not hold the {unheld} edition's text.", notices, q)
+            return self.decline(
+                question, f"That isn't in the guidance I hold: I do not hold the {unheld} edition's text.", notices, q
+            )
         if q.paragraphs:
             doc_id = self._doc_for_reference(q)
             missing = [n for n in q.paragraphs if (doc_id, n) not in self.store.paragraphs]
@@ -172,7 +183,9 @@ class Assistant:
                 nums = [p.paragraph for p in self.store.doc_paragraphs(doc_id) if p.numbered]
                 what = f"the {unheld} edition" if unheld else f"paragraph {', '.join(missing)} of {title}"
                 held = f" (I hold paragraphs {nums[0]}–{nums[-1]} of it)" if nums and not unheld else ""
-                return self.decline(question, f"That isn't in the guidance I hold: {what} is not in the text I have{held}.", notices, q)
+                return self.decline(
+                    question, f"That isn't in the guidance I hold: {what} is not in the text I have{held}.", notices, q
+                )
         hits = self.search_hits(q, top_k)
         if not hits:
             return self.decline(question, "That isn't in the guidance I hold.", notices, q)
@@ -193,7 +206,12 @@ class Assistant:
         text = " ".join(f"{s} [{renumber[n]}]" for s, n in checked)
         notices += source_notices(self.store, kept)
         return Answer(
-            text, tuple(kept), False, tuple(notices), question, q.resolved,
+            text,
+            tuple(kept),
+            False,
+            tuple(notices),
+            question,
+            q.resolved,
             {"total": round((time.perf_counter() - t0) * 1000, 2)},
         )
 
@@ -214,15 +232,19 @@ class Assistant:
         best = max(extract.coverage(terms, t, self.idf) for t in texts)
         dense = max(h.dense for h in top)
         unseen = extract.unseen_share(terms, self.prefixes, self.idf)
-        if best < self.settings.min_coverage or dense < self.settings.min_dense_score or (
-            unseen >= self.settings.max_unseen_share and best < 0.75
+        if (
+            best < self.settings.min_coverage
+            or dense < self.settings.min_dense_score
+            or (unseen >= self.settings.max_unseen_share and best < 0.75)
         ):
             return "That isn't in the guidance I hold: the passages I have do not cover it."
         if extract.needs_duration(question) and not any(extract.has_duration(t) for t in texts):
             return "That isn't in the guidance I hold: the parts I have do not give that timescale."
         return None
 
-    def _compose(self, q: Query, hits: list[Hit], terms: list[str], explicit: bool) -> tuple[list[tuple[str, int]], list[Citation]]:
+    def _compose(
+        self, q: Query, hits: list[Hit], terms: list[str], explicit: bool
+    ) -> tuple[list[tuple[str, int]], list[Citation]]:
         citations = [self.citation(i + 1, h) for i, h in enumerate(hits)]
         limit = self.settings.answer_max_words
         if explicit:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -110,7 +109,10 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for r in rows:
         status = r["status"] + (f" (replaced by {r['superseded_by']})" if r.get("superseded_by") else "")
-        print(f"{r['doc_id']:<15} {r['kind']:<11} {str(r['edition'] or '-'):<6} {status:<32} {r['paragraphs']:>4}  {r['title']}")
+        print(
+            f"{r['doc_id']:<15} {r['kind']:<11} {str(r['edition'] or '-'):<6} {status:<32} "
+            f"{r['paragraphs']:>4}  {r['title']}"
+        )
     return 0
 
 
@@ -134,7 +136,9 @@ def cmd_paragraph(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="wtguide", description="Grounded answers over Working Together to Safeguard Children")
+    p = argparse.ArgumentParser(
+        prog="wtguide", description="Grounded answers over Working Together to Safeguard Children"
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -188,7 +192,9 @@ def _register_optional(sub: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     settings = get_settings()
     try:
         return int(args.func(args, settings) or 0)
