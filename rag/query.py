@@ -27,6 +27,18 @@ COMMENTARY_WORDS = re.compile(
     r"\b(blog|article|news|commentary|explainer|consultant|local government lawyer|lgl)\b",
     re.IGNORECASE,
 )
+# Everyday words for the guidance's terms, so "council" finds "local authority".
+SYNONYMS = {
+    "council": "local authority",
+    "councils": "local authorities",
+    "nhs": "integrated care board health",
+    "cops": "police",
+    "school": "education",
+    "schools": "education providers",
+    "social services": "children's social care",
+    "boss": "head chief executive",
+    "in charge": "lead",
+}
 ACRONYM = re.compile(r"\b([A-Z][A-Z-]{1,6})s?\b")
 
 
@@ -111,6 +123,7 @@ def parse(
         if long in low and short not in acronyms:
             acronyms[short] = long
     expanded = resolved + "".join(f" {k} {v}" for k, v in acronyms.items())
+    expanded += "".join(f" {v}" for k, v in SYNONYMS.items() if re.search(rf"\b{k}\b", low))
     if vocabulary:
         expanded = correct_typos(expanded, vocabulary)
     return Query(
