@@ -1,0 +1,104 @@
+"""Answers: explicit references, abstention, verified citations, notices (fake embedder, real corpus)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.service import Assistant
+from rag.verify import normalise
+from wtguide.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def assistant(fake_index: Path) -> Assistant:
+    return Assistant.from_settings(Settings(data_dir=fake_index.parent, embedder="fake"))
+
+
+def sentences(answer: str) -> list[tuple[str, int]]:
+    return [(s.strip(), int(n)) for s, n in re.findall(r"(.+?)\s*\[(\d+)\]", answer)]
+
+
+def test_paragraph_lookup_goes_to_the_paragraph_store(assistant: Assistant) -> None:
+    ans = assistant.ask("what does paragraph 14 say?")
+    assert not ans.abstained
+    assert ans.citations[0].doc_id == "wt2023" and ans.citations[0].paragraph == "14"
+    assert ans.citations[0].page == 12
+    assert ans.answer.startswith("Anyone working with children should see and speak to the child")
+
+
+def test_paragraph_of_older_edition_by_year(assistant: Assistant) -> None:
+    ans = assistant.ask("para 12 of WT2018")
+    assert ans.citations[0].doc_id == "wt2018" and ans.citations[0].paragraph == "12"
+    assert any("replaced by Working Together to Safeguard Children 2023" in n for n in ans.notices)
+
+
+def test_paragraph_that_does_not_exist_is_declined(assistant: Assistant) -> None:
+    ans = assistant.ask("What does paragraph 150 of Working Together 2023 say?")
+    assert ans.abstained and not ans.citations
+    assert "paragraph 150" in ans.answer and "1–62" in ans.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What's the capital of France?", "How do I apply for a mortgage?", "What does the 2026 edition say about LSPs?"],
+)
+def test_out_of_scope_is_declined(assistant: Assistant, question: str) -> None:
+    ans = assistant.ask(question)
+    assert ans.abstained and not ans.citations
+    assert "isn't in the guidance I hold" in ans.answer
+
+
+def test_every_cited_sentence_is_verbatim_in_its_citation(assistant: Assistant) -> None:
+    for q in ["What is a DSP?", "Who should the DSPs be?", "Is consent needed to share personal information?"]:
+        ans = assistant.ask(q)
+        assert not ans.abstained, q
+        cited = {c.id: c for c in ans.citations}
+        pairs = sentences(ans.answer)
+        assert pairs
+        for sentence, n in pairs:
+            assert normalise(sentence) in normalise(cited[n].text)
+        assert all(c.verified for c in ans.citations)
+
+
+def test_superseded_and_commentary_notices_come_from_the_manifest(assistant: Assistant) -> None:
+    ans = assistant.ask("What does the schools blog suggest schools do about staff training?")
+    kinds = {c.kind for c in ans.citations}
+    if "commentary" in kinds:
+        assert any("is commentary" in n for n in ans.notices)
+    ans = assistant.ask("What is a DSP?")
+    assert any("replaced by Working Together to Safeguard Children 2026" in n for n in ans.notices)
+
+
+def test_danger_and_individual_case_notices(assistant: Assistant) -> None:
+    ans = assistant.ask("A child in my class is in immediate danger at home, what do I do?")
+    assert ans.notices and "999" in ans.notices[0]
+    ans = assistant.ask("Should I refer my pupil to children's social care?")
+    assert any("does not make decisions about individual cases" in n for n in ans.notices)
+
+
+def test_follow_up_carries_the_subject(assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "What does a delegated safeguarding partner do?"}]
+    hits = assistant.search("and who chairs them?", 5, history)
+    found = {c.paragraph for c in hits if c.doc_id == "wt2023"}
+    assert found & {"61", "62"}, found  # the partnership chair paragraphs
+    alone = {c.paragraph for c in assistant.search("and who chairs them?", 5)}
+    assert found != alone
+
+
+def test_comparison_brings_back_both_editions(assistant: Assistant) -> None:
+    hits = assistant.search("what changed since 2018 about who the guidance applies to?", 5)
+    assert {"wt2018", "wt2023"} <= {c.doc_id for c in hits}
+
+
+def test_crosswalk_links_the_editions(assistant: Assistant) -> None:
+    links = assistant.crosswalks[("wt2018", "wt2023")]
+    assert any(link.old_paragraph == "5" and link.new_paragraph == "5" for link in links)
+    assert {link.status for link in links} <= {"unchanged", "changed", "removed", "new"}
+
+
+def test_glossary_is_read_from_the_corpus(assistant: Assistant) -> None:
+    assert assistant.glossary["LSP"] == "lead safeguarding partner"
+    assert assistant.glossary["ICB"].startswith("integrated care board")
