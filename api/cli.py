@@ -1,0 +1,67 @@
+"""`wtguide serve` and `wtguide feedback` (export of the thumbs up/down store)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+from wtguide.errors import BadRequest
+from wtguide.settings import Settings
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    workers = settings.workers if args.workers is None else args.workers
+    if workers < 1:
+        raise BadRequest(f"--workers must be at least 1, not {workers}")
+    print(f"Serving on http://{host}:{port}/ ({workers} worker{'s' if workers > 1 else ''})", file=sys.stderr)
+    # Access logs carry method, path and status only: questions travel in POST bodies, never in URLs.
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from api.feedback import COLUMNS, FeedbackStore, feedback_path
+
+    rows = list(FeedbackStore(feedback_path(settings.data_dir)).rows())
+    out: Any = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            json.dump(rows, out, ensure_ascii=False, indent=1)
+            out.write("\n")
+        else:
+            writer = csv.DictWriter(out, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if args.output:
+        print(f"Wrote {len(rows)} feedback rows to {args.output}", file=sys.stderr)
+    return 0
+
+
+def register(sub: Any) -> None:
+    s = sub.add_parser("serve", help="serve the API, the chat page and the widget")
+    s.add_argument("--host", help="address to bind (default: WTGUIDE_HOST or 127.0.0.1)")
+    s.add_argument("--port", type=int, help="port (default: WTGUIDE_PORT or 8000)")
+    s.add_argument("--workers", type=int, help="worker processes (default: WTGUIDE_WORKERS or 1)")
+    s.set_defaults(func=cmd_serve)
+    s = sub.add_parser("feedback", help="export the thumbs up/down feedback")
+    s.add_argument("--format", choices=["csv", "json"], default="csv")
+    s.add_argument("-o", "--output", help="file to write (default: standard output)")
+    s.set_defaults(func=cmd_feedback)

@@ -1,0 +1,43 @@
+"""The engine's frozen dataclasses turned into the contract's JSON shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.notices import replacement
+from rag.types import Answer, Citation
+
+
+def citation_json(store: Any, c: Citation) -> dict[str, Any]:
+    doc = store.documents.get(c.doc_id)
+    return {
+        "id": c.id,
+        "doc_id": c.doc_id,
+        "doc_title": c.doc_title,
+        "kind": c.kind,
+        "edition": c.edition,
+        "status": c.status,
+        "paragraph": c.paragraph,
+        "page": c.page,
+        "heading": c.heading,
+        "text": c.text,
+        "score": c.score,
+        "url": c.url,
+        "verified": c.verified,
+        "reference": c.reference(),
+        "replaced_by": replacement(store, doc) if doc is not None else None,
+    }
+
+
+def answer_json(store: Any, ans: Answer) -> dict[str, Any]:
+    return {
+        "answer": ans.answer,
+        "citations": [citation_json(store, c) for c in ans.citations],
+        "abstained": ans.abstained,
+        "notices": list(ans.notices),
+    }
+
+
+def verification(ans: Answer) -> dict[str, Any]:
+    checked = sum(1 for c in ans.citations if c.verified)
+    return {"citations": len(ans.citations), "verified": checked, "all_verified": checked == len(ans.citations)}

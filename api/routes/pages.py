@@ -1,0 +1,96 @@
+"""The pages people see: chat page, embeddable widget script, paragraph viewer (plain HTML, no build step)."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from string import Template
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse
+
+from api.deps import AssistantDep
+from rag.notices import replacement
+from wtguide.errors import NotFound, WtguideError
+
+HERE = Path(__file__).resolve().parent.parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def chat_page() -> FileResponse:
+    return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+@router.get("/widget.js")
+def widget() -> FileResponse:
+    return FileResponse(STATIC / "widget.js", media_type="text/javascript")
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    html = Template((TEMPLATES / "page.html").read_text()).substitute(title=escape(title), body=body)
+    return HTMLResponse(html, status_code=status)
+
+
+def status_line(store: Any, doc: Any) -> str:
+    """'2023 — replaced by Working Together to Safeguard Children 2026' style line for the top of the viewer."""
+    edition = doc.edition or (f"commentary on the {doc.about_edition} edition" if doc.about_edition else "commentary")
+    newer = replacement(store, doc)
+    if newer:
+        return f"{edition} — replaced by {newer}"
+    return f"{edition} — {'current' if doc.status == 'current' else doc.status}"
+
+
+def _paragraph_html(p: Any) -> str:
+    label = f"Paragraph {escape(p.paragraph)}" if p.numbered else escape(p.heading or "Section")
+    page = f" <span class=\"page\">page {p.page}</span>" if p.page else ""
+    notes = "".join(
+        f"<li id=\"fn-{escape(p.paragraph)}-{f.number}\"><sup>{f.number}</sup> {escape(f.text)}</li>"
+        for f in p.footnotes
+    )
+    notes_html = f"<ol class=\"footnotes\" aria-label=\"Footnotes\">{notes}</ol>" if notes else ""
+    return (
+        f"<section class=\"para\" id=\"para-{escape(p.paragraph)}\" tabindex=\"-1\" "
+        f"aria-labelledby=\"label-{escape(p.paragraph)}\">"
+        f"<h3 class=\"para-label\" id=\"label-{escape(p.paragraph)}\">"
+        f"<a href=\"#para-{escape(p.paragraph)}\">{label}</a>{page}</h3>"
+        f"<p>{escape(p.text)}</p>{notes_html}</section>"
+    )
+
+
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def document_page(doc_id: Annotated[str, PathParam(max_length=100)], assistant: AssistantDep) -> HTMLResponse:
+    store = assistant.store
+    try:
+        doc = store.document(doc_id)
+    except NotFound as exc:
+        return _page("Document not found", f"<h1>Document not found</h1><p>{escape(str(exc))}</p>"
+                     "<p><a href=\"/\">Back to the assistant</a></p>", status=404)
+    except WtguideError as exc:
+        return _page("Not available", f"<h1>Not available</h1><p>{escape(str(exc))}</p>", status=exc.http_status)
+    parts: list[str] = []
+    heading = None
+    for p in store.doc_paragraphs(doc_id):
+        if p.heading and p.heading != heading and p.numbered:
+            parts.append(f"<h2 class=\"section-heading\">{escape(p.heading)}</h2>")
+        heading = p.heading
+        parts.append(_paragraph_html(p))
+    badge = "<strong class=\"tag tag-commentary\">Commentary</strong> " if doc.kind == "commentary" else ""
+    warning = ""
+    if doc.status == "superseded":
+        warning = (f"<div class=\"warning\" role=\"note\"><strong>This edition has been replaced"
+                   f"{' by ' + escape(replacement(store, doc) or '') if doc.superseded_by else ''}.</strong> "
+                   "Check the current edition before relying on it.</div>")
+    body = (
+        "<p><a href=\"/\" class=\"back\">Back to the assistant</a></p>"
+        f"<h1>{escape(doc.title)}</h1>"
+        f"<p class=\"edition\">{badge}<span class=\"tag\">{escape(status_line(store, doc))}</span></p>"
+        f"{warning}<p class=\"publisher\">{escape(doc.publisher)}. {escape(doc.attribution)}</p>"
+        f"<div class=\"paragraphs\">{''.join(parts)}</div>"
+        "<script src=\"/static/viewer.js\" defer></script>"
+    )
+    return _page(doc.title, body)

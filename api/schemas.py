@@ -1,0 +1,123 @@
+"""Pydantic models at the HTTP edge: every input has limits, so bad input is a 422 before any work."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_QUESTION = 2000
+MAX_TURN = 4000
+MAX_TURNS = 20
+MAX_TOP_K = 20
+
+Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUESTION)]
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K)]
+
+
+class StrictInput(BaseModel):
+    # strict: "5" is not an int and 5 is not a string; forbid: a misspelt field is an error, not ignored.
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Turn(StrictInput):
+    role: Literal["user", "assistant"]
+    content: Annotated[str, StringConstraints(max_length=MAX_TURN)]
+
+
+class AskRequest(StrictInput):
+    question: Question
+    history: Annotated[list[Turn], Field(max_length=MAX_TURNS)] = []
+    top_k: TopK | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"question": "Who are the safeguarding partners?", "top_k": 5}]}
+    )
+
+
+class SearchRequest(StrictInput):
+    query: Question
+    top_k: TopK = 5
+
+
+class FeedbackRequest(StrictInput):
+    rating: Literal["up", "down"]
+    target: Literal["answer", "citation"] = "answer"
+    question: Annotated[str, StringConstraints(max_length=MAX_QUESTION)] | None = None
+    comment: Annotated[str, StringConstraints(max_length=MAX_QUESTION)] | None = None
+    doc_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    paragraph: Annotated[str, StringConstraints(max_length=40)] | None = None
+    citation_id: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+
+class CitationOut(BaseModel):
+    id: int
+    doc_id: str
+    doc_title: str
+    kind: Literal["statutory", "commentary"]
+    edition: str | None
+    status: str
+    paragraph: str | None
+    page: int | None
+    heading: str | None
+    text: str
+    score: float
+    url: str
+    verified: bool
+    reference: str = Field(description="ready reference: 'Working Together to Safeguard Children 2023, paragraph 10'")
+    replaced_by: str | None = Field(None, description="title of the edition that replaced this one, if any")
+
+
+class AskResponse(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+    abstained: bool
+    notices: list[str]
+
+
+class SearchResponse(BaseModel):
+    results: list[CitationOut]
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    kind: str
+    edition: str | None
+    status: str
+    paragraphs: int
+    replaced_by: str | None = None
+
+
+class FootnoteOut(BaseModel):
+    number: int
+    text: str
+
+
+class ParagraphOut(BaseModel):
+    doc_id: str
+    paragraph: str
+    numbered: bool
+    page: int | None
+    heading: str | None
+    headings: list[str]
+    text: str
+    footnotes: list[FootnoteOut]
+    prev: str | None
+    next: str | None
+    url: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    documents: int
+    chunks: int
+
+
+class FeedbackOut(BaseModel):
+    status: Literal["recorded"]
+    id: int
+
+
+class ErrorOut(BaseModel):
+    detail: str

@@ -1,0 +1,17 @@
+// Paragraph viewer: bring the cited paragraph (#para-N) into view and give it focus for screen readers.
+(function () {
+  function showTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    if (!id) return;
+    var el = document.getElementById(id);
+    if (!el) return;
+    document.querySelectorAll(".para.is-target").forEach(function (p) { p.classList.remove("is-target"); });
+    el.classList.add("is-target");
+    var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    el.scrollIntoView({ block: "center", behavior: reduce ? "auto" : "smooth" });
+    el.focus({ preventScroll: true });
+  }
+  window.addEventListener("hashchange", showTarget);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showTarget);
+  else showTarget();
+})();

@@ -1,0 +1,279 @@
+/* wtguide chat box. Embed on any page with:
+ *   <script src="https://HOST/widget.js" data-api="https://HOST"></script>
+ * Options: data-api (base URL of the service; default: where this script came from),
+ * data-mount (CSS selector of an element to render into; default: a floating button and panel),
+ * data-api-key (if the service requires one). Plain JS, no build step, no dependencies. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var api = ((script && script.dataset.api) || (script ? new URL(script.src, location.href).origin : "")).replace(/\/$/, "");
+  var apiKey = script && script.dataset.apiKey;
+  var mountSel = script && script.dataset.mount;
+  var MAX_TURNS = 20, MAX_TURN_CHARS = 4000;
+  var history = [];
+  var turnCount = 0;
+  var uid = "wtg" + Math.random().toString(36).slice(2, 8);
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "class") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+  function abs(url) { return /^https?:/.test(url) ? url : api + url; }
+  function headers() {
+    var h = { "Content-Type": "application/json" };
+    if (apiKey) h["X-API-Key"] = apiKey;
+    return h;
+  }
+  function shortEdition(title) { var m = /((?:19|20)\d\d)\s*$/.exec(title || ""); return m ? m[1] : title; }
+
+  if (!document.querySelector('link[data-wtg-css]') && !document.querySelector('link[href$="/static/widget.css"]')) {
+    document.head.appendChild(el("link", { rel: "stylesheet", href: api + "/static/widget.css", "data-wtg-css": "" }));
+  }
+
+  // ---- the chat box -----------------------------------------------------------------
+  var qid = uid + "-q", hintId = uid + "-hint", errId = uid + "-err";
+  var root = el("section", { class: "wtg", "aria-labelledby": uid + "-title" });
+  var title = el("h2", { class: "wtg-title", id: uid + "-title", text: "Ask about Working Together to Safeguard Children" });
+  var summary = el("div", { class: "wtg-error-summary", role: "alert", tabindex: "-1", hidden: "" });
+  var log = el("div", { class: "wtg-log", "aria-live": "polite", "aria-label": "Conversation" });
+  var status = el("p", { class: "wtg-status", role: "status" });
+  var textarea = el("textarea", { id: qid, name: "question", maxlength: "2000", rows: "3", "aria-describedby": hintId });
+  var errMsg = el("p", { class: "wtg-error-msg", id: errId, hidden: "" });
+  var askBtn = el("button", { type: "submit", class: "wtg-primary", text: "Ask" });
+  var newBtn = el("button", { type: "button", text: "New conversation" });
+  var field = el("div", {}, [
+    el("label", { for: qid, text: "Your question" }),
+    el("p", { class: "wtg-hint", id: hintId, text: "For example: who are the safeguarding partners? Press Enter to ask, Shift and Enter for a new line." }),
+    errMsg, textarea,
+  ]);
+  var form = el("form", { novalidate: "" }, [field, el("div", { class: "wtg-buttons" }, [askBtn, newBtn])]);
+  root.appendChild(title);
+  root.appendChild(summary);
+  root.appendChild(log);
+  root.appendChild(status);
+  root.appendChild(form);
+
+  function showError(message, fieldError) {
+    summary.innerHTML = "";
+    var link = el("a", { href: "#" + qid, text: message });
+    link.addEventListener("click", function (e) { e.preventDefault(); textarea.focus(); });
+    summary.appendChild(el("h2", { text: "There is a problem" }));
+    summary.appendChild(el("ul", {}, [el("li", {}, [link])]));
+    summary.hidden = false;
+    if (fieldError) {
+      errMsg.textContent = "Error: " + message;
+      errMsg.hidden = false;
+      field.className = "wtg-field-error";
+      textarea.setAttribute("aria-describedby", hintId + " " + errId);
+    }
+    summary.focus();
+  }
+  function clearError() {
+    summary.hidden = true;
+    errMsg.hidden = true;
+    field.className = "";
+    textarea.setAttribute("aria-describedby", hintId);
+  }
+
+  function sendFeedback(body, buttons, pressed) {
+    buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b === pressed)); });
+    fetch(api + "/api/feedback", { method: "POST", headers: headers(), body: JSON.stringify(body) })
+      .then(function (r) { status.textContent = r.ok ? "Thank you for your feedback." : "Your feedback could not be saved."; })
+      .catch(function () { status.textContent = "Your feedback could not be saved."; });
+  }
+  function thumbs(label, body) {
+    var up = el("button", { type: "button", "aria-pressed": "false" }, ["\uD83D\uDC4D ", el("span", { class: "wtg-vh", text: label + ": " }), "Helpful"]);
+    var down = el("button", { type: "button", "aria-pressed": "false" }, ["\uD83D\uDC4E ", el("span", { class: "wtg-vh", text: label + ": " }), "Not helpful"]);
+    up.addEventListener("click", function () { sendFeedback(Object.assign({ rating: "up" }, body), [up, down], up); });
+    down.addEventListener("click", function () { sendFeedback(Object.assign({ rating: "down" }, body), [up, down], down); });
+    return [up, down];
+  }
+
+  function copy(text, button) {
+    var done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy reference"; }, 2000); };
+    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done, done); return; }
+    var t = el("textarea", { class: "wtg-vh", "aria-hidden": "true" });
+    t.value = text; document.body.appendChild(t); t.select();
+    try { document.execCommand("copy"); } catch (e) { /* the reference stays visible on the card */ }
+    t.remove(); done();
+  }
+
+  function card(c, turn, question) {
+    var where = c.paragraph && /^\d/.test(c.paragraph) ? "Paragraph " + c.paragraph : (c.heading || "Section");
+    var edition = c.edition ? c.edition + (c.replaced_by ? " \u2014 replaced by " + shortEdition(c.replaced_by) : "") : null;
+    var tags = el("p", { class: "wtg-meta" }, [
+      edition ? el("strong", { class: "wtg-tag" + (c.replaced_by ? " wtg-tag-old" : ""), text: edition }) : null,
+      c.kind === "commentary" ? el("strong", { class: "wtg-tag wtg-tag-commentary", text: "Commentary" }) : null,
+    ]);
+    var copyBtn = el("button", { type: "button", text: "Copy reference" });
+    copyBtn.addEventListener("click", function () { copy(c.reference, copyBtn); });
+    var open = el("a", { href: abs(c.url) }, ["Open paragraph", el("span", { class: "wtg-vh", text: " " + c.reference })]);
+    var fb = thumbs("Source " + c.id, { target: "citation", question: question, doc_id: c.doc_id, paragraph: c.paragraph, citation_id: c.id });
+    return el("li", { class: "wtg-card", id: uid + "-c" + turn + "-" + c.id, tabindex: "-1" }, [
+      el("p", { class: "wtg-card-title" }, ["[" + c.id + "] ", c.doc_title]),
+      tags,
+      el("p", { class: "wtg-meta", text: where + (c.page ? ", page " + c.page : "") + (c.heading && where !== c.heading ? " \u2014 " + c.heading : "") }),
+      el("blockquote", { text: c.text }),
+      el("p", { class: "wtg-vh", text: "Reference: " + c.reference }),
+      el("div", { class: "wtg-actions" }, [copyBtn, open].concat(fb)),
+    ]);
+  }
+
+  // The answer text with each [n] turned into a link to citation card n.
+  function linkedAnswer(text, turn, ids) {
+    var p = el("p", { class: "wtg-answer" });
+    var last = 0, re = /\[(\d+)\]/g, m;
+    while ((m = re.exec(text))) {
+      p.appendChild(document.createTextNode(text.slice(last, m.index)));
+      if (ids[m[1]]) {
+        var a = el("a", { class: "wtg-marker", href: "#" + uid + "-c" + turn + "-" + m[1], "aria-label": "source " + m[1], text: "[" + m[1] + "]" });
+        a.addEventListener("click", function (e) {
+          var target = document.getElementById(this.getAttribute("href").slice(1));
+          if (!target) return;
+          e.preventDefault();
+          document.querySelectorAll(".wtg-card.wtg-focus").forEach(function (n) { n.classList.remove("wtg-focus"); });
+          target.classList.add("wtg-focus");
+          target.scrollIntoView({ block: "nearest" });
+          target.focus({ preventScroll: true });
+        });
+        p.appendChild(a);
+      } else p.appendChild(document.createTextNode(m[0]));
+      last = re.lastIndex;
+    }
+    p.appendChild(document.createTextNode(text.slice(last)));
+    return p;
+  }
+
+  function notices(list) {
+    return (list || []).map(function (n) {
+      return el("div", { class: "wtg-notice" + (/999/.test(n) ? " wtg-danger" : ""), role: "note", text: n });
+    });
+  }
+
+  // Reads "event: X\ndata: {...}\n\n" blocks from a fetch body.
+  function readEvents(response, onEvent) {
+    var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
+    function pump() {
+      return reader.read().then(function (r) {
+        if (r.done) return;
+        buffer += decoder.decode(r.value, { stream: true });
+        var parts = buffer.split("\n\n");
+        buffer = parts.pop();
+        parts.forEach(function (block) {
+          var name = "message", data = "";
+          block.split("\n").forEach(function (line) {
+            if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+            else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
+          });
+          if (data) onEvent(name, JSON.parse(data));
+        });
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  function ask(question) {
+    var turn = ++turnCount;
+    var article = el("article", { class: "wtg-turn", "aria-busy": "true" });
+    var noticeBox = el("div");
+    var answerBox = el("p", { class: "wtg-answer" });
+    var cards = el("ol", { class: "wtg-cards", "aria-label": "Sources" });
+    article.appendChild(el("p", { class: "wtg-q" }, [el("span", { class: "wtg-vh", text: "You asked: " }), question]));
+    article.appendChild(noticeBox);
+    article.appendChild(answerBox);
+    article.appendChild(cards);
+    log.appendChild(article);
+    var citations = [], text = "", final = null;
+    askBtn.disabled = true;
+    status.textContent = "Finding the answer\u2026";
+    var body = { question: question, history: history.slice(-MAX_TURNS) };
+    return fetch(api + "/api/ask/stream", { method: "POST", headers: headers(), body: JSON.stringify(body) })
+      .then(function (r) {
+        if (!r.ok) {
+          return r.json().catch(function () { return {}; }).then(function (j) {
+            throw new Error(j.detail || "The service could not answer (error " + r.status + ").");
+          });
+        }
+        return readEvents(r, function (name, data) {
+          if (name === "citations") {
+            citations = data.citations || [];
+            notices(data.notices).forEach(function (n) { noticeBox.appendChild(n); });
+          } else if (name === "token") {
+            text += data.text;
+            answerBox.textContent = text;
+          } else if (name === "done") final = data;
+        });
+      })
+      .then(function () {
+        var ids = {};
+        citations.forEach(function (c) { ids[c.id] = true; cards.appendChild(card(c, turn, question)); });
+        var linked = linkedAnswer(text, turn, ids);
+        if (final && final.abstained) linked.className += " wtg-abstained";
+        article.replaceChild(linked, answerBox);
+        var fb = thumbs("This answer", { target: "answer", question: question });
+        article.appendChild(el("div", { class: "wtg-actions wtg-feedback" }, [el("span", { text: "Was this answer helpful?" })].concat(fb)));
+        history.push({ role: "user", content: question.slice(0, MAX_TURN_CHARS) });
+        history.push({ role: "assistant", content: text.slice(0, MAX_TURN_CHARS) });
+        history = history.slice(-MAX_TURNS);
+        status.textContent = citations.length ? "Answer ready with " + citations.length + " source" + (citations.length > 1 ? "s" : "") + "." : "Answer ready.";
+      })
+      .catch(function (err) {
+        log.removeChild(article);
+        status.textContent = "";
+        showError(err.message || "The service could not be reached. Try again.", false);
+        textarea.value = question;
+      })
+      .then(function () { article.setAttribute("aria-busy", "false"); askBtn.disabled = false; });
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var q = textarea.value.trim();
+    if (!q) { showError("Enter a question", true); return; }
+    if (q.length > 2000) { showError("Your question must be 2,000 characters or fewer", true); return; }
+    clearError();
+    textarea.value = "";
+    ask(q);
+  });
+  textarea.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : askBtn.click(); }
+  });
+  newBtn.addEventListener("click", function () {
+    history = []; log.innerHTML = ""; clearError();
+    status.textContent = "Started a new conversation.";
+    textarea.focus();
+  });
+
+  // ---- where it goes ------------------------------------------------------------------
+  var mount = mountSel && document.querySelector(mountSel);
+  function place() {
+    // On the full page the page's own h1 names the service, so the box's heading is for screen readers only.
+    if (mount) { title.className = "wtg-vh"; title.textContent = "Conversation"; mount.appendChild(root); return; }
+    var panelId = uid + "-panel";
+    var launcher = el("button", { type: "button", class: "wtg-primary", "aria-expanded": "false", "aria-controls": panelId, text: "Ask about safeguarding guidance" });
+    var wrap = el("div", { class: "wtg wtg-launcher" }, [launcher]);
+    var panel = el("div", { class: "wtg wtg-panel", id: panelId, hidden: "" }, [root]);
+    root.className = "";
+    function toggle(open) {
+      panel.hidden = !open;
+      launcher.setAttribute("aria-expanded", String(open));
+      launcher.textContent = open ? "Close the assistant" : "Ask about safeguarding guidance";
+      if (open) textarea.focus(); else launcher.focus();
+    }
+    launcher.addEventListener("click", function () { toggle(panel.hidden); });
+    panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
+    document.body.appendChild(panel);
+    document.body.appendChild(wrap);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () {
+    mount = mountSel && document.querySelector(mountSel); place();
+  });
+  else place();
+})();
