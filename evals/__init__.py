@@ -1,0 +1,1 @@
+"""Evaluation: curated questions, deterministic metrics, baselines and a regression gate."""

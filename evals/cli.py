@@ -1,0 +1,115 @@
+"""`wtguide eval`: parse arguments, run the evaluation, print, report, gate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from evals.dataset import DEFAULT_QUESTIONS, SPLITS, load_questions
+from wtguide.settings import Settings
+
+
+def make_baselines(settings: Settings, assistant: Any, naive: bool, stack: ExitStack) -> list[Any]:
+    from evals.baselines import Bm25Only, EmbedderAdapter, NaiveLangChain, minilm_embeddings
+
+    out: list[Any] = []
+    if naive:
+        if settings.embedder == "fake":
+            from ingest.embed import FakeEmbedder
+
+            embeddings: Any = EmbedderAdapter(FakeEmbedder())
+        else:
+            embeddings = minilm_embeddings(settings.model_path)
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wtguide-naive-")))
+        baseline = NaiveLangChain(settings.manifest_path, assistant.store.paragraphs, embeddings, tmp)
+        stack.callback(baseline.close)
+        out.append(baseline)
+    out.append(Bm25Only(assistant.store))
+    return out
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc="evaluating", unit="question", file=sys.stderr)
+    return bar.update
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from evals import gate, report
+    from evals.run import evaluate
+    from rag.service import Assistant
+
+    questions_file = Path(args.questions)
+    questions = load_questions(questions_file, args.split)
+    assistant = Assistant.from_settings(settings)
+    with ExitStack() as stack:
+        baselines = [] if args.no_baselines else make_baselines(settings, assistant, args.naive or not args.gate, stack)
+        progress = _progress(len(questions), sys.stderr.isatty() and not args.json)
+        run = evaluate(assistant, questions, baselines, args.split, questions_file, progress)
+    summary = run.summary()
+
+    failures, notes = gate.check(summary, gate.load_baseline(Path(args.baseline_file))) if args.gate else ([], [])
+    gate_lines = (failures or ["passed"]) + notes if args.gate else []
+    if args.json:
+        payload = run.to_dict()
+        if args.gate:
+            payload["gate"] = {"passed": not failures, "failures": failures, "notes": notes}
+        print(json.dumps(payload, ensure_ascii=False, indent=1))
+    else:
+        print(report.text_report(summary))
+    info = sys.stderr if args.json else sys.stdout
+
+    if args.report if args.report is not None else not args.gate:
+        path = report.write_report(summary, Path(args.reports_dir), gate_lines)
+        print(f"\nReport: {path}", file=info)
+    if args.failures:
+        Path(args.failures).write_text(report.failures(run))
+        print(f"Failures: {args.failures}", file=info)
+    if args.export:
+        from evals.export import export
+
+        titles = {d.doc_id: d.title for d in assistant.store.documents.values()}
+        files = export(run, assistant.store.paragraphs, titles, Path(args.export))
+        print(f"Exported: {', '.join(str(f) for f in files)}", file=info)
+    if args.update_baseline:
+        gate.update_baseline(summary, Path(args.baseline_file))
+        print(f"Baseline for split '{args.split}' written to {args.baseline_file}", file=info)
+    if args.gate:
+        for line in notes:
+            print(f"gate: note: {line}", file=sys.stderr)
+        for line in failures:
+            print(f"gate: FAIL: {line}", file=sys.stderr)
+        if failures:
+            return 1
+        print("gate: passed", file=sys.stderr)
+    return 0
+
+
+def register(sub: Any) -> None:
+    from evals.gate import BASELINE_FILE
+    from evals.report import REPORTS_DIR
+
+    s = sub.add_parser("eval", help="score retrieval and answers on the curated questions, beside the baselines")
+    s.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (schema: evals/QUESTIONS.md)")
+    s.add_argument("--split", choices=SPLITS, default="test", help="dev (tuning), test (reporting) or all")
+    s.add_argument("--json", action="store_true", help="print the summary and every question's result as JSON")
+    s.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor or the baseline")
+    s.add_argument("--no-baselines", action="store_true", help="score ours only (no naive LangChain, no BM25)")
+    s.add_argument("--naive", action="store_true", help="run the naive LangChain baseline even with --gate")
+    s.add_argument("--export", metavar="DIR", help="write BEIR corpus/queries/qrels and our TREC run to DIR")
+    s.add_argument("--update-baseline", action="store_true", help="accept this run's figures into the baseline file")
+    s.add_argument("--baseline-file", default=str(BASELINE_FILE), help=argparse.SUPPRESS)
+    s.add_argument("--report", dest="report", action="store_true", default=None,
+                   help="write evals/reports/<date>.md and its chart (default, except with --gate)")
+    s.add_argument("--no-report", dest="report", action="store_false")
+    s.add_argument("--reports-dir", default=str(REPORTS_DIR), help=argparse.SUPPRESS)
+    s.add_argument("--failures", metavar="FILE", help="write the questions we got wrong, with our top 5, to FILE")
+    s.set_defaults(func=cmd_eval)
