@@ -15,7 +15,7 @@ from typing import Any
 from ingest.loaders import format_for
 from ingest.manifest import DocumentInfo, append_entry, load_manifest, update_entry
 from ingest.parse import parse_document
-from wtguide.errors import ManifestError
+from wtguide.errors import ManifestError, UnsupportedDocument
 from wtguide.settings import Settings
 
 
@@ -48,6 +48,8 @@ def add_document(
         raise ManifestError(f"manifest already has a document '{doc_id}' (pass --doc-id to choose another)")
     if supersedes and not manifest.get(supersedes):
         raise ManifestError(f"--supersedes {supersedes}: no such document in the manifest")
+    if not file.is_file():
+        raise UnsupportedDocument(f"{file}: no such file")
     fmt = format_for(file)
     entry: dict[str, Any] = {
         "doc_id": doc_id,
@@ -75,8 +77,12 @@ def add_document(
     parse_document(probe, file)
 
     target = manifest.root / entry["file"]
+    in_place = target.exists() and target.resolve() == file.resolve()
+    if target.exists() and not in_place:
+        raise ManifestError(f"{target.name} already exists in {manifest.root} (pass --doc-id to choose another name)")
     backup = manifest_path.read_bytes()
-    shutil.copyfile(file, target)
+    if not in_place:
+        shutil.copyfile(file, target)
     try:
         append_entry(manifest_path, entry)
         if supersedes:
@@ -85,7 +91,8 @@ def add_document(
         reindex()
     except BaseException:
         manifest_path.write_bytes(backup)
-        target.unlink(missing_ok=True)
+        if not in_place:
+            target.unlink(missing_ok=True)
         raise
     doc = load_manifest(manifest_path).get(doc_id)
     assert doc is not None

@@ -13,10 +13,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-BULLET = re.compile(r"^(?:[e¢o«•●▪]|\*)\s+(?=\S)")
+BULLET = re.compile(r"^(?:[e¢o«•●▪·]|\*)\s*(?<=[·•●▪]|\s)(?=\S)")
 NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.)]|\([a-z]\)|[a-z][.)])\s+")
 WORD = re.compile(r"[A-Za-z]+")
 GLUE_PREFIXES = ("it", "in", "is", "of", "to")
+# A line ending in one of these runs on: the next line continues it, even after a page break.
+RUNS_ON = frozenset(
+    "a an the and or nor of to in at on for with by from as that which who whose their its is are be".split()
+)
 # A glued four-letter word ("Itis") only splits into two function words, and never when
 # it is a real word of its own ("Into" is not "In to").
 SHORT_TAILS = frozenset({"is", "it", "in", "to", "of", "on", "at", "as", "an", "be", "by", "or"})
@@ -67,8 +71,10 @@ def join_lines(lines: list[str], vocab: Counter[str]) -> str:
         if not line:
             after_blank = bool(out)
             continue
-        list_context = out.endswith(":") or out.rsplit("\n", 1)[-1].startswith("• ")
-        if out and after_blank and line[0].islower() and list_context:
+        last_line = out.rsplit("\n", 1)[-1]
+        list_context = out.endswith(":") or last_line.startswith("• ")
+        runs_on = last_line.rsplit(" ", 1)[-1].lower() in RUNS_ON
+        if out and after_blank and line[0].islower() and list_context and not runs_on:
             line = "• " + line  # a bullet whose glyph was lost at a page break
         after_blank = False
         if not out:

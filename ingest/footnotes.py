@@ -133,7 +133,7 @@ class _Marker:
     end: int
     units: str  # the digit the marker reads as ("2" in "2018'2", "0" in "?°"), "" when it shows none
     tens: str  # the tens digit a two-glyph marker suggests ("1" in "'2", "2" in "?°")
-    printed: bool  # the digits are real digits, so a note with other digits cannot be here
+    printed: bool  # real digits, which rarely disagree with the note's number
     context: frozenset[str]  # words just before it, to match against the note's text
 
 
@@ -143,7 +143,8 @@ def _markers(lines: list[Line]) -> list[_Marker]:
     for i, ln in enumerate(lines):
         if not _looks_like_heading(ln.text):
             for m in YEAR_GLUED.finditer(ln.text):
-                found.append(_Marker(i, m.start(2), m.end(2), m.group(2), "", True, _context(before, ln.text[: m.start(2)])))
+                context = _context(before, ln.text[: m.start(2)])
+                found.append(_Marker(i, m.start(2), m.end(2), m.group(2), "", True, context))
             for m in SYMBOL_GLUED.finditer(ln.text):
                 head, tail = m.group(1).strip(), m.group(2)
                 if head in "”’" and not tail and _closes_quote(before + ln.text[: m.start()], head):
@@ -151,7 +152,8 @@ def _markers(lines: list[Line]) -> list[_Marker]:
                 glyph = tail or (head if head in LOOKALIKE else "")
                 units = glyph if glyph.isdigit() else LOOKALIKE.get(glyph, "")
                 tens = TENS.get(head, "") if tail else ""
-                found.append(_Marker(i, m.start(), m.end(), units, tens, glyph.isdigit(), _context(before, ln.text[: m.start()])))
+                context = _context(before, ln.text[: m.start()])
+                found.append(_Marker(i, m.start(), m.end(), units, tens, glyph.isdigit(), context))
         before += ln.text + "\n"
     return sorted(found, key=lambda c: (c.line, c.start))
 
@@ -165,48 +167,46 @@ def _context(before: str, line_head: str) -> frozenset[str]:
     return frozenset(tokens(f"{before[-200:]} {line_head}")[-8:])
 
 
-def _fit(marker: _Marker, note: Footnote, note_words: frozenset[str]) -> float | None:
-    """How well a marker fits a note: None if it cannot be it, higher is better."""
+def _fit(marker: _Marker, note: Footnote, note_words: frozenset[str]) -> float:
+    """How well a marker fits a note: digits that agree, then words shared with the note."""
     number = str(note.number)
-    if marker.printed and not number.endswith(marker.units):
-        return None
-    score = 3.0 if marker.units and number.endswith(marker.units) else 0.0
+    if marker.units and number.endswith(marker.units):
+        score = 3.0
+    else:
+        score = -1.0 if marker.printed else 0.0  # OCR misreads digits too ("20108" for note 6)
     if marker.tens and number[-2:-1] == marker.tens:
         score += 1.0
     return score + min(len(marker.context & note_words), 3)
 
 
 def _align(markers: list[_Marker], notes: list[Footnote]) -> dict[int, _Marker]:
-    """Match notes to markers in reading order, as many as possible, best fit first.
+    """Match notes to markers in reading order: as many as possible, then the best fit.
 
-    When there are exactly as many markers as notes, every marker is taken in order (as
-    the numbering says). Otherwise only markers with some evidence (a matching digit or
-    words shared with the note) are used, so a stray apostrophe is never replaced.
+    With exactly as many markers as notes, every marker is taken in order (as the numbering
+    says). Otherwise only markers with some evidence (a digit that agrees, or words shared
+    with the note) are used, so a stray apostrophe is never replaced by a reference.
     """
-    words = [frozenset(tokens(n.text)) for n in notes]
-    loose = len(markers) == len(notes)
     m, k = len(markers), len(notes)
-    # best[i][j]: (matches, score) using markers[i:] and notes[j:]
+    words = [frozenset(tokens(n.text)) for n in notes]
+    fits = [[_fit(markers[i], notes[j], words[j]) for j in range(k)] for i in range(m)]
+    usable = len(markers) == len(notes)
+    # best[i][j]: (matches, score) from markers[i:] and notes[j:]; step[i][j]: how to get it.
     best = [[(0, 0.0)] * (k + 1) for _ in range(m + 1)]
+    step = [[""] * (k + 1) for _ in range(m + 1)]
     for i in range(m - 1, -1, -1):
         for j in range(k - 1, -1, -1):
-            options = [best[i + 1][j], best[i][j + 1]]
-            fit = _fit(markers[i], notes[j], words[j])
-            if fit is not None and (loose or fit >= 1):
-                n, s = best[i + 1][j + 1]
-                options.append((n + 1, s + fit))
-            best[i][j] = max(options)
+            options = [(best[i + 1][j], "skip-marker"), (best[i][j + 1], "skip-note")]
+            if usable or fits[i][j] >= 1:
+                n, score = best[i + 1][j + 1]
+                options.append(((n + 1, score + fits[i][j]), "match"))
+            best[i][j], step[i][j] = max(options, key=lambda o: o[0])
     placed: dict[int, _Marker] = {}
     i = j = 0
     while i < m and j < k:
-        fit = _fit(markers[i], notes[j], words[j])
-        if fit is not None and (loose or fit >= 1):
-            n, s = best[i + 1][j + 1]
-            if best[i][j] == (n + 1, s + fit):
-                placed[notes[j].number] = markers[i]
-                i, j = i + 1, j + 1
-                continue
-        if best[i][j] == best[i + 1][j]:
+        if step[i][j] == "match":
+            placed[notes[j].number] = markers[i]
+            i, j = i + 1, j + 1
+        elif step[i][j] == "skip-marker":
             i += 1
         else:
             j += 1

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 PAREN = re.compile(r"((?:[A-Za-z’'-]+\s+){1,8})\(([A-Z][A-Za-z-]{1,7}?)s?\)")
 GLOSSARY_LINE = re.compile(r"^(?:•\s*)?([A-Z][A-Z-]{1,6})\s+([A-Za-z][A-Za-z ,’'()-]{5,80}?)\.?$")
+ACRONYM = re.compile(r"\b([A-Z][A-Z-]{1,6})s?\b")
 SMALL = {"of", "and", "for", "the", "in", "to", "a", "on", "with"}
 
 

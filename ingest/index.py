@@ -10,6 +10,7 @@ Layout in ``<data_dir>/index/``::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -23,12 +24,14 @@ import numpy as np
 
 from ingest.chunks import CHUNKER_VERSION, Chunk
 from ingest.embed import Embedder
+from ingest.glossary import ACRONYM, build_glossary
 from ingest.manifest import DocumentInfo
 from ingest.paragraphs import Paragraph
 from ingest.sentences import tokens
 
 log = logging.getLogger(__name__)
 COLLECTION = "wtguide_chunks"
+EMBED_KEYS = "embed_keys.txt"  # one key per row of vectors.npy
 
 
 @dataclass(frozen=True)
@@ -62,14 +65,26 @@ def is_fresh(index_root: Path, corpus_hash: str, model: str) -> bool:
     return info.corpus_hash == corpus_hash and info.model == model and info.chunker == CHUNKER_VERSION
 
 
+def embed_key(text: str) -> str:
+    """The cache key of a vector: a hash of exactly what the model saw.
+
+    Not the chunk id: the embedded text also holds the heading, footnotes and acronym
+    expansions, which can change while the chunk's own text does not.
+    """
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def cached_vectors(index_root: Path, model: str) -> dict[str, np.ndarray]:
-    """Vectors of the live build by chunk id, so unchanged chunks are not embedded again."""
+    """Vectors of the live build by embed key, so unchanged texts are not embedded again."""
     live = current_dir(index_root)
     if live is None or read_info(live).model != model or read_info(live).chunker != CHUNKER_VERSION:
         return {}
-    ids = [Chunk.from_json(ln).id for ln in (live / "chunks.jsonl").read_text().splitlines() if ln]
+    keys_file = live / EMBED_KEYS
+    if not keys_file.is_file():
+        return {}  # an index from before embed keys: embed everything once
+    keys = keys_file.read_text().split()
     vectors = np.load(live / "vectors.npy")
-    return dict(zip(ids, vectors, strict=True))
+    return dict(zip(keys, vectors, strict=True))
 
 
 def write_index(
@@ -90,7 +105,9 @@ def write_index(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        vectors, embedded = _vectors(chunks, embedder, cache, progress)
+        glossary = build_glossary(c.text for c in chunks)
+        vectors, embedded, keys = _vectors(chunks, embedder, cache, progress, glossary)
+        (tmp / EMBED_KEYS).write_text("\n".join(keys) + "\n")
         (tmp / "documents.json").write_text(json.dumps([d.to_dict() for d in documents], ensure_ascii=False, indent=1))
         with (tmp / "paragraphs.jsonl").open("w") as fh:
             for p in paragraphs:
@@ -99,7 +116,8 @@ def write_index(
             for c in chunks:
                 fh.write(c.to_json() + "\n")
         np.save(tmp / "vectors.npy", vectors)
-        _write_bm25(tmp / "bm25", chunks)
+        _write_bm25(tmp / "bm25", chunks, glossary)
+        (tmp / "glossary.json").write_text(json.dumps(glossary, indent=1, sort_keys=True))
         _write_chroma(tmp / "chroma", chunks, vectors)
         info = IndexInfo(
             corpus_hash=corpus_hash,
@@ -120,42 +138,56 @@ def write_index(
 
 
 def _vectors(
-    chunks: list[Chunk], embedder: Embedder, cache: dict[str, np.ndarray], progress: Callable[[int], None] | None
-) -> tuple[np.ndarray, int]:
+    chunks: list[Chunk],
+    embedder: Embedder,
+    cache: dict[str, np.ndarray],
+    progress: Callable[[int], None] | None,
+    glossary: dict[str, str],
+) -> tuple[np.ndarray, int, list[str]]:
+    """Vectors for every chunk (cached ones reused), how many were embedded, and their keys."""
+    texts = [embed_text(c, glossary) for c in chunks]
+    keys = [embed_key(t) for t in texts]
     vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    todo = [i for i, c in enumerate(chunks) if c.id not in cache]
-    for i, c in enumerate(chunks):
-        if c.id in cache:
-            vectors[i] = cache[c.id]
+    todo = [i for i, k in enumerate(keys) if k not in cache]
+    for i, k in enumerate(keys):
+        if k in cache:
+            vectors[i] = cache[k]
     if progress and len(chunks) > len(todo):
         progress(len(chunks) - len(todo))
+    # Longest first, so each batch holds texts of similar length and little padding is computed.
+    todo.sort(key=lambda i: -len(texts[i]))
     batch = 64
     for start in range(0, len(todo), batch):
         idx = todo[start : start + batch]
-        vectors[idx] = embedder.embed([embed_text(chunks[i]) for i in idx])
+        vectors[idx] = embedder.embed([texts[i] for i in idx])
         if progress:
             progress(len(idx))
-    return vectors, len(todo)
+    return vectors, len(todo), keys
 
 
-def embed_text(chunk: Chunk) -> str:
+def expansions(text: str, glossary: dict[str, str]) -> list[str]:
+    """The long forms of the corpus acronyms a text uses: "LSP" also reads "lead safeguarding partner"."""
+    return [glossary[a] for a in dict.fromkeys(ACRONYM.findall(text)) if a in glossary]
+
+
+def embed_text(chunk: Chunk, glossary: dict[str, str] | None = None) -> str:
     """What the dense model sees: the heading gives a short paragraph its context."""
     heading = chunk.heading if chunk.heading and chunk.heading != chunk.chapter else None
     text = f"{heading}: {chunk.text}" if heading else chunk.text
-    return " ".join([text, *chunk.footnotes])
+    return " ".join([text, *chunk.footnotes, *expansions(chunk.text, glossary or {})])
 
 
-def bm25_text(chunk: Chunk) -> str:
+def bm25_text(chunk: Chunk, glossary: dict[str, str] | None = None) -> str:
     """Heading and footnotes are searchable too ("how did 2018 define a child?" is a footnote)."""
-    return " ".join([chunk.heading or "", chunk.text, *chunk.footnotes])
+    return " ".join([chunk.heading or "", chunk.text, *chunk.footnotes, *expansions(chunk.text, glossary or {})])
 
 
-def _write_bm25(path: Path, chunks: list[Chunk]) -> None:
+def _write_bm25(path: Path, chunks: list[Chunk], glossary: dict[str, str]) -> None:
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
     retriever = bm25s.BM25()
-    retriever.index([tokens(bm25_text(c)) or ["_"] for c in chunks], show_progress=False)
+    retriever.index([tokens(bm25_text(c, glossary)) or ["_"] for c in chunks], show_progress=False)
     retriever.save(str(path))
 
 

@@ -22,6 +22,7 @@ LIST_START = re.compile(r"^(?:1[.)]|a[.)]|\(a\))\s+")
 LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[a-z][.)]|\([a-z]\))\s+")
 FOOTNOTE_REF = re.compile(r"\[\^(\d{1,3})\]")
 SENTENCE_END = re.compile(r"[.!?”\"')]$")
+SENTENCE_DONE = re.compile(r"[.!?][”\"')\]]*$")
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,16 @@ def _is_heading(lines: list[NotedLine], i: int, numbered_doc: bool) -> bool:
     prev_blank = i == 0 or not lines[i - 1].text.strip() or lines[i - 1].page != lines[i].page
     nxt = lines[i + 1].text.strip() if i + 1 < len(lines) else ""
     if numbered_doc:
-        return prev_blank and not nxt
+        # PDF text has no blank lines: there a heading is a short line between the end of
+        # one sentence and the start of the next numbered paragraph.
+        return (prev_blank and not nxt) or (_after_sentence(lines, i) and bool(PARA_START.match(nxt)))
     # Unnumbered documents often have one line per paragraph and no blank lines.
     return bool(nxt) and len(nxt) > len(t) and not is_bullet(nxt) or (prev_blank and not nxt)
+
+
+def _after_sentence(lines: list[NotedLine], i: int) -> bool:
+    prev = next((ln.text.strip() for ln in reversed(lines[:i]) if ln.text.strip()), "")
+    return not prev or bool(SENTENCE_DONE.search(prev))
 
 
 def _next_text(lines: list[NotedLine], i: int) -> str:
@@ -122,6 +130,8 @@ def build(
             continue
         if donate_to is not None:
             if not line[0].isupper() or is_bullet(line):
+                if i > 0 and not lines[i - 1].text.strip():
+                    donate_to.lines.append("")  # keep the break: it may start a bullet
                 donate_to.lines.append(line)
                 donate_to.orphan_notes.extend(ln.orphan_notes)
                 continue
@@ -164,8 +174,12 @@ def _starts_new_block(current: _Unit, line: str, lines: list[NotedLine], i: int,
 
 def _one_line_paragraphs(lines: list[NotedLine]) -> bool:
     """Web extracts put a whole paragraph on one line; PDF extracts wrap at ~90 characters."""
-    lengths = sorted(len(ln.text) for ln in lines if ln.text.strip())
-    return bool(lengths) and lengths[len(lengths) // 2] > 110
+    text = [ln.text for ln in lines if ln.text.strip()]
+    if not text:
+        return False
+    blank = len(lines) - len(text)
+    lengths = sorted(len(t) for t in text)
+    return blank < 0.2 * len(text) or lengths[len(lengths) // 2] > 110
 
 
 def _finish(doc_id: str, units: list[_Unit], notes: dict[int, Footnote], vocab: Counter[str]) -> list[Paragraph]:
@@ -182,7 +196,7 @@ def _finish(doc_id: str, units: list[_Unit], notes: dict[int, Footnote], vocab: 
             block_counts[anchor] += 1
             pid = f"{anchor}-{block_counts[anchor]}"
         refs = [int(n) for n in FOOTNOTE_REF.findall(text)] + unit.orphan_notes
-        fns = tuple(notes[n] for n in dict.fromkeys(refs) if n in notes)
+        fns = tuple(notes[n] for n in sorted(set(refs)) if n in notes)
         headings = unit.headings if unit.headings else ((unit.chapter,) if unit.chapter else ())
         out.append(
             Paragraph(

@@ -17,15 +17,17 @@ def load_pdf(path: Path) -> list[RawPage]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs its repairs ("EOF marker not found"); the one-line error below says it all.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     if not path.read_bytes()[:1024].lstrip().startswith(b"%PDF"):
         raise UnsupportedDocument(f"{path.name}: not a PDF file (no %PDF header)")
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))  # opens only if there is no user password
             except Exception:  # noqa: BLE001 - any decrypt failure means we cannot read it
-                ok = 0
+                ok = False
             if not ok:
                 raise UnsupportedDocument(f"{path.name}: the PDF is encrypted; supply an unencrypted copy")
         texts = [page.extract_text() or "" for page in reader.pages]

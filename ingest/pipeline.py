@@ -13,11 +13,8 @@ from ingest.clean import vocabulary
 from ingest.embed import Embedder
 from ingest.index import current_dir, is_fresh, read_info, write_index
 from ingest.manifest import Manifest, load_manifest
-from ingest.pages import paginate
 from ingest.paragraphs import Paragraph
-from ingest.parse import parse_document
-from ingest.loaders import load
-from ingest import footnotes
+from ingest.parse import parse_document, read_body
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +32,11 @@ class IngestResult:
 
 def parse_corpus(manifest: Manifest) -> tuple[list[Paragraph], dict[str, list[Paragraph]]]:
     """Parse every document; the glued-word vocabulary spans the whole corpus."""
-    texts = []
-    for doc in manifest.documents:
-        body, _ = footnotes.extract(paginate(load(manifest.file_for(doc), doc.format)))
-        texts.extend(ln.text for ln in body)
-    vocab = vocabulary(texts)
-    by_doc = {doc.doc_id: parse_document(doc, manifest.file_for(doc), vocab) for doc in manifest.documents}
+    bodies = {doc.doc_id: read_body(doc, manifest.file_for(doc)) for doc in manifest.documents}
+    vocab = vocabulary(ln.text for lines, _ in bodies.values() for ln in lines)
+    by_doc = {
+        doc.doc_id: parse_document(doc, manifest.file_for(doc), vocab, bodies[doc.doc_id]) for doc in manifest.documents
+    }
     return [p for ps in by_doc.values() for p in ps], by_doc
 
 
