@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ingest.glossary import ACRONYM
 from ingest.sentences import STOPWORDS, tokens
 
 PARA_REF = re.compile(r"\b(?:paragraphs?|paras?\.?|¶)\s*(\d{1,3})(?:\s*(?:-|–|to|and)\s*(\d{1,3}))?", re.IGNORECASE)
@@ -39,7 +40,6 @@ SYNONYMS = {
     "boss": "head chief executive",
     "in charge": "lead",
 }
-ACRONYM = re.compile(r"\b([A-Z][A-Z-]{1,6})s?\b")
 
 
 @dataclass(frozen=True)

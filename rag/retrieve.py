@@ -121,6 +121,7 @@ class Retriever:
             for i, s in fused.items()
         ]
         hits.sort(key=lambda h: -h.score)
+        hits = self._with_followers(hits)
         seen: set[tuple[str, str]] = set()
         out: list[Hit] = []
         for h in hits:
@@ -133,6 +134,21 @@ class Retriever:
             if len(out) >= top_k:
                 break
         return out
+
+    def _with_followers(self, hits: list[Hit], lead: int = 1, factor: float = 0.97) -> list[Hit]:
+        """A numbered paragraph often defines a term the next one goes on to answer about
+        ("LSP" in 47, who the LSP is in 48), so the paragraph after a top hit ranks close behind it."""
+        by_index = {h.chunk_index: h for h in hits}
+        for h in hits[:lead]:
+            c = self.store.chunks[h.chunk_index]
+            if not c.numbered or not c.paragraph.isdigit():
+                continue
+            for nxt in self.store.chunks_of(c.doc_id, str(int(c.paragraph) + 1))[:1]:
+                i = self.store.chunk_index[nxt.id]
+                old = by_index.get(i)
+                if old is None or old.score < h.score * factor:
+                    by_index[i] = Hit(i, h.score * factor, old.dense if old else 0.0, old.lexical if old else 0.0)
+        return sorted(by_index.values(), key=lambda h: -h.score)
 
     def top_dense_similarity(self, text: str) -> float:
         res = self.dense(text, Filters(), 1)

@@ -13,7 +13,7 @@ from ingest.embed import Embedder, make_embedder
 from ingest.sentences import tokens
 from rag import answer as extract
 from rag import crosswalk
-from rag.glossary import build_glossary
+from ingest.glossary import build_glossary
 from rag.notices import coverage_statement, question_notices, source_notices
 from rag.query import Query, parse
 from rag.retrieve import Filters, Retriever
@@ -45,7 +45,7 @@ class Assistant:
         self.embedder = embedder
         self.retriever = Retriever(store, embedder, rrf_k=settings.rrf_k)
         self.idf = extract.Idf(store.chunks)
-        self.glossary = build_glossary(c.text for c in store.chunks)
+        self.glossary = store.glossary or build_glossary(c.text for c in store.chunks)
         self.vocabulary = {w for c in store.chunks for w in re.findall(r"[a-z]+", c.text.lower())}
         self.corpus_lower = " ".join(" ".join(c.text.split()) for c in store.chunks).lower()
         self.prefixes = {t[:5] for c in store.chunks for t in tokens(c.text)}

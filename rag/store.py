@@ -63,6 +63,11 @@ class IndexStore:
         return store
 
     @cached_property
+    def glossary(self) -> dict[str, str]:
+        path = self.path / "glossary.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    @cached_property
     def bm25(self) -> Any:
         import bm25s
 
