@@ -10,7 +10,7 @@ from ingest.manifest import DocumentInfo
 from ingest.paragraphs import Paragraph
 from ingest.sentences import split_sentences
 
-CHUNKER_VERSION = "paragraph-v4"
+CHUNKER_VERSION = "paragraph-v5"
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,10 @@ def split_long(text: str, max_chars: int) -> list[str]:
             pieces.append(buf)
             buf = sentence
         else:
-            buf = f"{buf}\n{sentence}" if buf and sentence.startswith(("•", "1", "2", "3", "4", "5", "6")) else (
-                f"{buf} {sentence}" if buf else sentence
+            buf = (
+                f"{buf}\n{sentence}"
+                if buf and sentence.startswith(("•", "1", "2", "3", "4", "5", "6"))
+                else (f"{buf} {sentence}" if buf else sentence)
             )
     if buf:
         pieces.append(buf)

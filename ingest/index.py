@@ -27,11 +27,13 @@ from ingest.embed import Embedder
 from ingest.glossary import ACRONYM, build_glossary
 from ingest.manifest import DocumentInfo
 from ingest.paragraphs import Paragraph
-from ingest.sentences import tokens
+from ingest.sentences import split_sentences, tokens
 
 log = logging.getLogger(__name__)
 COLLECTION = "wtguide_chunks"
+SENTENCES = "wtguide_sentences"
 EMBED_KEYS = "embed_keys.txt"  # one key per row of vectors.npy
+SENTENCE_KEYS = "sentence_keys.txt"  # one key per row of sentence_vectors.npy
 
 
 @dataclass(frozen=True)
@@ -79,12 +81,40 @@ def cached_vectors(index_root: Path, model: str) -> dict[str, np.ndarray]:
     live = current_dir(index_root)
     if live is None or read_info(live).model != model or read_info(live).chunker != CHUNKER_VERSION:
         return {}
-    keys_file = live / EMBED_KEYS
-    if not keys_file.is_file():
-        return {}  # an index from before embed keys: embed everything once
-    keys = keys_file.read_text().split()
-    vectors = np.load(live / "vectors.npy")
-    return dict(zip(keys, vectors, strict=True))
+    cache: dict[str, np.ndarray] = {}
+    for keys_name, vectors_name in ((EMBED_KEYS, "vectors.npy"), (SENTENCE_KEYS, "sentence_vectors.npy")):
+        keys_file = live / keys_name
+        if keys_file.is_file() and (live / vectors_name).is_file():
+            cache.update(zip(keys_file.read_text().split(), np.load(live / vectors_name), strict=True))
+    return cache
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """One sentence of a chunk, embedded on its own so a short question can meet it."""
+
+    chunk: int
+    text: str
+
+
+def sentence_rows(chunks: list[Chunk]) -> list[SentenceRow]:
+    rows: list[SentenceRow] = []
+    for i, c in enumerate(chunks):
+        for sentence in split_sentences(c.text):
+            if len(sentence.split()) >= 3:
+                rows.append(SentenceRow(i, sentence))
+    return rows
+
+
+def sentence_embed_text(row: SentenceRow, chunk: Chunk, glossary: dict[str, str]) -> str:
+    heading = chunk.heading if chunk.heading and chunk.heading != chunk.chapter else None
+    text = f"{heading}: {row.text}" if heading else row.text
+    return " ".join([text, *expansions(row.text, glossary)])
+
+
+def embedding_units(chunks: list[Chunk]) -> int:
+    """How many texts an ingest embeds at most (for a progress bar): chunks and their sentences."""
+    return len(chunks) + len(sentence_rows(chunks))
 
 
 def write_index(
@@ -106,8 +136,17 @@ def write_index(
     tmp.mkdir()
     try:
         glossary = build_glossary(c.text for c in chunks)
-        vectors, embedded, keys = _vectors(chunks, embedder, cache, progress, glossary)
+        vectors, embedded, keys = _vectors([embed_text(c, glossary) for c in chunks], embedder, cache, progress)
         (tmp / EMBED_KEYS).write_text("\n".join(keys) + "\n")
+        rows = sentence_rows(chunks)
+        s_texts = [sentence_embed_text(r, chunks[r.chunk], glossary) for r in rows]
+        s_vectors, s_embedded, s_keys = _vectors(s_texts, embedder, cache, progress)
+        embedded += s_embedded
+        (tmp / SENTENCE_KEYS).write_text("\n".join(s_keys) + "\n")
+        np.save(tmp / "sentence_vectors.npy", s_vectors)
+        with (tmp / "sentences.jsonl").open("w") as fh:
+            for r in rows:
+                fh.write(json.dumps({"chunk": chunks[r.chunk].id, "text": r.text}, ensure_ascii=False) + "\n")
         (tmp / "documents.json").write_text(json.dumps([d.to_dict() for d in documents], ensure_ascii=False, indent=1))
         with (tmp / "paragraphs.jsonl").open("w") as fh:
             for p in paragraphs:
@@ -118,7 +157,7 @@ def write_index(
         np.save(tmp / "vectors.npy", vectors)
         _write_bm25(tmp / "bm25", chunks, glossary)
         (tmp / "glossary.json").write_text(json.dumps(glossary, indent=1, sort_keys=True))
-        _write_chroma(tmp / "chroma", chunks, vectors)
+        _write_chroma(tmp / "chroma", chunks, vectors, rows, s_vectors)
         info = IndexInfo(
             corpus_hash=corpus_hash,
             model=embedder.name,
@@ -138,22 +177,20 @@ def write_index(
 
 
 def _vectors(
-    chunks: list[Chunk],
+    texts: list[str],
     embedder: Embedder,
     cache: dict[str, np.ndarray],
     progress: Callable[[int], None] | None,
-    glossary: dict[str, str],
 ) -> tuple[np.ndarray, int, list[str]]:
-    """Vectors for every chunk (cached ones reused), how many were embedded, and their keys."""
-    texts = [embed_text(c, glossary) for c in chunks]
+    """Vectors for every text (cached ones reused), how many were embedded, and their keys."""
     keys = [embed_key(t) for t in texts]
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     todo = [i for i, k in enumerate(keys) if k not in cache]
     for i, k in enumerate(keys):
         if k in cache:
             vectors[i] = cache[k]
-    if progress and len(chunks) > len(todo):
-        progress(len(chunks) - len(todo))
+    if progress and len(texts) > len(todo):
+        progress(len(texts) - len(todo))
     # Longest first, so each batch holds texts of similar length and little padding is computed.
     todo.sort(key=lambda i: -len(texts[i]))
     batch = 64
@@ -191,9 +228,22 @@ def _write_bm25(path: Path, chunks: list[Chunk], glossary: dict[str, str]) -> No
     retriever.save(str(path))
 
 
-def _write_chroma(path: Path, chunks: list[Chunk], vectors: np.ndarray) -> None:
+def _write_chroma(
+    path: Path, chunks: list[Chunk], vectors: np.ndarray, rows: list[SentenceRow], s_vectors: np.ndarray
+) -> None:
     client = chroma_client(path)
     try:
+        sentences = client.get_or_create_collection(
+            SENTENCES, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        for start in range(0, len(rows), 2000):
+            part = rows[start : start + 2000]
+            sentences.add(
+                ids=[f"{chunks[r.chunk].id}-{start + k}" for k, r in enumerate(part)],
+                embeddings=s_vectors[start : start + 2000].tolist(),
+                documents=[r.text for r in part],
+                metadatas=[{**chunks[r.chunk].metadata(), "chunk": chunks[r.chunk].id} for r in part],  # type: ignore[misc]
+            )
         col = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         for start in range(0, len(chunks), 500):
             part = chunks[start : start + 500]

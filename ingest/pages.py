@@ -63,9 +63,7 @@ def _paginate_text(text: str) -> list[Line]:
     lines = [ln.rstrip() for ln in text.split("\n")]
     bare_paragraphs = _bare_paragraph_numbers(lines)
     page_numbers = {
-        i: int(m.group(1))
-        for i, ln in enumerate(lines)
-        if (m := BARE_NUMBER.match(ln)) and i not in bare_paragraphs
+        i: int(m.group(1)) for i, ln in enumerate(lines) if (m := BARE_NUMBER.match(ln)) and i not in bare_paragraphs
     }
     has_pages = bool(page_numbers)
     # Split into page segments: (explicit number or None, lines)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ingest.chunks import Chunk, chunk_paragraphs
 from ingest.clean import vocabulary
 from ingest.embed import Embedder
-from ingest.index import current_dir, is_fresh, read_info, write_index
+from ingest.index import current_dir, embedding_units, is_fresh, read_info, write_index
 from ingest.manifest import Manifest, load_manifest
 from ingest.paragraphs import Paragraph
 from ingest.parse import parse_document, read_body
@@ -66,11 +66,16 @@ def ingest(
             "up-to-date", str(live), info.documents, info.paragraphs, info.chunks, 0, time.perf_counter() - start
         )
     paragraphs, chunks = build_chunks(manifest, max_chars)
-    progress = progress_factory(len(chunks)) if progress_factory else None
+    progress = progress_factory(embedding_units(chunks)) if progress_factory else None
     live, embedded = write_index(
         index_root, list(manifest.documents), paragraphs, chunks, embedder_factory(), corpus_hash, progress
     )
     return IngestResult(
-        "built", str(live), len(manifest.documents), len(paragraphs), len(chunks), embedded,
+        "built",
+        str(live),
+        len(manifest.documents),
+        len(paragraphs),
+        len(chunks),
+        embedded,
         time.perf_counter() - start,
     )

@@ -21,9 +21,11 @@ DURATION_Q = re.compile(
     r"\b(how long|how many (days|weeks|months|hours)|timescales?|deadline|within how|how quickly|how soon)\b", re.I
 )
 DURATION_A = re.compile(
-    r"\b(\d+|one|two|three|four|five|six|seven|ten|fifteen|twenty)\s+(working\s+)?(days?|weeks?|months?|hours?|years?)\b",
+    r"\b(\d+|one|two|three|four|five|six|seven|ten|fifteen|twenty)\s+(working\s+)?(days?|weeks?|months?|hours?)\b",
     re.I,
 )
+FREQUENCY_Q = re.compile(r"\bhow (often|frequently|regularly)\b", re.I)
+FREQUENCY_A = re.compile(r"\b(annually|yearly|every (year|month|week)|monthly|weekly|quarterly|regular(ly)?)\b", re.I)
 
 
 class Idf:
@@ -60,12 +62,13 @@ def unseen_share(terms: list[str], corpus_prefixes: set[str], idf: Idf) -> float
     return sum(idf(t) for t in unseen) / total if total else 0.0
 
 
-def needs_duration(question: str) -> bool:
-    return bool(DURATION_Q.search(question))
-
-
-def has_duration(text: str) -> bool:
-    return bool(DURATION_A.search(text))
+def answer_shape(question: str) -> re.Pattern[str] | None:
+    """What an answer must contain for some questions: a timescale needs a duration."""
+    if DURATION_Q.search(question):
+        return DURATION_A
+    if FREQUENCY_Q.search(question):
+        return FREQUENCY_A
+    return None
 
 
 def clean_sentence(sentence: str) -> str:

@@ -16,7 +16,7 @@ YEAR = re.compile(r"\b(?:wt\s?|working together\s*)?((?:19|20)\d\d)\b", re.IGNOR
 OLD_WORDS = re.compile(r"\b(old|older|previous|earlier|former|last)\s+(guidance|version|edition|one)\b", re.IGNORECASE)
 CHANGE_WORDS = re.compile(
     r"\b(what(?:'s| has)? changed|changes?|differen\w*|compare\w*|comparison|same as|still|new in|"
-    r"since 20\d\d|versus|vs\.?|than in|the same in)\b",
+    r"since 20\d\d|versus|vs\.?|than in|same)\b",
     re.IGNORECASE,
 )
 FOLLOW_UP = re.compile(
@@ -101,6 +101,7 @@ def parse(
     history: Iterable[dict[str, str]] = (),
     glossary: dict[str, str] | None = None,
     vocabulary: set[str] | None = None,
+    editions: tuple[str, ...] = (),
 ) -> Query:
     history = list(history)
     resolved = resolve_follow_up(question, history)
@@ -111,7 +112,10 @@ def parse(
     chapter = CHAPTER_REF.search(question)
     years = tuple(dict.fromkeys(m.group(1) for m in YEAR.finditer(resolved)))
     # A follow-up like "is that the same in the old guidance?" compares with the earlier answer.
-    comparison = bool(CHANGE_WORDS.search(question)) and (bool(years) or bool(OLD_WORDS.search(resolved)))
+    held_years = [y for y in years if y in (editions or ())]
+    comparison = len(held_years) >= 2 or (
+        bool(CHANGE_WORDS.search(question)) and (bool(years) or bool(OLD_WORDS.search(resolved)))
+    )
     acronyms = {}
     if glossary:
         for m in ACRONYM.finditer(resolved):
@@ -122,6 +126,11 @@ def parse(
     for short, long in (glossary or {}).items():
         if long in low and short not in acronyms:
             acronyms[short] = long
+    # A held edition's year steers the ranking (see Retriever.prior); as a search word it would
+    # match every "(2018)" in the other edition's text.
+    for year in years:
+        if year in (editions or ()):
+            resolved = re.sub(rf"\b(?:wt\s?)?{year}\b", " ", resolved, flags=re.IGNORECASE)
     expanded = resolved + "".join(f" {k} {v}" for k, v in acronyms.items())
     expanded += "".join(f" {v}" for k, v in SYNONYMS.items() if re.search(rf"\b{k}\b", low))
     if vocabulary:

@@ -10,10 +10,10 @@ from functools import cached_property
 from typing import Any
 
 from ingest.embed import Embedder, make_embedder
+from ingest.glossary import build_glossary
 from ingest.sentences import tokens
 from rag import answer as extract
 from rag import crosswalk
-from ingest.glossary import build_glossary
 from rag.notices import coverage_statement, question_notices, source_notices
 from rag.query import Query, parse
 from rag.retrieve import Filters, Retriever
@@ -47,7 +47,11 @@ class Assistant:
         self.idf = extract.Idf(store.chunks)
         self.glossary = store.glossary or build_glossary(c.text for c in store.chunks)
         self.vocabulary = {w for c in store.chunks for w in re.findall(r"[a-z]+", c.text.lower())}
-        self.corpus_lower = " ".join(" ".join(c.text.split()) for c in store.chunks).lower()
+        names = [f"{d.title} {d.publisher}" for d in store.documents.values()]
+        self.corpus_lower = " ".join(" ".join(t.split()) for t in [*names, *(c.text for c in store.chunks)]).lower()
+        self.editions = tuple(d.edition for d in store.documents.values() if d.kind == "statutory" and d.edition)
+        # Words that name a source ("the Local Government Lawyer piece") say where to look, not what.
+        self.name_terms = set(tokens(" ".join(names) + " blog article piece news author commentary explainer"))
         self.prefixes = {t[:5] for c in store.chunks for t in tokens(c.text)}
 
     @classmethod
@@ -58,7 +62,7 @@ class Assistant:
 
     # ---- shared pieces -------------------------------------------------------------
     def understand(self, question: str, history: list[dict[str, str]] | None = None) -> Query:
-        return parse(question, history or [], self.glossary, self.vocabulary)
+        return parse(question, history or [], self.glossary, self.vocabulary, self.editions)
 
     def citation(self, cid: int, hit_or_chunk: Hit | int, score: float | None = None) -> Citation:
         index = hit_or_chunk.chunk_index if isinstance(hit_or_chunk, Hit) else hit_or_chunk
@@ -191,6 +195,8 @@ class Assistant:
             return self.decline(question, "That isn't in the guidance I hold.", notices, q)
         explicit = bool(q.paragraphs) and self.store.chunks[hits[0].chunk_index].paragraph in q.paragraphs
         terms = extract.key_terms(tokens(q.resolved))
+        if q.commentary:
+            terms = [t for t in terms if t not in self.name_terms]
         if not explicit and not q.comparison:
             reason = self._not_covered(question, terms, hits)
             if reason:
@@ -238,7 +244,8 @@ class Assistant:
             or (unseen >= self.settings.max_unseen_share and best < 0.75)
         ):
             return "That isn't in the guidance I hold: the passages I have do not cover it."
-        if extract.needs_duration(question) and not any(extract.has_duration(t) for t in texts):
+        shape = extract.answer_shape(question)
+        if shape and not any(shape.search(t) for t in texts):
             return "That isn't in the guidance I hold: the parts I have do not give that timescale."
         return None
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ingest.chunks import Chunk
 from ingest.footnotes import Footnote
-from ingest.index import COLLECTION, IndexInfo, chroma_client, current_dir, read_info
+from ingest.index import COLLECTION, SENTENCES, IndexInfo, chroma_client, current_dir, read_info
 from ingest.manifest import DocumentInfo
 from ingest.paragraphs import Paragraph
 from wtguide.errors import IndexNotBuilt, NotFound
@@ -76,6 +76,10 @@ class IndexStore:
     @cached_property
     def collection(self) -> Any:
         return chroma_client(self.path / "chroma").get_collection(COLLECTION)
+
+    @cached_property
+    def sentences(self) -> Any:
+        return chroma_client(self.path / "chroma").get_collection(SENTENCES)
 
     @cached_property
     def chunk_index(self) -> dict[str, int]:

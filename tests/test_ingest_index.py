@@ -70,12 +70,19 @@ def built(corpus_copy: Path, tmp_path: Path, fake_index: Path) -> tuple[Path, Pa
     return corpus_copy, root, result
 
 
+def units(index_dir: str | Path) -> int:
+    """Texts an index embeds: each chunk, and each of its sentences on its own."""
+    sentences = (Path(index_dir) / "sentences.jsonl").read_text().splitlines()
+    return len((Path(index_dir) / "chunks.jsonl").read_text().splitlines()) + len(sentences)
+
+
 def test_first_ingest_embeds_every_chunk_and_records_what_it_built(corpus_copy: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     embedder = CountingEmbedder()
     result = run(corpus_copy, root, embedder)
     assert result.status == "built"
-    assert (result.documents, result.embedded) == (5, result.chunks) == (5, len(embedder.texts))
+    assert (result.documents, result.embedded) == (5, units(result.index_dir)) == (5, len(embedder.texts))
+    assert result.embedded > result.chunks
     info = read_info(current_dir(root))  # type: ignore[arg-type]
     assert info.corpus_hash == load_manifest(corpus_copy / "manifest.yaml").content_hash()
     assert (info.model, info.chunker) == (FakeEmbedder.name, CHUNKER_VERSION)
@@ -113,8 +120,9 @@ def test_changing_one_paragraph_reembeds_only_its_chunks(built: tuple[Path, Path
     source.write_text(source.read_text(encoding="utf-8").replace("as close to home as possible", "as near to home"))
     embedder = CountingEmbedder()
     result = run(corpus, root, embedder)
-    assert (result.status, result.embedded, result.chunks) == ("built", 1, first.chunks)
-    assert len(embedder.texts) == 1 and "placed as near to home" in embedder.texts[0]
+    # Its chunk and the one sentence that changed; every other sentence of it is cached.
+    assert (result.status, result.embedded, result.chunks) == ("built", 2, first.chunks)
+    assert len(embedder.texts) == 2 and all("placed as near to home" in t for t in embedder.texts)
     store = IndexStore.load(root)
     assert "as near to home" in store.paragraph("wt2023", "46").text
 
@@ -129,7 +137,10 @@ def test_a_changed_heading_reembeds_the_paragraphs_under_it(built: tuple[Path, P
     source.write_text(source.read_text(encoding="utf-8").replace("\n Geography\n", "\n Geographical areas\n"))
     embedder = CountingEmbedder()
     result = run(corpus, root, embedder)
-    assert result.embedded == len(under)
+    ids = {c.id for c in under}
+    sentences = [ln for ln in (Path(result.index_dir) / "sentences.jsonl").read_text().splitlines()]
+    under_sentences = sum(1 for ln in sentences if json.loads(ln)["chunk"] in ids)
+    assert result.embedded == len(under) + under_sentences
     assert all(text.startswith("Geographical areas: ") for text in embedder.texts)
     store = IndexStore.load(root)
     assert [c.id for c in store.chunks if c.heading == "Geographical areas"] == [c.id for c in under]
@@ -162,7 +173,7 @@ def test_a_new_model_or_chunker_makes_the_index_stale(
 
     embedder = OtherModel()
     result = ingest(corpus / "manifest.yaml", root, lambda: embedder, embedder.name, 1200)
-    assert result.embedded == first.chunks  # vectors of another model are never reused
+    assert result.embedded == units(first.index_dir)  # vectors of another model are never reused
 
 
 def test_a_failed_ingest_leaves_the_previous_index_serving(built: tuple[Path, Path, IngestResult]) -> None:
@@ -272,7 +283,7 @@ def test_seed_corpus_with_minilm_is_fast_and_reingest_embeds_nothing(minilm, tmp
     start = time.perf_counter()
     result = ingest(CORPUS / "manifest.yaml", root, lambda: minilm, minilm.name, 1200)
     seconds = time.perf_counter() - start + minilm.load_seconds
-    assert result.embedded == result.chunks
+    assert result.embedded == units(result.index_dir)
     assert seconds < 30, f"ingest took {seconds:.1f}s (model load {minilm.load_seconds:.1f}s)"
 
     vectors = np.load(Path(result.index_dir) / "vectors.npy")

@@ -28,10 +28,10 @@ class Settings(BaseSettings):
     top_k: int = 5
     max_chunk_chars: int = 1200
     # Retrieval fusion and answer thresholds (tuned on evals/questions.jsonl dev split).
-    rrf_k: int = 60
+    rrf_k: int = 20
     min_coverage: float = 0.3
     max_unseen_share: float = 0.25
-    min_dense_score: float = 0.25
+    min_dense_score: float = 0.35
     answer_max_words: int = 120
 
     # Optional LLM (any OpenAI-compatible endpoint); empty means extractive answers only.
