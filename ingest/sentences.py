@@ -8,6 +8,7 @@ import re
 # a line break (bullets and list items are kept one per line by the cleaner).
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[”\"')\]]*\s+(?=[A-Z“\"‘(•\d])|\n+")
 _ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|para|paras|p|pp|No|Mr|Mrs|Dr|St|vs)\.$", re.IGNORECASE)
+_LIST_NUMBER = re.compile(r"(?:\d{1,3}|[a-z])[.)]")
 TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 STOPWORDS = frozenset(
     """a about above after again all also am an and any are as at be been being both but by can
@@ -27,7 +28,8 @@ def split_sentences(text: str) -> list[str]:
         if piece is None:
             continue
         buf = f"{buf} {piece}".strip() if buf else piece.strip()
-        if buf and not _ABBREV.search(buf):
+        # "1." alone is a list number, not a sentence: keep it with its item.
+        if buf and not _ABBREV.search(buf) and not _LIST_NUMBER.fullmatch(buf):
             parts.append(buf)
             buf = ""
     if buf:

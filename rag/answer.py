@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from ingest.chunks import Chunk
 from ingest.sentences import split_sentences, tokens
@@ -75,6 +76,9 @@ def clean_sentence(sentence: str) -> str:
     return " ".join(FOOTNOTE.sub("", sentence).split())
 
 
+LIST_LINE = re.compile(r"^(?:•|\d{1,2}[.)]|[a-z][.)]|\([a-z]\))\s")
+
+
 def pick_sentences(
     terms: list[str],
     passages: list[tuple[int, str]],
@@ -82,41 +86,76 @@ def pick_sentences(
     max_words: int = 120,
     max_sentences: int = 3,
     per_passage: int = 2,
+    similarity: Callable[[int, str], float] | None = None,
 ) -> list[tuple[str, int]]:
-    """(sentence, citation id) pairs, verbatim, best first then in passage order."""
+    """(sentence, citation id) pairs, verbatim, best first then in passage order.
+
+    A sentence scores by the question's key words it holds (IDF-weighted) and, where a
+    similarity is given, by its embedding similarity to the question. A chosen lead-in
+    ending in ":" brings the list items after it, so a list question gets the list.
+    """
     weights = {t: idf(t) for t in terms}
     total = sum(weights.values()) or 1.0
-    scored: list[tuple[float, int, int, str]] = []
-    for rank, (_cid, text) in enumerate(passages):
-        for pos, sentence in enumerate(split_sentences(text)):
-            s = clean_sentence(sentence)
+    scored: list[tuple[float, int, int, list[str]]] = []
+    for rank, (cid, text) in enumerate(passages):
+        lines = [clean_sentence(x) for x in split_sentences(text)]
+        for pos, s in enumerate(lines):
             if len(s.split()) < 4:
                 continue
             present = set(tokens(s))
-            score = sum(w for t, w in weights.items() if t in present) / total
-            score += 0.3 / (rank + 1) + (0.05 if pos == 0 else 0.0)
-            scored.append((score, rank, pos, s))
+            lexical = sum(w for t, w in weights.items() if t in present) / total
+            dense = similarity(cid, s) if similarity else 0.0
+            score = (0.5 * lexical + 0.5 * dense if similarity else lexical) + 0.15 / (rank + 1)
+            # A lead-in ("...as follows:", or a caption over a numbered list) brings its list.
+            claim = [s, *_list_after(lines, pos)] if not LIST_LINE.match(s) else [s]
+            scored.append((score, rank, pos, claim))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
-    chosen: list[tuple[float, int, int, str]] = []
+    chosen: list[tuple[float, int, int, list[str]]] = []
     words = 0
     used: Counter[int] = Counter()
     seen: set[str] = set()
-    for item in scored:
-        score, rank, pos, s = item
-        n_words = len(s.split())
-        key = " ".join(tokens(s))
+    for score, rank, pos, claim in scored:
+        key = " ".join(tokens(claim[0]))
         if key in seen or used[rank] >= per_passage:
             continue
-        if chosen and (words + n_words > max_words or score < chosen[0][0] * 0.5):
+        if chosen and score < chosen[0][0] * 0.6:
+            break
+        room = max_words - words
+        fitted = _fit(claim, room) if chosen else _fit(claim, max(room, len(claim[0].split())))
+        if not fitted:
             continue
-        chosen.append(item)
+        chosen.append((score, rank, pos, fitted))
         seen.add(key)
         used[rank] += 1
-        words += n_words
-        if len(chosen) >= max_sentences:
+        words += sum(len(x.split()) for x in fitted)
+        if len(chosen) >= max_sentences or words >= max_words:
             break
     chosen.sort(key=lambda x: (x[1], x[2]))
-    return [(s, passages[rank][0]) for _, rank, _, s in chosen]
+    return [(x, passages[rank][0]) for _, rank, _, claim in chosen for x in claim]
+
+
+def _list_after(lines: list[str], pos: int) -> list[str]:
+    items: list[str] = []
+    for line in lines[pos + 1 :]:
+        if not LIST_LINE.match(line):
+            break
+        items.append(line)
+    return items
+
+
+def _fit(claim: list[str], room: int) -> list[str]:
+    """As much of a claim (lead-in, then list items) as fits in ``room`` words; never a bare lead-in."""
+    out: list[str] = []
+    used = 0
+    for part in claim:
+        n = len(part.split())
+        if used + n > room:
+            break
+        out.append(part)
+        used += n
+    if len(claim) > 1 and len(out) == 1:
+        return []
+    return out
 
 
 def first_sentences(text: str, max_words: int = 120) -> list[str]:

@@ -66,6 +66,7 @@ class Retriever:
         # (paragraph-level dense, sentence-level dense, BM25): tuned on the dev split, where
         # the best sentence of a paragraph matched questions better than the whole paragraph.
         self.weights = weights
+        self._vectors: dict[str, np.ndarray] = {}
         self.latest = self._latest_statutory()
 
     def _latest_statutory(self) -> set[str]:
@@ -87,8 +88,17 @@ class Retriever:
             return 1.0
         return 1.05 if (query and (query.old_edition or query.comparison)) else 0.8
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The question's vector, embedded once per question however many stages ask for it."""
+        cached = self._vectors.get(text)
+        if cached is None:
+            if len(self._vectors) > 256:
+                self._vectors.clear()
+            cached = self._vectors[text] = self.embedder.embed([text])[0]
+        return cached
+
     def dense(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
-        vec = self.embedder.embed([text])[0]
+        vec = self.query_vector(text)
         allowed = [i for i, c in enumerate(self.store.chunks) if filters.allows(c)]
         if not allowed:
             return []
@@ -103,7 +113,7 @@ class Retriever:
 
     def dense_sentences(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
         """Chunks ranked by their best-matching sentence."""
-        vec = self.embedder.embed([text])[0]
+        vec = self.query_vector(text)
         res = self.store.sentences.query(
             query_embeddings=[vec.tolist()],
             n_results=n * 4,

@@ -252,20 +252,37 @@ class Assistant:
     def _compose(
         self, q: Query, hits: list[Hit], terms: list[str], explicit: bool
     ) -> tuple[list[tuple[str, int]], list[Citation]]:
-        citations = [self.citation(i + 1, h) for i, h in enumerate(hits)]
         limit = self.settings.answer_max_words
         if explicit:
+            citations = [self.citation(i + 1, h) for i, h in enumerate(hits)]
             wanted = [c for c in citations if c.paragraph in q.paragraphs][:2]
             per = max(30, limit // max(1, len(wanted)))
             return [(s, c.id) for c in wanted for s in extract.first_sentences(c.text, per)], citations
-        if q.comparison:
-            out: list[tuple[str, int]] = []
-            for edition in dict.fromkeys(c.edition for c in citations if c.kind == "statutory"):
-                best = next(c for c in citations if c.edition == edition and c.kind == "statutory")
-                out += extract.pick_sentences(terms, [(best.id, best.text)], self.idf, limit // 2, 2, 2)
-            return out, citations
-        passages = [(c.id, c.text) for c in citations[:4]]
-        return extract.pick_sentences(terms, passages, self.idf, limit), citations
+        # Every part of the top paragraphs is a candidate, so the sentence that answers
+        # is found even when it sits in another part of a long paragraph than the one retrieved.
+        citations: list[Citation] = []
+        chunk_of: dict[int, str] = {}
+        for h in hits[:4]:
+            c = self.store.chunks[h.chunk_index]
+            for part in self.store.chunks_of(c.doc_id, c.paragraph):
+                cid = len(citations) + 1
+                citations.append(self.citation(cid, self.store.chunk_index[part.id], h.score))
+                chunk_of[cid] = part.id
+        qv = self.retriever.query_vector(q.resolved)
+        vectors = self.store.sentence_vectors
+
+        def similarity(cid: int, sentence: str) -> float:
+            v = vectors.get((chunk_of[cid], sentence))
+            return float(v @ qv) if v is not None else 0.0
+
+        if not q.comparison:
+            passages = [(c.id, c.text) for c in citations]
+            return extract.pick_sentences(terms, passages, self.idf, limit, similarity=similarity), citations
+        out: list[tuple[str, int]] = []
+        for edition in dict.fromkeys(c.edition for c in citations if c.kind == "statutory"):
+            best = next(c for c in citations if c.edition == edition and c.kind == "statutory")
+            out += extract.pick_sentences(terms, [(best.id, best.text)], self.idf, limit // 2, 2, 2, similarity)
+        return out, citations
 
     def describe(self) -> dict[str, Any]:
         return {"documents": len(self.store.documents), "chunks": len(self.store.chunks)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from ingest.paragraphs import Paragraph
 from wtguide.errors import IndexNotBuilt, NotFound
 
 log = logging.getLogger(__name__)
+FOOTNOTE_MARK = re.compile(r"\[\^\d+\]")
 
 
 def _paragraph(data: dict[str, Any]) -> Paragraph:
@@ -80,6 +82,19 @@ class IndexStore:
     @cached_property
     def sentences(self) -> Any:
         return chroma_client(self.path / "chroma").get_collection(SENTENCES)
+
+    @cached_property
+    def sentence_vectors(self) -> dict[tuple[str, str], np.ndarray]:
+        """Each sentence's vector by (chunk id, sentence text without footnote marks)."""
+        path = self.path / "sentences.jsonl"
+        if not path.is_file():
+            return {}
+        rows = [json.loads(ln) for ln in path.read_text().splitlines() if ln]
+        vectors = np.load(self.path / "sentence_vectors.npy")
+        return {
+            (r["chunk"], " ".join(FOOTNOTE_MARK.sub("", r["text"]).split())): v
+            for r, v in zip(rows, vectors, strict=True)
+        }
 
     @cached_property
     def chunk_index(self) -> dict[str, int]:
