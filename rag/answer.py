@@ -26,7 +26,10 @@ DURATION_A = re.compile(
     re.I,
 )
 FREQUENCY_Q = re.compile(r"\bhow (often|frequently|regularly)\b", re.I)
-FREQUENCY_A = re.compile(r"\b(annually|yearly|every (year|month|week)|monthly|weekly|quarterly|regular(ly)?)\b", re.I)
+FREQUENCY_A = re.compile(
+    r"\b(annually|yearly|every (year|month|week)|monthly|weekly|quarterly|once a (year|month|week)|regularly|frequently|local decision)\b",
+    re.I,
+)
 
 
 class Idf:

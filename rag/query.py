@@ -93,6 +93,9 @@ def correct_typos(text: str, vocabulary: set[str]) -> str:
         best = process.extractOne(low, vocabulary, scorer=OSA.distance, score_cutoff=1)
         if best:
             fixes.append(best[0])
+        elif len(low) >= 7:
+            # Another form of a corpus word: "paramountcy" finds "paramount".
+            fixes.extend(w for w in vocabulary if len(w) >= 6 and (low.startswith(w) or w.startswith(low[:7])))
     return text + "".join(f" {w}" for w in dict.fromkeys(fixes))
 
 
@@ -131,6 +134,9 @@ def parse(
     for year in years:
         if year in (editions or ()):
             resolved = re.sub(rf"\b(?:wt\s?)?{year}\b", " ", resolved, flags=re.IGNORECASE)
+    if comparison:
+        # "What changed", "the same", "between" say how to answer, not what about.
+        resolved = CHANGE_WORDS.sub(" ", OLD_WORDS.sub(" ", resolved))
     expanded = resolved + "".join(f" {k} {v}" for k, v in acronyms.items())
     expanded += "".join(f" {v}" for k, v in SYNONYMS.items() if re.search(rf"\b{k}\b", low))
     if vocabulary:

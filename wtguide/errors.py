@@ -50,3 +50,9 @@ class NotFound(WtguideError):
 
 class BadRequest(WtguideError):
     http_status = 400
+
+
+class TooLarge(WtguideError):
+    """An upload or pasted text over the size limit."""
+
+    http_status = 413

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     max_chunk_chars: int = 1200
     # Retrieval fusion and answer thresholds (tuned on evals/questions.jsonl dev split).
     rrf_k: int = 20
-    min_coverage: float = 0.3
+    min_coverage: float = 0.25
+    confident_dense: float = 0.5
     max_unseen_share: float = 0.25
     min_dense_score: float = 0.35
     answer_max_words: int = 120
