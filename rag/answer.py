@@ -27,7 +27,8 @@ DURATION_A = re.compile(
 )
 FREQUENCY_Q = re.compile(r"\bhow (often|frequently|regularly)\b", re.I)
 FREQUENCY_A = re.compile(
-    r"\b(annually|yearly|every (year|month|week)|monthly|weekly|quarterly|once a (year|month|week)|regularly|frequently|local decision)\b",
+    r"\b(annually|yearly|every (year|month|week)|monthly|weekly|quarterly"
+    r"|once a (year|month|week)|regularly|frequently|local decision)\b",
     re.I,
 )
 
@@ -121,6 +122,7 @@ def pick_sentences(
         key = " ".join(tokens(claim[0]))
         if key in seen or used[rank] >= per_passage:
             continue
+        claim = [x for x in claim if " ".join(tokens(x)) not in seen]  # no line twice in one answer
         if chosen and score < chosen[0][0] * 0.6:
             break
         room = max_words - words
@@ -128,7 +130,7 @@ def pick_sentences(
         if not fitted:
             continue
         chosen.append((score, rank, pos, fitted))
-        seen.add(key)
+        seen.update(" ".join(tokens(x)) for x in fitted)
         used[rank] += 1
         words += sum(len(x.split()) for x in fitted)
         if len(chosen) >= max_sentences or words >= max_words:

@@ -45,7 +45,8 @@ SYNONYMS = {
 @dataclass(frozen=True)
 class Query:
     text: str  # the question as asked
-    resolved: str  # with follow-up context and acronym expansions, used for retrieval
+    resolved: str  # with follow-up context, acronyms, synonyms and typo fixes: for BM25 and key terms
+    semantic: str = ""  # with follow-up context and acronyms spelled out: for the embedding model
     paragraphs: tuple[str, ...] = ()
     page: int | None = None
     chapter: int | None = None
@@ -124,6 +125,7 @@ def parse(
         for m in ACRONYM.finditer(resolved):
             if m.group(1) in glossary:
                 acronyms[m.group(1)] = glossary[m.group(1)]
+    spelled_out = dict(acronyms)
     # And the other way: "lead safeguarding partner" also searches for "LSP".
     low = resolved.lower()
     for short, long in (glossary or {}).items():
@@ -139,11 +141,16 @@ def parse(
         resolved = CHANGE_WORDS.sub(" ", OLD_WORDS.sub(" ", resolved))
     expanded = resolved + "".join(f" {k} {v}" for k, v in acronyms.items())
     expanded += "".join(f" {v}" for k, v in SYNONYMS.items() if re.search(rf"\b{k}\b", low))
+    # The embedding model reads the question as asked, with acronyms spelled out; the extra
+    # words for BM25 (contractions, synonyms) would only blur its meaning.
+    semantic = resolved + "".join(f" ({v})" for v in spelled_out.values())
     if vocabulary:
         expanded = correct_typos(expanded, vocabulary)
+        semantic = correct_typos(semantic, vocabulary)
     return Query(
         text=question,
         resolved=expanded,
+        semantic=semantic,
         paragraphs=tuple(dict.fromkeys(refs)),
         page=int(page.group(1)) if page else None,
         chapter=int(chapter.group(1)) if chapter else None,

@@ -145,8 +145,9 @@ class Retriever:
         """Ranked chunks, one per paragraph, best first."""
         filters = filters or Filters()
         w_para, w_sent, w_lex = self.weights
-        dense = self.dense(query.resolved, filters, self.pool) if w_para else []
-        sentences = self.dense_sentences(query.resolved, filters, self.pool)
+        semantic = query.semantic or query.resolved
+        dense = self.dense(semantic, filters, self.pool) if w_para else []
+        sentences = self.dense_sentences(semantic, filters, self.pool)
         lexical = self.lexical(query.resolved, filters, self.pool)
         fused: dict[int, float] = {}
         dense_by = dict(sentences)

@@ -299,7 +299,7 @@ class Assistant:
                 cid = len(citations) + 1
                 citations.append(self.citation(cid, self.store.chunk_index[part.id], h.score))
                 chunk_of[cid] = part.id
-        qv = self.retriever.query_vector(q.resolved)
+        qv = self.retriever.query_vector(q.semantic or q.resolved)
         vectors = self.store.sentence_vectors
 
         def similarity(cid: int, sentence: str) -> float:

@@ -100,6 +100,17 @@ def minilm():  # type: ignore[no-untyped-def]
     return embedder
 
 
+@pytest.fixture(scope="session")
+def minilm_index(tmp_path_factory: pytest.TempPathFactory, minilm) -> Path:  # type: ignore[no-untyped-def]
+    """The seed corpus ingested once with the real model (for tests marked ``slow``)."""
+    from ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("minilm-index") / "index"
+    max_chars = Settings.model_fields["max_chunk_chars"].default
+    ingest(CORPUS / "manifest.yaml", root, lambda: minilm, minilm.name, max_chars)
+    return root
+
+
 def pdf_bytes(pages: list[list[str]]) -> bytes:
     """A minimal valid PDF: one page per list, each string one line of Helvetica text, top down."""
     objects: dict[int, bytes] = {

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.service import Assistant
+from rag.store import IndexStore
 from rag.verify import normalise
 from wtguide.settings import Settings
 
@@ -41,14 +42,42 @@ def test_paragraph_that_does_not_exist_is_declined(assistant: Assistant) -> None
     assert "paragraph 150" in ans.answer and "1–62" in ans.answer
 
 
+@pytest.fixture(scope="module")
+def real(minilm_index: Path, minilm) -> Assistant:  # type: ignore[no-untyped-def]
+    """The assistant with the real model: abstention thresholds are tuned for it."""
+    return Assistant(Settings(data_dir=minilm_index.parent), IndexStore.load(minilm_index), minilm)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "question",
-    ["What's the capital of France?", "How do I apply for a mortgage?", "What does the 2026 edition say about LSPs?"],
+    [
+        "What's the capital of France?",
+        "How do I apply for a mortgage?",
+        "What does the 2026 edition say about LSPs?",
+        "How long may a section 17 assessment take?",
+        "What does Keeping Children Safe in Education say about filtering?",
+    ],
 )
-def test_out_of_scope_is_declined(assistant: Assistant, question: str) -> None:
-    ans = assistant.ask(question)
+def test_out_of_scope_is_declined(real: Assistant, question: str) -> None:
+    ans = real.ask(question)
     assert ans.abstained and not ans.citations
     assert "isn't in the guidance I hold" in ans.answer
+
+
+@pytest.mark.slow
+def test_the_headline_question_is_answered_and_cited(real: Assistant) -> None:
+    ans = real.ask("Who must the lead safeguarding partner for a council be?")
+    assert not ans.abstained
+    assert ans.citations[0].doc_id == "wt2023" and ans.citations[0].numbered  # the guidance comes first
+    assert "[1]" in ans.answer
+    lines = [s for s, _ in sentences(ans.answer)]
+    assert len(lines) == len(set(lines))
+
+
+def test_lexically_unknown_question_is_declined(assistant: Assistant) -> None:
+    ans = assistant.ask("What's the capital of France?")
+    assert ans.abstained and not ans.citations
 
 
 def test_every_cited_sentence_is_verbatim_in_its_citation(assistant: Assistant) -> None:
