@@ -13,7 +13,7 @@ from ingest.embed import Embedder, make_embedder
 from ingest.glossary import build_glossary
 from ingest.sentences import tokens
 from rag import answer as extract
-from rag import crosswalk
+from rag import crosswalk, generate
 from rag.notices import coverage_statement, question_notices, source_notices
 from rag.query import Query, parse
 from rag.retrieve import Filters, Retriever
@@ -39,8 +39,9 @@ def paragraph_url(doc_id: str, paragraph: str | None) -> str:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, store: IndexStore, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, store: IndexStore, embedder: Embedder, llm: Any | None = None) -> None:
         self.settings = settings
+        self.llm = llm  # optional LangChain chat model: rewords answers, condenses follow-ups
         self.store = store
         self.embedder = embedder
         self.retriever = Retriever(store, embedder, rrf_k=settings.rrf_k)
@@ -58,10 +59,15 @@ class Assistant:
     def from_settings(cls, settings: Settings) -> Assistant:
         store = IndexStore.load(settings.index_root)
         embedder = make_embedder(settings.embedder, settings.model_path)
-        return cls(settings, store, embedder)
+        return cls(settings, store, embedder, generate.make_llm(settings))
 
     # ---- shared pieces -------------------------------------------------------------
     def understand(self, question: str, history: list[dict[str, str]] | None = None) -> Query:
+        if history and self.llm is not None:
+            # With a model configured, a follow-up is rewritten as a standalone question.
+            standalone = generate.condense(self.llm, question, history)
+            q = parse(standalone, [], self.glossary, self.vocabulary, self.editions)
+            return replace(q, text=question)
         return parse(question, history or [], self.glossary, self.vocabulary, self.editions)
 
     def citation(self, cid: int, hit_or_chunk: Hit | int, score: float | None = None) -> Citation:
@@ -229,6 +235,11 @@ class Assistant:
             if reason:
                 return self.decline(question, reason, notices, q)
         sentences, citations = self._compose(q, hits, terms, explicit)
+        if self.llm is not None and not explicit:
+            written = generate.generate(self.llm, question, citations, self.settings.answer_max_words)
+            # The model's sentences are kept only if each is supported by the passage it cites;
+            # otherwise the extractive answer stands.
+            sentences = written or sentences
         checked = verify(sentences, {c.id: c for c in citations})
         if not checked:
             return self.decline(question, "That isn't in the guidance I hold.", notices, q)

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     answer_max_words: int = 120
 
     # Optional LLM (any OpenAI-compatible endpoint); empty means extractive answers only.
+    llm_provider: str = "openai"
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
