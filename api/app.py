@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors
 from api.deps import load_assistant
 from api.feedback import FeedbackStore, feedback_path
-from api.routes import ask, documents, feedback, health, pages, search
+from api.routes import ask, check, crosswalk, documents, feedback, health, pages, quiz, search
 from api.security import BodyLimit, check_api_key, make_limiter, rate_limit
 from wtguide.settings import Settings, get_settings
 
@@ -49,6 +49,11 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
     api_deps = [Depends(rate_limit(app.state.limiter, settings.rate_limit)), Depends(check_api_key)]
     for module in (ask, search, documents, feedback):
         app.include_router(module.router, prefix="/api", dependencies=api_deps)
+    app.include_router(check.router, prefix="/api", dependencies=api_deps)
+    app.include_router(crosswalk.router, prefix="/api", dependencies=api_deps)
+    app.include_router(check.pages)
+    app.include_router(quiz.router, prefix="/api", dependencies=api_deps)
+    app.include_router(quiz.pages)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

@@ -179,7 +179,7 @@ def _register_optional(sub: Any) -> None:
     """Subcommands that live with their stage (ask/search in rag, eval in evals, serve in api)."""
     import importlib
 
-    for module in ("rag.cli", "api.cli", "evals.cli"):
+    for module in ("rag.cli", "api.cli", "evals.cli", "checker.cli", "quiz.cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
