@@ -1,0 +1,1 @@
+"""Trainer quizzes from the paragraph index: generated without an LLM, checked, exported."""
