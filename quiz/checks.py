@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
@@ -11,8 +12,10 @@ from quiz.types import Draft
 # Chi-square critical values at p = 0.05 for 1-5 degrees of freedom.
 CHI2_CRITICAL_05 = {1: 3.841, 2: 5.991, 3: 7.815, 4: 9.488, 5: 11.070}
 ITEM_CHECKS = ("answer_supported", "distractors_false", "unique")
-# Chance that the keyed option is the longest of four is 1 in 4; allow some room on small quizzes.
-MAX_LONGEST_SHARE = 0.4
+# The keyed option is longest of four by chance 1 time in 4; the check fails only when it is longest
+# more often than chance explains (one-sided binomial test at this level), so a 7-item quiz with
+# 3 longest answers passes and one with 6 does not.
+LONGEST_ALPHA = 0.05
 
 
 def check_item(d: Draft, corpus: Corpus, seen: set[str]) -> dict[str, bool]:
@@ -45,6 +48,11 @@ def evenness(counts: list[int]) -> dict[str, Any]:
     return {"counts": counts, "chi_square": round(stat, 3), "critical_value": critical, "passed": stat <= critical}
 
 
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
+
+
 def report(drafts: list[Draft], rejected: Counter[str], options: int = 4) -> dict[str, Any]:
     """The quiz report: each check with how many items it was applied to and how many passed."""
     out: dict[str, Any] = {}
@@ -60,13 +68,14 @@ def report(drafts: list[Draft], rejected: Counter[str], options: int = 4) -> dic
         if lengths[d.answer] == max(lengths) and lengths.count(max(lengths)) == 1:
             longest += 1
     out["answer_positions"] = {"checked": len(mcq), **evenness(positions)}
-    share = longest / len(mcq) if mcq else 0.0
+    p_value = binomial_tail(longest, len(mcq), 1 / options)
     out["answer_not_longest"] = {
         "checked": len(mcq),
         "answer_longest": longest,
-        "share": round(share, 3),
-        "max_share": MAX_LONGEST_SHARE,
-        "passed": share <= MAX_LONGEST_SHARE,
+        "share": round(longest / len(mcq), 3) if mcq else 0.0,
+        "chance": 1 / options,
+        "p_value": round(p_value, 4),
+        "passed": p_value > LONGEST_ALPHA,
     }
     tf = Counter(bool(d.answer) for d in drafts if d.type == "true_false")
     out["true_false_balance"] = {

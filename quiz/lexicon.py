@@ -26,7 +26,7 @@ DUTY_SWAP = {"must": "may", "should": "must", "may": "must"}
 
 ROLE_HEADS = {
     "chief", "executive", "constable", "officer", "director", "member", "secretary", "commissioner",
-    "mayor", "head", "lead", "inspector", "superintendent", "chair", "minister",
+    "mayor", "head", "lead", "inspector", "superintendent", "chair", "minister", "partner",
 }  # fmt: skip
 BODY_HEADS = {
     "panel", "board", "partnership", "unit", "trust", "council", "agency", "commission", "department",

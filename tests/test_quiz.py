@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from quiz.build import build_quiz
-from quiz.checks import CHI2_CRITICAL_05, chi_square
+from quiz.checks import CHI2_CRITICAL_05, binomial_tail, chi_square
 from quiz.corpus import corpus_for, norm
 from quiz.lexicon import find_terms
 from quiz.types import GAP, QuizRequest
@@ -131,6 +131,12 @@ def test_correct_positions_pass_a_chi_square_evenness_test_over_seeds(assistant:
 def test_chi_square_rejects_a_skewed_key() -> None:
     assert chi_square([20, 0, 0, 0]) > CHI2_CRITICAL_05[3]
     assert chi_square([5, 5, 5, 5]) == 0.0
+
+
+def test_longest_answer_check_fails_only_beyond_chance() -> None:
+    assert binomial_tail(3, 7, 0.25) > 0.05  # 3 of 7 longest: chance
+    assert binomial_tail(6, 7, 0.25) < 0.05  # 6 of 7: the length gives the answer away
+    assert binomial_tail(0, 7, 0.25) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
