@@ -237,12 +237,12 @@ def _write_chroma(
             SENTENCES, metadata={"hnsw:space": "cosine"}, embedding_function=None
         )
         for start in range(0, len(rows), 2000):
-            part = rows[start : start + 2000]
+            batch = rows[start : start + 2000]
             sentences.add(
-                ids=[f"{chunks[r.chunk].id}-{start + k}" for k, r in enumerate(part)],
+                ids=[f"{chunks[r.chunk].id}-{start + k}" for k, r in enumerate(batch)],
                 embeddings=s_vectors[start : start + 2000].tolist(),
-                documents=[r.text for r in part],
-                metadatas=[{**chunks[r.chunk].metadata(), "chunk": chunks[r.chunk].id} for r in part],  # type: ignore[misc]
+                documents=[r.text for r in batch],
+                metadatas=[{**chunks[r.chunk].metadata(), "chunk": chunks[r.chunk].id} for r in batch],  # type: ignore[misc]
             )
         col = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         for start in range(0, len(chunks), 500):

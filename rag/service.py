@@ -296,10 +296,10 @@ class Assistant:
     ) -> tuple[list[tuple[str, int]], list[Citation]]:
         limit = self.settings.answer_max_words
         if explicit:
-            citations = [self.citation(i + 1, h) for i, h in enumerate(hits)]
-            wanted = [c for c in citations if c.paragraph in q.paragraphs][:2]
+            found = [self.citation(i + 1, h) for i, h in enumerate(hits)]
+            wanted = [c for c in found if c.paragraph in q.paragraphs][:2]
             per = max(30, limit // max(1, len(wanted)))
-            return [(s, c.id) for c in wanted for s in extract.first_sentences(c.text, per)], citations
+            return [(s, c.id) for c in wanted for s in extract.first_sentences(c.text, per)], found
         # Every part of the top paragraphs is a candidate, so the sentence that answers
         # is found even when it sits in another part of a long paragraph than the one retrieved.
         citations: list[Citation] = []
