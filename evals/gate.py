@@ -50,8 +50,14 @@ def _fmt(v: float) -> str:
     return f"{v:.3f}"
 
 
-def check(summary: dict[str, Any], baseline: dict[str, Any] | None = None) -> tuple[list[str], list[str]]:
-    """(failures, notes): one line per failing metric, and notes on what was not compared."""
+def check(
+    summary: dict[str, Any], baseline: dict[str, Any] | None = None, floors: bool = True
+) -> tuple[list[str], list[str]]:
+    """(failures, notes): one line per failing metric, and notes on what was not compared.
+
+    With ``floors=False`` (a regression-only gate) a metric below its floor is a note, and
+    only a slide below the accepted baseline fails.
+    """
     ours = summary["overall"]["ours"]
     failures: list[str] = []
     notes: list[str] = []
@@ -62,7 +68,8 @@ def check(summary: dict[str, Any], baseline: dict[str, Any] | None = None) -> tu
             continue
         if (value < bound) if higher else (value > bound):
             word = "below its floor" if higher else "above its ceiling"
-            failures.append(f"{metric} {_fmt(value)} is {word} of {_fmt(bound)}")
+            line = f"{metric} {_fmt(value)} is {word} of {_fmt(bound)}"
+            (failures if floors else notes).append(line if floors else f"{line} (regression-only gate)")
     entry = (baseline or {}).get("splits", {}).get(summary["split"])
     tolerance = float((baseline or {}).get("tolerance", TOLERANCE))
     if not entry:

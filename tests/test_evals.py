@@ -143,8 +143,15 @@ def test_percentile_is_nearest_rank():
 
 # ---- question file validation --------------------------------------------------------------
 GOOD = {
-    "id": "q1", "split": "dev", "type": "fact", "question": "Who?", "history": [],
-    "gold": [{"doc_id": "wt2023", "paragraph": "48"}], "gold_snippet": "x", "keywords": ["x"], "answerable": True,
+    "id": "q1",
+    "split": "dev",
+    "type": "fact",
+    "question": "Who?",
+    "history": [],
+    "gold": [{"doc_id": "wt2023", "paragraph": "48"}],
+    "gold_snippet": "x",
+    "keywords": ["x"],
+    "answerable": True,
 }
 
 
@@ -359,3 +366,28 @@ def test_naive_baseline_with_minilm(eval_settings, eval_assistant, tmp_path):
     finally:
         naive.close()
 
+
+def test_regression_only_gate_reports_floors_but_fails_only_on_a_slide() -> None:
+    from evals import gate
+
+    summary = {
+        "split": "test",
+        "questions_sha": "abc",
+        "overall": {
+            "ours": {
+                "recall@5": 0.85,
+                "mrr": 0.8,
+                "citation_precision": 1.0,
+                "oos_abstention": 1.0,
+                "false_abstention": 0.0,
+            }
+        },
+    }
+    baseline = {"tolerance": 0.03, "splits": {"test": {"questions_sha": "abc", "ours": {"recall@5": 0.86}}}}
+    failures, notes = gate.check(summary, baseline, floors=False)
+    assert failures == [] and any("recall@5 0.850 is below its floor" in n for n in notes)
+    slid = {**summary, "overall": {"ours": {**summary["overall"]["ours"], "recall@5": 0.80}}}
+    failures, _ = gate.check(slid, baseline, floors=False)
+    assert len(failures) == 1 and "worse than the baseline" in failures[0]
+    failures, _ = gate.check(summary, baseline)
+    assert failures and "below its floor" in failures[0]

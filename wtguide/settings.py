@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     min_coverage: float = 0.25
     confident_dense: float = 0.5
     max_unseen_share: float = 0.25
-    min_dense_score: float = 0.35
+    min_dense_score: float = 0.45
     answer_max_words: int = 120
 
     # Optional LLM (any OpenAI-compatible endpoint); empty means extractive answers only.
