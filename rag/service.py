@@ -44,7 +44,7 @@ class Assistant:
         self.llm = llm  # optional LangChain chat model: rewords answers, condenses follow-ups
         self.store = store
         self.embedder = embedder
-        self.retriever = Retriever(store, embedder, rrf_k=settings.rrf_k)
+        self.retriever = Retriever(store, embedder, rrf_k=settings.rrf_k, weights=settings.fusion_weights)
         self.idf = extract.Idf(store.chunks)
         self.glossary = store.glossary or build_glossary(c.text for c in store.chunks)
         self.vocabulary = {w for c in store.chunks for w in re.findall(r"[a-z]+", c.text.lower())}

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     max_chunk_chars: int = 1200
     # Retrieval fusion and answer thresholds (tuned on evals/questions.jsonl dev split).
     rrf_k: int = 20
+    # Reciprocal-rank fusion weights: (paragraph embeddings, sentence embeddings, BM25).
+    fusion_weights: tuple[float, float, float] = (0.0, 1.0, 1.0)
     min_coverage: float = 0.25
     confident_dense: float = 0.5
     max_unseen_share: float = 0.25
