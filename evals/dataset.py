@@ -14,8 +14,18 @@ from wtguide.errors import WtguideError
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
 SPLITS = ("dev", "test", "all")
 TYPES = (
-    "fact", "list", "definition", "acronym", "paragraph_lookup", "comparison", "commentary",
-    "followup", "informal", "false_premise", "not_held", "out_of_scope",
+    "fact",
+    "list",
+    "definition",
+    "acronym",
+    "paragraph_lookup",
+    "comparison",
+    "commentary",
+    "followup",
+    "informal",
+    "false_premise",
+    "not_held",
+    "out_of_scope",
 )
 FIELDS = ("id", "split", "type", "question", "history", "gold", "gold_snippet", "keywords", "answerable")
 # Below this rapidfuzz partial-ratio a quote is reported as not found rather than guessed.
@@ -98,7 +108,7 @@ def _history(value: Any, where: str) -> tuple[Turn, ...]:
     for i, t in enumerate(value):
         ok = isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
         if not ok:
-            raise _fail(where, f"history[{i}]", "must be {\"role\": \"user\"|\"assistant\", \"content\": str}")
+            raise _fail(where, f"history[{i}]", 'must be {"role": "user"|"assistant", "content": str}')
         turns.append(Turn(t["role"], t["content"]))
     return tuple(turns)
 

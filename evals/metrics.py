@@ -136,7 +136,8 @@ def citation_precision(answer: str, passages: Mapping[int, tuple[Key, str]], gol
     if not cited:
         return None
     good = sum(
-        1 for n, sentences in cited.items()
+        1
+        for n, sentences in cited.items()
         if passages[n][0] in gold or any(supports(s, passages[n][1]) for s in sentences)
     )
     return good / len(cited)
@@ -161,9 +162,7 @@ def faithfulness(answer: str, passages: Mapping[int, tuple[Key, str]]) -> float 
     sentences = answer_sentences(answer)
     if not sentences:
         return None
-    ok = sum(
-        1 for s, ids in sentences if any(n in passages and supports(s, passages[n][1]) for n in ids)
-    )
+    ok = sum(1 for s, ids in sentences if any(n in passages and supports(s, passages[n][1]) for n in ids))
     return ok / len(sentences)
 
 

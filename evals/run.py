@@ -40,13 +40,19 @@ class QuestionResult:
     def to_dict(self) -> dict[str, Any]:
         q = self.question
         return {
-            "id": q.id, "type": q.type, "split": q.split, "question": q.question, "answerable": q.answerable,
+            "id": q.id,
+            "type": q.type,
+            "split": q.split,
+            "question": q.question,
+            "answerable": q.answerable,
             "gold": [list(k) for k in self.gold],
             "rankings": {s: [sorted(list(k) for k in item) for item in r] for s, r in self.rankings.items()},
             "retrieval": self.retrieval,
-            "answer": self.answer, "abstained": self.abstained,
+            "answer": self.answer,
+            "abstained": self.abstained,
             "cited": [[n, list(k)] for n, k in self.cited],
-            "scores": self.scores, "latency_ms": round(self.latency_ms, 2),
+            "scores": self.scores,
+            "latency_ms": round(self.latency_ms, 2),
         }
 
 
