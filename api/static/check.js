@@ -63,6 +63,9 @@
   }
 
   function render(data, text) {
+    // A successful check clears any earlier error and its red field border.
+    errorBox.hidden = true;
+    [textArea, fileInput].forEach(function (f) { f.parentNode.classList.remove("field-error"); });
     var refs = data.references, list = document.getElementById("reference-list");
     list.textContent = "";
     refs.forEach(function (ref, i) { list.append(card(ref, i)); });
