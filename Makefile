@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run ingest test test-fast lint bench-ingest bench-ask eval clean
+.PHONY: setup run ingest test test-fast lint bench-ingest bench-ask bench-load eval clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,9 @@ bench-ingest: setup
 
 bench-ask: setup
 	$(PY) -m benchmarks.ask
+
+bench-load: setup
+	$(PY) -m benchmarks.load
 
 eval: setup
 	$(VENV)/bin/wtguide eval

@@ -1,0 +1,156 @@
+"""The chat page, the paragraph viewer and the embedded widget in a real Chromium.
+
+Asks a question, follows the answer's citation to the highlighted paragraph (with the mouse,
+then with the keyboard only), checks the pages with axe-core, and asks through the widget on
+a page from another origin. Screenshots go to the ``artifacts`` folder (printed at the end).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow  # starts a server and a browser
+
+QUESTION = "What does paragraph 14 say?"
+PARAGRAPH_14_WORDS = "see and speak to the child"
+BLOCKING_IMPACTS = ("serious", "critical")
+FOCUSED = "() => `${document.activeElement.tagName} ${(document.activeElement.innerText || '').slice(0, 40)}`"
+
+
+def expect(target: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
+def ask(page: Any, question: str) -> Any:
+    """Ask through the form with the mouse; returns citation card [1] once the answer is in."""
+    page.get_by_label("Your question").fill(question)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    return first_card(page)
+
+
+def first_card(page: Any) -> Any:
+    card = page.locator(".wtg-card").first
+    expect(card.locator(".wtg-card-title")).to_have_text(re.compile(r"^\[1\] Working Together to Safeguard Children"))
+    expect(page.locator(".wtg-answer a.wtg-marker", has_text="[1]").first).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^Answer ready with \d+ sources?\.$"))
+    expect(card).to_contain_text("Paragraph 14")
+    return card
+
+
+def assert_paragraph_shown(page: Any, doc_id: str, n: int) -> None:
+    """On the viewer: paragraph n is the URL's target, highlighted, focused and on screen; its neighbours are not."""
+    expect(page).to_have_url(re.compile(rf"/documents/{doc_id}#para-{n}$"))
+    target = page.locator(f"#para-{n}")
+    expect(target).to_contain_text(PARAGRAPH_14_WORDS if n == 14 else "")
+    expect(target).to_have_class(re.compile(r"\bis-target\b"))
+    assert page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") == f"para-{n}"
+    expect(target).to_be_focused()
+    expect(target).to_be_in_viewport()
+    background = "e => getComputedStyle(e).backgroundColor"
+    highlighted = target.evaluate(background)
+    for neighbour in (n - 1, n + 1):
+        expect(page.locator(f"#para-{neighbour}")).to_be_visible()
+        assert page.locator(f"#para-{neighbour}").evaluate(background) != highlighted, "the neighbours look cited too"
+    assert highlighted not in ("rgba(0, 0, 0, 0)", "transparent"), "the cited paragraph is not highlighted"
+
+
+def axe_check(page: Any, artifacts: Path, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    violations = results.response["violations"]
+    (artifacts / f"axe-{name}.json").write_text(json.dumps(violations, indent=1))
+    blocking = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']][:5]}"
+        for v in violations if v["impact"] in BLOCKING_IMPACTS
+    ]
+    assert not blocking, f"axe-core on {name}: " + "; ".join(blocking)
+
+
+def press_until(page: Any, key: str, target: Any, limit: int = 40) -> None:
+    """Press ``key`` (Tab or Shift+Tab) until ``target`` has focus; fails naming the stops it went through."""
+    stops: list[str] = []
+    for _ in range(limit):
+        if target.evaluate("e => e === document.activeElement"):
+            return
+        page.keyboard.press(key)
+        stops.append(page.evaluate(FOCUSED))
+    raise AssertionError(f"{key} never reached the target; focus went through: {stops}")
+
+
+def test_ask_then_open_the_cited_paragraph(page: Any, live_server: str, artifacts: Path) -> None:
+    page.goto(live_server + "/")
+    card = ask(page, QUESTION)
+    page.screenshot(path=str(artifacts / "chat-answer.png"), full_page=True)
+
+    # The [1] marker in the answer leads to its card.
+    page.locator(".wtg-answer a.wtg-marker", has_text="[1]").first.click()
+    expect(card).to_be_focused()
+    expect(card).to_have_class(re.compile(r"\bwtg-focus\b"))
+
+    card.get_by_role("link", name=re.compile(r"^Open paragraph")).click()
+    assert_paragraph_shown(page, "wt2023", 14)
+    expect(page.locator(".edition")).to_contain_text("2023 — replaced by Working Together to Safeguard Children 2026")
+    page.screenshot(path=str(artifacts / "viewer-para-14.png"))
+
+
+def test_keyboard_only(page: Any, live_server: str, artifacts: Path) -> None:
+    page.goto(live_server + "/")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")  # skip to main content
+    press_until(page, "Tab", page.get_by_label("Your question"))
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    card = first_card(page)
+
+    # Back to the answer's [1] marker, Enter moves focus to its card, then on to the card's "Open paragraph".
+    press_until(page, "Shift+Tab", page.locator(".wtg-answer a.wtg-marker", has_text="[1]").first)
+    page.keyboard.press("Enter")
+    expect(card).to_be_focused()
+    open_link = card.get_by_role("link", name=re.compile(r"^Open paragraph"))
+    press_until(page, "Tab", open_link)
+    # A visible focus state (GOV.UK yellow), not just a focused element.
+    assert open_link.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 221, 0)"
+    page.screenshot(path=str(artifacts / "keyboard-focus-open-paragraph.png"))
+    page.keyboard.press("Enter")
+    assert_paragraph_shown(page, "wt2023", 14)
+    page.screenshot(path=str(artifacts / "keyboard-viewer-para-14.png"))
+
+
+def test_no_serious_accessibility_violations(page: Any, live_server: str, artifacts: Path) -> None:
+    page.goto(live_server + "/")
+    ask(page, QUESTION)
+    axe_check(page, artifacts, "chat-after-answer")
+    page.goto(live_server + "/documents/wt2023#para-14")
+    assert_paragraph_shown(page, "wt2023", 14)
+    axe_check(page, artifacts, "viewer")
+
+
+def test_widget_on_a_page_from_another_origin(page: Any, live_server: str, widget_host: str, artifacts: Path) -> None:
+    page.goto(widget_host)
+    assert not widget_host.startswith(live_server + "/"), "the host page must be on another origin"
+    page.get_by_role("button", name="Ask about safeguarding guidance").click()
+    expect(page.get_by_role("button", name="Close the assistant")).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_label("Your question")).to_be_focused()
+
+    with page.expect_response(lambda r: r.url == live_server + "/api/ask/stream") as answered:
+        card = ask(page, QUESTION)
+    # The browser let the page read a cross-origin answer: CORS allowed this origin.
+    response = answered.value
+    assert response.status == 200
+    assert response.header_value("access-control-allow-origin") in ("*", widget_host.rstrip("/"))
+    page.screenshot(path=str(artifacts / "widget-answer.png"))
+    axe_check(page, artifacts, "widget")
+
+    open_link = card.get_by_role("link", name=re.compile(r"^Open paragraph"))
+    expect(open_link).to_have_attribute("href", live_server + "/documents/wt2023#para-14")
+    open_link.click()
+    assert_paragraph_shown(page, "wt2023", 14)
