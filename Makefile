@@ -23,16 +23,23 @@ ingest: setup
 run: ingest
 	$(VENV)/bin/wtguide serve
 
+CODE := wtguide ingest rag api evals checker quiz
+
 test: setup
-	$(VENV)/bin/ruff check wtguide ingest rag api evals tests
+	$(VENV)/bin/ruff check $(CODE) tests benchmarks
+	$(VENV)/bin/mypy $(CODE)
 	$(PY) -m pytest
+	# The evaluation gate on the test split, against the accepted evals/baseline.json: a slide
+	# of more than its tolerance fails. The issue's absolute floors are reported (not yet met).
+	$(VENV)/bin/wtguide ingest
+	$(VENV)/bin/wtguide eval --split test --gate --regression-only --no-report
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
 lint: setup
-	$(VENV)/bin/ruff check wtguide ingest rag api evals tests
-	$(VENV)/bin/mypy wtguide ingest rag api evals
+	$(VENV)/bin/ruff check $(CODE) tests benchmarks
+	$(VENV)/bin/mypy $(CODE)
 
 bench-ingest: setup
 	$(PY) -m benchmarks.ingest
