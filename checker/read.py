@@ -11,13 +11,20 @@ import re
 import tempfile
 from pathlib import Path
 
-from ingest.loaders import RawPage
+from ingest.loaders import RawPage, decode_text
 from wtguide.errors import EmptyDocument, TooLarge, UnsupportedDocument
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
-FORMATS = {".txt": "text", ".text": "text", ".md": "text", ".pdf": "pdf", ".docx": "docx", ".html": "html",
-           ".htm": "html"}
+FORMATS = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "text",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .doc, and a password-protected .docx (Office wraps it in OLE)
 
 
@@ -82,15 +89,6 @@ def _via_loader(name: str, data: bytes, fmt: str) -> list[RawPage]:
         return load_html(path)
 
 
-def _decode(name: str, data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        raise UnsupportedDocument(f"{name}: looks like a binary file, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def read_bytes(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The text of an uploaded file; line ends normalised so offsets are the same on every platform."""
     name = Path(name or "upload").name
@@ -108,7 +106,7 @@ def read_bytes(name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> str:
     elif fmt in ("pdf", "html"):
         text = "\n\n".join(p.text for p in _via_loader(name, data, fmt))
     else:
-        text = _decode(name, data)
+        text = decode_text(name, data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return check_text(text, name)
 

@@ -16,16 +16,21 @@ class RawPage:
     text: str
 
 
-def read_text_file(path: Path) -> str:
-    data = path.read_bytes()
-    if not data.strip():
-        raise EmptyDocument(f"{path.name}: the file is empty")
+def decode_text(name: str, data: bytes) -> str:
+    """Text from bytes: UTF-8 (with or without BOM), else Windows-1252; binary is refused."""
     if b"\x00" in data[:4096]:
-        raise UnsupportedDocument(f"{path.name}: looks like a binary file, not text")
+        raise UnsupportedDocument(f"{name}: looks like a binary file, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
+
+
+def read_text_file(path: Path) -> str:
+    data = path.read_bytes()
+    if not data.strip():
+        raise EmptyDocument(f"{path.name}: the file is empty")
+    return decode_text(path.name, data)
 
 
 def load_text(path: Path) -> list[RawPage]:

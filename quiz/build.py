@@ -18,7 +18,7 @@ from quiz.generate import CATEGORY_BONUS, Candidate, Drafter, candidates
 from quiz.types import DIFFICULTIES, MAX_COUNT, TYPES, Draft, QuizRequest
 from rag.cli import citation_json
 from rag.notices import replacement
-from rag.service import paragraph_url
+from rag.service import make_citation
 from rag.types import Citation
 from wtguide.errors import BadRequest
 
@@ -210,22 +210,7 @@ def item_id(d: Draft) -> str:
 
 def _citation(store: Any, d: Draft, cid: int) -> Citation:
     p = store.paragraphs[(d.source.doc_id, d.source.paragraph)]
-    doc = store.documents[p.doc_id]
-    return Citation(
-        id=cid,
-        doc_id=p.doc_id,
-        doc_title=doc.title,
-        kind=doc.kind,
-        edition=doc.edition,
-        status=doc.status,
-        paragraph=p.paragraph,
-        page=p.page,
-        heading=p.heading,
-        text=p.text,
-        score=1.0,
-        url=paragraph_url(p.doc_id, p.paragraph),
-        numbered=p.numbered,
-    )
+    return make_citation(store, cid, p.doc_id, p.paragraph, p.text, p.page, p.heading, p.numbered)
 
 
 def explanation(d: Draft, reference: str) -> str:

@@ -38,6 +38,36 @@ def paragraph_url(doc_id: str, paragraph: str | None) -> str:
     return f"/documents/{doc_id}" + (f"#para-{paragraph}" if paragraph else "")
 
 
+def make_citation(
+    store: IndexStore,
+    cid: int,
+    doc_id: str,
+    paragraph: str,
+    text: str,
+    page: int | None,
+    heading: str | None,
+    numbered: bool,
+    score: float = 1.0,
+) -> Citation:
+    """A citation of (part of) one paragraph, with its document's title, edition and status."""
+    doc = store.documents[doc_id]
+    return Citation(
+        id=cid,
+        doc_id=doc_id,
+        doc_title=doc.title,
+        kind=doc.kind,
+        edition=doc.edition or doc.about_edition,
+        status=doc.status,
+        paragraph=paragraph,
+        page=page,
+        heading=heading,
+        text=text,
+        score=round(float(score), 4),
+        url=paragraph_url(doc_id, paragraph),
+        numbered=numbered,
+    )
+
+
 class Assistant:
     def __init__(self, settings: Settings, store: IndexStore, embedder: Embedder, llm: Any | None = None) -> None:
         self.settings = settings
@@ -72,25 +102,10 @@ class Assistant:
 
     def citation(self, cid: int, hit_or_chunk: Hit | int, score: float | None = None) -> Citation:
         index = hit_or_chunk.chunk_index if isinstance(hit_or_chunk, Hit) else hit_or_chunk
+        if score is None:
+            score = hit_or_chunk.score if isinstance(hit_or_chunk, Hit) else 1.0
         c = self.store.chunks[index]
-        doc = self.store.documents[c.doc_id]
-        return Citation(
-            id=cid,
-            doc_id=c.doc_id,
-            doc_title=doc.title,
-            kind=c.kind,
-            edition=c.edition,
-            status=c.status,
-            paragraph=c.paragraph,
-            page=c.page,
-            heading=c.heading,
-            text=c.text,
-            score=round(
-                float(score if score is not None else (hit_or_chunk.score if isinstance(hit_or_chunk, Hit) else 1.0)), 4
-            ),
-            url=paragraph_url(c.doc_id, c.paragraph),
-            numbered=c.numbered,
-        )
+        return make_citation(self.store, cid, c.doc_id, c.paragraph, c.text, c.page, c.heading, c.numbered, score)
 
     def _doc_for_reference(self, query: Query) -> str:
         statutory = [d for d in self.store.documents.values() if d.kind == "statutory"]
