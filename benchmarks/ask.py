@@ -190,9 +190,12 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir or default_data_dir()
     ingest_s = ensure_index(data_dir)
     print(f"index: {data_dir} (wtguide ingest with all-MiniLM-L6-v2: {ingest_s:.1f}s)", file=sys.stderr)
+    load_before = os.getloadavg()[0]
     ours = child("ours", data_dir, args.questions)
     lc = child("langchain", data_dir, args.questions)
     report(len(ours["latencies_ms"]), ours, lc)
+    print(f"machine load average before/after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
+          f"({os.cpu_count()} CPUs; anything else running skews these figures)")
     return 0
 
 

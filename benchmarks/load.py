@@ -7,8 +7,8 @@ Starts ``wtguide serve --workers 2`` on a free 127.0.0.1 port over an index buil
 service without the model's cost), waits until every worker has loaded the index and the
 model, then for each level sends a fixed number of requests from that many client threads
 (one keep-alive ``httpx.Client`` each). Each level uses its own slice of the eval questions
-(follow-ups with their history), so up to 190 requests in all no worker answers a question it
-has already embedded.
+(follow-ups with their history), so while levels x requests stays within the eval set no worker
+answers a question it has already embedded.
 
 Per level it prints requests/s, p50/p95/max latency, and the requests that failed (a non-200
 status, a body without an answer, or a transport error) and that were lost (not finished
@@ -78,6 +78,7 @@ class Server:
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True, start_new_session=True)
         self.log: list[str] = []
+        self.load_before = 0.0
         self.ready = threading.Semaphore(0)
         threading.Thread(target=self._read_log, daemon=True).start()
 
@@ -181,6 +182,8 @@ def report(levels: list[Level], server: Server, embedder: str, memory: list[tupl
           f"WTGUIDE_RATE_LIMIT={RATE_LIMIT}")
     head = f"{'clients':>7} {'requests':>8} {'ok':>4} {'errors':>6} {'lost':>4} {'wall s':>7} {'req/s':>6} " \
            f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'mean ms':>7}"
+    print(f"machine load average before/after: {server.load_before:.1f} / {os.getloadavg()[0]:.1f} "
+          f"({os.cpu_count()} CPUs; anything else running skews these figures)")
     print(head)
     for lv in levels:
         lat = lv.latencies_ms
@@ -213,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     batches = [[next(pool) for _ in range(args.requests)] for _ in levels]
     warmup = [{"question": q} for q in WARMUP] * args.workers
 
+    load_before = os.getloadavg()[0]
     server = Server(data_dir, args.embedder, args.workers)
+    server.load_before = load_before
     try:
         server.wait_ready(timeout=300)
         warm = run_level(server.url, args.workers, warmup, time_cap=120)
