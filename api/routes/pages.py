@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 from string import Template
@@ -45,21 +46,31 @@ def status_line(store: Any, doc: Any) -> str:
     return f"{edition} — {'current' if doc.status == 'current' else doc.status}"
 
 
+FOOTNOTE_MARK = re.compile(r"\[\^(\d{1,3})\]")
+
+
 def _paragraph_html(p: Any) -> str:
     label = f"Paragraph {escape(p.paragraph)}" if p.numbered else escape(p.heading or "Section")
-    page = f" <span class=\"page\">page {p.page}</span>" if p.page else ""
+    page = f' <span class="page">page {p.page}</span>' if p.page else ""
     notes = "".join(
-        f"<li id=\"fn-{escape(p.paragraph)}-{f.number}\"><sup>{f.number}</sup> {escape(f.text)}</li>"
-        for f in p.footnotes
+        f'<li id="fn-{escape(p.paragraph)}-{f.number}"><sup>{f.number}</sup> {escape(f.text)}</li>' for f in p.footnotes
     )
-    notes_html = f"<ol class=\"footnotes\" aria-label=\"Footnotes\">{notes}</ol>" if notes else ""
+    notes_html = f'<ol class="footnotes" aria-label="Footnotes">{notes}</ol>' if notes else ""
     return (
-        f"<section class=\"para\" id=\"para-{escape(p.paragraph)}\" tabindex=\"-1\" "
-        f"aria-labelledby=\"label-{escape(p.paragraph)}\">"
-        f"<h3 class=\"para-label\" id=\"label-{escape(p.paragraph)}\">"
-        f"<a href=\"#para-{escape(p.paragraph)}\">{label}</a>{page}</h3>"
-        f"<p>{escape(p.text)}</p>{notes_html}</section>"
+        f'<section class="para" id="para-{escape(p.paragraph)}" tabindex="-1" '
+        f'aria-labelledby="label-{escape(p.paragraph)}">'
+        f'<h3 class="para-label" id="label-{escape(p.paragraph)}">'
+        f'<a href="#para-{escape(p.paragraph)}">{label}</a>{page}</h3>'
+        f"<p>{_body_html(p)}</p>{notes_html}</section>"
     )
+
+
+def _body_html(p: Any) -> str:
+    """The paragraph's text, escaped; footnote marks become links to the notes, list lines stay lines."""
+    body = FOOTNOTE_MARK.sub(
+        lambda m: f'<sup><a href="#fn-{escape(p.paragraph)}-{m.group(1)}">{m.group(1)}</a></sup>', escape(p.text)
+    )
+    return body.replace("\n", "<br>")
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
@@ -68,29 +79,34 @@ def document_page(doc_id: Annotated[str, PathParam(max_length=100)], assistant: 
     try:
         doc = store.document(doc_id)
     except NotFound as exc:
-        return _page("Document not found", f"<h1>Document not found</h1><p>{escape(str(exc))}</p>"
-                     "<p><a href=\"/\">Back to the assistant</a></p>", status=404)
+        return _page(
+            "Document not found",
+            f'<h1>Document not found</h1><p>{escape(str(exc))}</p><p><a href="/">Back to the assistant</a></p>',
+            status=404,
+        )
     except WtguideError as exc:
         return _page("Not available", f"<h1>Not available</h1><p>{escape(str(exc))}</p>", status=exc.http_status)
     parts: list[str] = []
     heading = None
     for p in store.doc_paragraphs(doc_id):
         if p.heading and p.heading != heading and p.numbered:
-            parts.append(f"<h2 class=\"section-heading\">{escape(p.heading)}</h2>")
+            parts.append(f'<h2 class="section-heading">{escape(p.heading)}</h2>')
         heading = p.heading
         parts.append(_paragraph_html(p))
-    badge = "<strong class=\"tag tag-commentary\">Commentary</strong> " if doc.kind == "commentary" else ""
+    badge = '<strong class="tag tag-commentary">Commentary</strong> ' if doc.kind == "commentary" else ""
     warning = ""
     if doc.status == "superseded":
-        warning = (f"<div class=\"warning\" role=\"note\"><strong>This edition has been replaced"
-                   f"{' by ' + escape(replacement(store, doc) or '') if doc.superseded_by else ''}.</strong> "
-                   "Check the current edition before relying on it.</div>")
+        warning = (
+            f'<div class="warning" role="note"><strong>This edition has been replaced'
+            f"{' by ' + escape(replacement(store, doc) or '') if doc.superseded_by else ''}.</strong> "
+            "Check the current edition before relying on it.</div>"
+        )
     body = (
-        "<p><a href=\"/\" class=\"back\">Back to the assistant</a></p>"
+        '<p><a href="/" class="back">Back to the assistant</a></p>'
         f"<h1>{escape(doc.title)}</h1>"
-        f"<p class=\"edition\">{badge}<span class=\"tag\">{escape(status_line(store, doc))}</span></p>"
-        f"{warning}<p class=\"publisher\">{escape(doc.publisher)}. {escape(doc.attribution)}</p>"
-        f"<div class=\"paragraphs\">{''.join(parts)}</div>"
-        "<script src=\"/static/viewer.js\" defer></script>"
+        f'<p class="edition">{badge}<span class="tag">{escape(status_line(store, doc))}</span></p>'
+        f'{warning}<p class="publisher">{escape(doc.publisher)}. {escape(doc.attribution)}</p>'
+        f'<div class="paragraphs">{"".join(parts)}</div>'
+        '<script src="/static/viewer.js" defer></script>'
     )
     return _page(doc.title, body)

@@ -24,6 +24,12 @@
     (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
     return node;
   }
+  // "[^6]" in a passage is footnote 6: shown as a superscript, not as raw marks.
+  function withFootnotes(text) {
+    return text.split(/\[\^(\d{1,3})\]/).map(function (part, i) {
+      return i % 2 ? el("sup", { text: part, "aria-label": "footnote " + part }) : part;
+    });
+  }
   function abs(url) { return /^https?:/.test(url) ? url : api + url; }
   function headers() {
     var h = { "Content-Type": "application/json" };
@@ -119,7 +125,7 @@
       el("p", { class: "wtg-card-title" }, ["[" + c.id + "] ", c.doc_title]),
       tags,
       el("p", { class: "wtg-meta", text: where + (c.page ? ", page " + c.page : "") + (c.heading && where !== c.heading ? " \u2014 " + c.heading : "") }),
-      el("blockquote", { text: c.text }),
+      el("blockquote", {}, withFootnotes(c.text)),
       el("p", { class: "wtg-vh", text: "Reference: " + c.reference }),
       el("div", { class: "wtg-actions" }, [copyBtn, open].concat(fb)),
     ]);
