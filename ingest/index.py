@@ -30,6 +30,9 @@ from ingest.paragraphs import Paragraph
 from ingest.sentences import split_sentences, tokens
 
 log = logging.getLogger(__name__)
+# A few thousand vectors at most: a wide HNSW search is near-exact, so answers do not
+# change from one run to the next (the default search width gave run-to-run differences).
+HNSW = {"hnsw:space": "cosine", "hnsw:search_ef": 400, "hnsw:construction_ef": 400, "hnsw:M": 32}
 COLLECTION = "wtguide_chunks"
 SENTENCES = "wtguide_sentences"
 EMBED_KEYS = "embed_keys.txt"  # one key per row of vectors.npy
@@ -233,9 +236,7 @@ def _write_chroma(
 ) -> None:
     client = chroma_client(path)
     try:
-        sentences = client.get_or_create_collection(
-            SENTENCES, metadata={"hnsw:space": "cosine"}, embedding_function=None
-        )
+        sentences = client.get_or_create_collection(SENTENCES, metadata=HNSW, embedding_function=None)
         for start in range(0, len(rows), 2000):
             batch = rows[start : start + 2000]
             sentences.add(
@@ -244,7 +245,7 @@ def _write_chroma(
                 documents=[r.text for r in batch],
                 metadatas=[{**chunks[r.chunk].metadata(), "chunk": chunks[r.chunk].id} for r in batch],  # type: ignore[misc]
             )
-        col = client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+        col = client.get_or_create_collection(COLLECTION, metadata=HNSW, embedding_function=None)
         for start in range(0, len(chunks), 500):
             part = chunks[start : start + 500]
             col.add(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ingest.glossary import ACRONYM
 from ingest.sentences import STOPWORDS, tokens
@@ -81,7 +82,12 @@ def resolve_follow_up(question: str, history: Iterable[dict[str, str]]) -> str:
     return f"{question} {earlier[-1]} {question}"
 
 
-def correct_typos(text: str, vocabulary: set[str]) -> str:
+@lru_cache(maxsize=4)
+def _in_order(vocabulary: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(vocabulary))
+
+
+def correct_typos(text: str, vocabulary: frozenset[str]) -> str:
     """Add, beside each word the corpus never uses, the corpus word one typo away ("safegaurding")."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
@@ -91,12 +97,16 @@ def correct_typos(text: str, vocabulary: set[str]) -> str:
         low = word.lower()
         if len(low) < 5 or low in vocabulary or low in STOPWORDS:
             continue
-        best = process.extractOne(low, vocabulary, scorer=OSA.distance, score_cutoff=1)
+        # Sorted, so a tie between two corrections resolves the same way in every process
+        # (set order changes with Python's hash seed).
+        best = process.extractOne(low, _in_order(vocabulary), scorer=OSA.distance, score_cutoff=1)
         if best:
             fixes.append(best[0])
         elif len(low) >= 7:
             # Another form of a corpus word: "paramountcy" finds "paramount".
-            fixes.extend(w for w in vocabulary if len(w) >= 6 and (low.startswith(w) or w.startswith(low[:7])))
+            fixes.extend(
+                w for w in _in_order(vocabulary) if len(w) >= 6 and (low.startswith(w) or w.startswith(low[:7]))
+            )
     return text + "".join(f" {w}" for w in dict.fromkeys(fixes))
 
 
@@ -104,7 +114,7 @@ def parse(
     question: str,
     history: Iterable[dict[str, str]] = (),
     glossary: dict[str, str] | None = None,
-    vocabulary: set[str] | None = None,
+    vocabulary: frozenset[str] | None = None,
     editions: tuple[str, ...] = (),
 ) -> Query:
     history = list(history)

@@ -77,7 +77,7 @@ class Assistant:
         self.retriever = Retriever(store, embedder, rrf_k=settings.rrf_k, weights=settings.fusion_weights)
         self.idf = extract.Idf(store.chunks)
         self.glossary = store.glossary or build_glossary(c.text for c in store.chunks)
-        self.vocabulary = {w for c in store.chunks for w in re.findall(r"[a-z]+", c.text.lower())}
+        self.vocabulary = frozenset(w for c in store.chunks for w in re.findall(r"[a-z]+", c.text.lower()))
         names = [f"{d.title} {d.publisher}" for d in store.documents.values()]
         self.corpus_lower = " ".join(" ".join(t.split()) for t in [*names, *(c.text for c in store.chunks)]).lower()
         self.editions = tuple(d.edition for d in store.documents.values() if d.kind == "statutory" and d.edition)
