@@ -19,7 +19,9 @@ _loading = threading.Lock()
 def build_assistant(settings: Settings) -> Any:
     from rag.service import Assistant
 
-    return Assistant.from_settings(settings)
+    assistant = Assistant.from_settings(settings)
+    assistant.warm_up()
+    return assistant
 
 
 def load_assistant(state: Any) -> None:

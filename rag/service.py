@@ -341,5 +341,9 @@ class Assistant:
             out += extract.pick_sentences(terms, [(best.id, best.text)], self.idf, limit // 2, 2, 2, similarity)
         return out, citations
 
+    def warm_up(self) -> None:
+        """Open the lazily loaded indexes and run one question, so the first user does not wait."""
+        self.ask("What are the safeguarding partners?")
+
     def describe(self) -> dict[str, Any]:
         return {"documents": len(self.store.documents), "chunks": len(self.store.chunks)}
