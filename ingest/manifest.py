@@ -39,11 +39,6 @@ class DocumentInfo:
     drop_lines: tuple[str, ...] = ()
     notes: str = ""
 
-    @property
-    def label(self) -> str:
-        """'Working Together to Safeguard Children 2023' style name for references."""
-        return self.title
-
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
@@ -62,13 +57,6 @@ class Manifest:
 
     def file_for(self, doc: DocumentInfo) -> Path:
         return self.root / doc.file
-
-    def replacement_title(self, doc: DocumentInfo) -> str | None:
-        """The title of the document that replaced ``doc``, from manifest data."""
-        if not doc.superseded_by:
-            return None
-        newer = self.get(doc.superseded_by)
-        return newer.title if newer else (doc.superseded_by_title or doc.superseded_by)
 
     def content_hash(self) -> str:
         """Hash of the manifest and every file it names: changes when the corpus does."""

@@ -172,7 +172,3 @@ class Retriever:
             if len(out) >= top_k:
                 break
         return out
-
-    def top_dense_similarity(self, text: str) -> float:
-        res = self.dense(text, Filters(), 1)
-        return res[0][1] if res else 0.0

@@ -344,6 +344,3 @@ class Assistant:
     def warm_up(self) -> None:
         """Open the lazily loaded indexes and run one question, so the first user does not wait."""
         self.ask("What are the safeguarding partners?")
-
-    def describe(self) -> dict[str, Any]:
-        return {"documents": len(self.store.documents), "chunks": len(self.store.chunks)}
