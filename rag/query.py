@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ingest.glossary import ACRONYM
+from ingest.glossary import ACRONYM, spell_out
 from ingest.sentences import STOPWORDS, tokens
 
 PARA_REF = re.compile(r"\b(?:paragraphs?|paras?\.?|¶)\s*(\d{1,3})(?:\s*(?:-|–|to|and)\s*(\d{1,3}))?", re.IGNORECASE)
@@ -48,6 +48,8 @@ class Query:
     text: str  # the question as asked
     resolved: str  # with follow-up context, acronyms, synonyms and typo fixes: for BM25 and key terms
     semantic: str = ""  # with follow-up context and acronyms spelled out: for the embedding model
+    spelled: str = ""  # the same with acronyms replaced by their long forms, where it has any
+    plain: str = ""  # with follow-up context and typo fixes, but no acronym or synonym additions
     paragraphs: tuple[str, ...] = ()
     page: int | None = None
     chapter: int | None = None
@@ -154,13 +156,21 @@ def parse(
     # The embedding model reads the question as asked, with acronyms spelled out; the extra
     # words for BM25 (contractions, synonyms) would only blur its meaning.
     semantic = resolved + "".join(f" ({v})" for v in spelled_out.values())
+    # And with the acronyms replaced by their long forms, to meet the sentences indexed that way.
+    spelled = spell_out(resolved, glossary or {})
+    spelled = spelled if spelled != resolved else ""
+    plain = resolved
     if vocabulary:
+        plain = correct_typos(plain, vocabulary)
         expanded = correct_typos(expanded, vocabulary)
         semantic = correct_typos(semantic, vocabulary)
+        spelled = correct_typos(spelled, vocabulary) if spelled else ""
     return Query(
         text=question,
         resolved=expanded,
         semantic=semantic,
+        spelled=spelled,
+        plain=plain,
         paragraphs=tuple(dict.fromkeys(refs)),
         page=int(page.group(1)) if page else None,
         chapter=int(chapter.group(1)) if chapter else None,

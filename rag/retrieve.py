@@ -8,14 +8,17 @@ asks what changed steers the ranking towards it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from ingest.chunks import Chunk
 from ingest.embed import Embedder
-from ingest.sentences import tokens
-from rag.query import Query
+from ingest.glossary import spell_out
+from ingest.sentences import split_sentences, tokens
+from rag.answer import Idf, key_terms
+from rag.query import SYNONYMS, Query
 from rag.store import IndexStore
 from rag.types import Hit
 
@@ -58,11 +61,19 @@ class Retriever:
         rrf_k: int = 20,
         pool: int = 40,
         weights: tuple[float, float, float] = (0.0, 1.0, 1.0),
+        rerank_depth: int = 20,
+        rerank_weight: float = 0.7,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.rrf_k = rrf_k
         self.pool = pool
+        self.rerank_depth = rerank_depth
+        self.rerank_weight = rerank_weight
+        self.idf = Idf(store.chunks)
+        names = " ".join(f"{d.title} {d.publisher}" for d in store.documents.values())
+        # Words that name a source ("the Local Government Lawyer piece") say where to look, not what.
+        self.name_terms = set(tokens(names + " blog article piece news author commentary explainer"))
         # (paragraph-level dense, sentence-level dense, BM25): tuned on the dev split, where
         # the best sentence of a paragraph matched questions better than the whole paragraph.
         self.weights = weights
@@ -77,6 +88,58 @@ class Retriever:
             for d in self.store.documents.values()
             if d.kind == "statutory" and not (d.superseded_by and d.superseded_by in held)
         }
+
+    @cached_property
+    def sentence_terms(self) -> list[list[frozenset[str]]]:
+        """Per chunk, each sentence's (and the heading's) word prefixes, acronyms also spelled out."""
+        glossary = self.store.glossary
+        out = []
+        for c in self.store.chunks:
+            parts = [*split_sentences(c.text), c.heading or ""]
+            out.append([frozenset(t[:5] for t in tokens(f"{p} {spell_out(p, glossary)}")) for p in parts if p])
+        return out
+
+    def key_terms(self, query: Query) -> list[str]:
+        """The question's words that say what it is about (not how it asks, nor which source)."""
+        terms = key_terms(tokens(query.resolved))
+        return [t for t in terms if t not in self.name_terms] if query.commentary else terms
+
+    def concepts(self, query: Query) -> list[tuple[float, list[frozenset[str]]]]:
+        """The question's key words, each with its other spellings: an acronym's long form, a
+        synonym's corpus term ("council": "local authority"). Words the corpus never uses and
+        that have no other spelling are left out: they cannot tell two passages apart."""
+        glossary = self.store.glossary
+        single = {k: v for k, v in SYNONYMS.items() if " " not in k}
+        out: list[tuple[float, list[frozenset[str]]]] = []
+        for word in key_terms(tokens(query.plain or query.resolved)):
+            if query.commentary and word in self.name_terms:
+                continue
+            alternatives = [frozenset({word[:5]})]
+            for long in (glossary.get(word.upper()), single.get(word)):
+                if long:
+                    alternatives.append(frozenset(t[:5] for t in key_terms(tokens(long))))
+            if len(alternatives) == 1 and not self.idf.df.get(word):
+                continue
+            out.append((self.idf(word), alternatives))
+        return out
+
+    def sentence_coverage(self, chunk_index: int, query: Query) -> float:
+        """The IDF-weighted share of the question's key words held by one sentence of the chunk.
+
+        A question's words found together in one sentence ("for local authorities, the LSP should
+        be...") mark the answer better than the same words scattered over a long paragraph.
+        """
+        concepts = self.concepts(query)
+        total = sum(w for w, _ in concepts)
+        if not total:
+            return 0.0
+        return (
+            max(
+                (sum(w for w, alts in concepts if any(a <= s for a in alts)) for s in self.sentence_terms[chunk_index]),
+                default=0.0,
+            )
+            / total
+        )
 
     def prior(self, chunk: Chunk, query: Query | None) -> float:
         years = set(query.years) if query else set()
@@ -111,20 +174,20 @@ class Retriever:
         index = self.store.chunk_index
         return [(index[cid], 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
 
-    def dense_sentences(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
-        """Chunks ranked by their best-matching sentence."""
-        vec = self.query_vector(text)
-        res = self.store.sentences.query(
-            query_embeddings=[vec.tolist()],
-            n_results=n * 4,
-            where=filters.chroma_where(),
-            include=["distances", "metadatas"],
-        )
+    def dense_sentences(self, texts: list[str], filters: Filters, n: int) -> list[tuple[int, float]]:
+        """Chunks ranked by their best-matching sentence, over every wording of the question given."""
         best: dict[int, float] = {}
         index = self.store.chunk_index
-        for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True):
-            i = index[str(meta["chunk"])]
-            best.setdefault(i, 1.0 - float(dist))
+        for text in dict.fromkeys(t for t in texts if t):
+            res = self.store.sentences.query(
+                query_embeddings=[self.query_vector(text).tolist()],
+                n_results=n * 4,
+                where=filters.chroma_where(),
+                include=["distances", "metadatas"],
+            )
+            for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True):
+                i = index[str(meta["chunk"])]
+                best[i] = max(best.get(i, -1.0), 1.0 - float(dist))
         return sorted(best.items(), key=lambda kv: -kv[1])[:n]
 
     def lexical(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
@@ -147,7 +210,7 @@ class Retriever:
         w_para, w_sent, w_lex = self.weights
         semantic = query.semantic or query.resolved
         dense = self.dense(semantic, filters, self.pool) if w_para else []
-        sentences = self.dense_sentences(semantic, filters, self.pool)
+        sentences = self.dense_sentences([semantic, query.spelled], filters, self.pool)
         lexical = self.lexical(query.resolved, filters, self.pool)
         fused: dict[int, float] = {}
         dense_by = dict(sentences)
@@ -160,6 +223,7 @@ class Retriever:
             for i, s in fused.items()
         ]
         hits.sort(key=lambda h: -h.score)
+        hits = self.rerank(hits, query)
         seen: set[tuple[str, str]] = set()
         out: list[Hit] = []
         for h in hits:
@@ -172,3 +236,19 @@ class Retriever:
             if len(out) >= top_k:
                 break
         return out
+
+    def rerank(self, hits: list[Hit], query: Query) -> list[Hit]:
+        """The fused top ``rerank_depth``, reordered by fused score (scaled to the best) plus the
+        weighted sentence coverage. Depth and weight were tuned on the dev split (Recall@5 0.843
+        without, 0.857 to 0.871 for weights 0.2 to 1.0 at depths 10 to 30)."""
+        if not hits or not self.rerank_weight:
+            return hits
+        head, tail = hits[: self.rerank_depth], hits[self.rerank_depth :]
+        top = head[0].score or 1.0
+        keyed = []
+        for h in head:
+            # Coverage weighs by the same prior as the fusion: commentary stays below the guidance.
+            prior = self.prior(self.store.chunks[h.chunk_index], query)
+            keyed.append((h.score / top + self.rerank_weight * prior * self.sentence_coverage(h.chunk_index, query), h))
+        keyed.sort(key=lambda kv: -kv[0])
+        return [h for _, h in keyed] + tail

@@ -74,15 +74,20 @@ class Assistant:
         self.llm = llm  # optional LangChain chat model: rewords answers, condenses follow-ups
         self.store = store
         self.embedder = embedder
-        self.retriever = Retriever(store, embedder, rrf_k=settings.rrf_k, weights=settings.fusion_weights)
-        self.idf = extract.Idf(store.chunks)
+        self.retriever = Retriever(
+            store,
+            embedder,
+            rrf_k=settings.rrf_k,
+            weights=settings.fusion_weights,
+            rerank_depth=settings.rerank_depth,
+            rerank_weight=settings.rerank_weight,
+        )
+        self.idf = self.retriever.idf
         self.glossary = store.glossary or build_glossary(c.text for c in store.chunks)
         self.vocabulary = frozenset(w for c in store.chunks for w in re.findall(r"[a-z]+", c.text.lower()))
         names = [f"{d.title} {d.publisher}" for d in store.documents.values()]
         self.corpus_lower = " ".join(" ".join(t.split()) for t in [*names, *(c.text for c in store.chunks)]).lower()
         self.editions = tuple(d.edition for d in store.documents.values() if d.kind == "statutory" and d.edition)
-        # Words that name a source ("the Local Government Lawyer piece") say where to look, not what.
-        self.name_terms = set(tokens(" ".join(names) + " blog article piece news author commentary explainer"))
         self.prefixes = {t[:5] for c in store.chunks for t in tokens(c.text)}
 
     @classmethod
@@ -242,9 +247,7 @@ class Assistant:
         if not hits:
             return self.decline(question, "That isn't in the guidance I hold.", notices, q)
         explicit = bool(q.paragraphs) and self.store.chunks[hits[0].chunk_index].paragraph in q.paragraphs
-        terms = extract.key_terms(tokens(q.resolved))
-        if q.commentary:
-            terms = [t for t in terms if t not in self.name_terms]
+        terms = self.retriever.key_terms(q)
         if not explicit and not q.comparison:
             reason = self._not_covered(question, terms, hits)
             if reason:

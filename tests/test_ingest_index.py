@@ -15,6 +15,7 @@ import pytest
 
 from ingest.chunks import CHUNKER_VERSION
 from ingest.embed import FakeEmbedder
+from ingest.glossary import spell_out
 from ingest.index import current_dir, is_fresh, read_info
 from ingest.manifest import load_manifest
 from ingest.pipeline import IngestResult, ingest
@@ -71,9 +72,12 @@ def built(corpus_copy: Path, tmp_path: Path, fake_index: Path) -> tuple[Path, Pa
 
 
 def units(index_dir: str | Path) -> int:
-    """Texts an index embeds: each chunk, and each of its sentences on its own."""
+    """Texts an index embeds: each chunk, each of its sentences on its own, and again spelled out
+    where a sentence uses an acronym."""
     sentences = (Path(index_dir) / "sentences.jsonl").read_text().splitlines()
-    return len((Path(index_dir) / "chunks.jsonl").read_text().splitlines()) + len(sentences)
+    spelled = (Path(index_dir) / "spelled_keys.txt").read_text().split()
+    assert spelled, "the seed corpus uses acronyms, so some sentences are indexed spelled out"
+    return len((Path(index_dir) / "chunks.jsonl").read_text().splitlines()) + len(sentences) + len(spelled)
 
 
 def test_first_ingest_embeds_every_chunk_and_records_what_it_built(corpus_copy: Path, tmp_path: Path) -> None:
@@ -139,8 +143,12 @@ def test_a_changed_heading_reembeds_the_paragraphs_under_it(built: tuple[Path, P
     result = run(corpus, root, embedder)
     ids = {c.id for c in under}
     sentences = [ln for ln in (Path(result.index_dir) / "sentences.jsonl").read_text().splitlines()]
-    under_sentences = sum(1 for ln in sentences if json.loads(ln)["chunk"] in ids)
-    assert result.embedded == len(under) + under_sentences
+    under_sentences = [json.loads(ln)["text"] for ln in sentences if json.loads(ln)["chunk"] in ids]
+    # A sentence that uses an acronym is embedded a second time, spelled out.
+    glossary = IndexStore.load(root).glossary
+    spelled = sum(1 for t in under_sentences if spell_out(t, glossary) != t)
+    assert spelled > 0
+    assert result.embedded == len(under) + len(under_sentences) + spelled
     assert all(text.startswith("Geographical areas: ") for text in embedder.texts)
     store = IndexStore.load(root)
     assert [c.id for c in store.chunks if c.heading == "Geographical areas"] == [c.id for c in under]
@@ -222,7 +230,9 @@ def store(fake_index: Path) -> IndexStore:
 def test_paragraph_store_answers_doc_and_paragraph(store: IndexStore) -> None:
     p14 = store.paragraph("wt2023", "14")
     assert (p14.page, p14.heading, [f.number for f in p14.footnotes]) == (
-        12, "A child-centred approach within a whole family focus", [6]
+        12,
+        "A child-centred approach within a whole family focus",
+        [6],
     )
     assert store.paragraph("wt2023", "14.") == p14  # as people type it
     assert store.paragraph("wt2018", "12").text.startswith("Children may be vulnerable")
@@ -254,7 +264,11 @@ def test_chroma_holds_the_same_chunks_with_metadata(store: IndexStore) -> None:
     assert got["documents"] == [chunk.text]
     meta = got["metadatas"][0]
     assert (meta["doc_id"], meta["paragraph"], meta["page"], meta["edition"], meta["status"]) == (
-        "wt2023", "48", 26, "2023", "superseded"
+        "wt2023",
+        "48",
+        26,
+        "2023",
+        "superseded",
     )
     hits = col.query(query_embeddings=[store.vectors[store.chunk_index[chunk.id]].tolist()], n_results=1)
     assert hits["ids"][0] == [chunk.id]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.glossary import spell_out
 from rag.service import Assistant
 from rag.store import IndexStore
 from rag.verify import normalise
@@ -69,7 +70,9 @@ def test_out_of_scope_is_declined(real: Assistant, question: str) -> None:
 def test_the_headline_question_is_answered_and_cited(real: Assistant) -> None:
     ans = real.ask("Who must the lead safeguarding partner for a council be?")
     assert not ans.abstained
-    assert ans.citations[0].doc_id == "wt2023" and ans.citations[0].numbered  # the guidance comes first
+    # The guidance comes first, and it is the paragraph that says it (not 47 or the commentary).
+    assert (ans.citations[0].doc_id, ans.citations[0].paragraph) == ("wt2023", "48")
+    assert "Head of Paid Service" in ans.answer.split("[1]")[0]
     assert "[1]" in ans.answer
     lines = [s for s, _ in sentences(ans.answer)]
     assert len(lines) == len(set(lines))
@@ -131,3 +134,27 @@ def test_crosswalk_links_the_editions(assistant: Assistant) -> None:
 def test_glossary_is_read_from_the_corpus(assistant: Assistant) -> None:
     assert assistant.glossary["LSP"] == "lead safeguarding partner"
     assert assistant.glossary["ICB"].startswith("integrated care board")
+
+
+def test_acronyms_are_spelled_out_in_place() -> None:
+    glossary = {"LSP": "lead safeguarding partner", "ICB": "integrated care boards"}
+    spelled = spell_out("the LSPs and the LSP", glossary)
+    assert spelled == "the lead safeguarding partners and the lead safeguarding partner"
+    assert spell_out("for ICBs the ICB", glossary) == "for integrated care boards the integrated care boards"
+    assert spell_out("the DfE and the NHS", glossary) == "the DfE and the NHS"
+
+
+def test_a_sentence_holding_the_question_words_together_ranks_first(assistant: Assistant) -> None:
+    retriever = assistant.retriever
+    q = assistant.understand("Who must the LSP for a council be?")
+    # "council" is met by "local authority" and "LSP" by "lead safeguarding partner".
+    concepts = retriever.concepts(q)
+    assert any(frozenset({"local", "autho"}) in alts for _, alts in concepts)
+    coverage = {
+        p: retriever.sentence_coverage(assistant.store.chunk_index[c.id], q)
+        for p in ("47", "48")
+        for c in assistant.store.chunks_of("wt2023", p)
+    }
+    assert coverage["48"] == 1.0 > coverage["47"]
+    ranked = [assistant._key(h) for h in assistant.search_hits(q, 5)]
+    assert ("wt2023", "48") in ranked

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     rrf_k: int = 20
     # Reciprocal-rank fusion weights: (paragraph embeddings, sentence embeddings, BM25).
     fusion_weights: tuple[float, float, float] = (0.0, 1.0, 1.0)
+    rerank_depth: int = 20  # fused passages reordered by how much of the question one sentence holds
+    rerank_weight: float = 0.7
     min_coverage: float = 0.25
     confident_dense: float = 0.5
     max_unseen_share: float = 0.25
