@@ -15,7 +15,10 @@ GENERIC = frozenset(
     tokens(
         "guidance working together safeguard safeguarding children child wt document paragraph para "
         "according need needs must should does say said mean means tell about new old edition 2023 2018 "
-        "current version what who whom which how why when where"
+        "current version what who whom which how why when where many much "
+        # Contractions and chat words say how a question is asked, not what about.
+        "don't doesn't didn't isn't aren't wasn't can't cannot won't shouldn't hi hello lol pls please thanks "
+        "right ok okay anyone actually"
     )
 )
 DURATION_Q = re.compile(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ingest.glossary import ACRONYM, spell_out
-from ingest.sentences import STOPWORDS, tokens
+from ingest.sentences import STOPWORDS, stem, tokens
 
 PARA_REF = re.compile(r"\b(?:paragraphs?|paras?\.?|¶)\s*(\d{1,3})(?:\s*(?:-|–|to|and)\s*(\d{1,3}))?", re.IGNORECASE)
 PAGE_REF = re.compile(r"\b(?:page|p\.)\s*(\d{1,3})\b", re.IGNORECASE)
@@ -29,17 +29,32 @@ COMMENTARY_WORDS = re.compile(
     r"\b(blog|article|news|commentary|explainer|consultant|local government lawyer|lgl)\b",
     re.IGNORECASE,
 )
-# Everyday words for the guidance's terms, so "council" finds "local authority".
+# Everyday words and sector shorthand for the guidance's terms, so "council" finds "local authority"
+# and "our MAT" finds "multi-academy trust". The corpus's own acronyms come from its glossary.
 SYNONYMS = {
     "council": "local authority",
     "councils": "local authorities",
+    "la": "local authority",
+    "las": "local authorities",
     "nhs": "integrated care board health",
     "cops": "police",
     "school": "education",
     "schools": "education providers",
+    "nursery": "childcare settings early years",
+    "nurseries": "childcare settings early years",
+    "mat": "multi-academy trust",
+    "kid": "child",
+    "kids": "children",
     "social services": "children's social care",
     "boss": "head chief executive",
     "in charge": "lead",
+    "diff": "difference",
+    "info": "information",
+    "gdpr": "data protection",
+    "yearly": "annual",
+    "in force": "replaces",
+    "still apply": "replaces",
+    "dsl": "designated safeguarding lead",
 }
 
 
@@ -50,6 +65,7 @@ class Query:
     semantic: str = ""  # with follow-up context and acronyms spelled out: for the embedding model
     spelled: str = ""  # the same with acronyms replaced by their long forms, where it has any
     plain: str = ""  # with follow-up context and typo fixes, but no acronym or synonym additions
+    typos: tuple[str, ...] = ()  # words the corpus never uses that were read as a corpus word
     paragraphs: tuple[str, ...] = ()
     page: int | None = None
     chapter: int | None = None
@@ -89,27 +105,40 @@ def _in_order(vocabulary: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(vocabulary))
 
 
-def correct_typos(text: str, vocabulary: frozenset[str]) -> str:
-    """Add, beside each word the corpus never uses, the corpus word one typo away ("safegaurding")."""
+@lru_cache(maxsize=4)
+def _stems(vocabulary: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem(w) for w in vocabulary)
+
+
+def typo_fixes(text: str, vocabulary: frozenset[str]) -> dict[str, list[str]]:
+    """Each word the corpus never uses, with the corpus words one typo away ("safegaurding")."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    fixes: list[str] = []
+    fixes: dict[str, list[str]] = {}
     for word in re.findall(r"[A-Za-z]+", text):
         low = word.lower()
-        if len(low) < 5 or low in vocabulary or low in STOPWORDS:
+        if len(low) < 5 or low in vocabulary or low in STOPWORDS or low in fixes:
             continue
+        if stem(low) in _stems(vocabulary):
+            continue  # another form of a corpus word ("seeing" beside "see"), not a typo
         # Sorted, so a tie between two corrections resolves the same way in every process
         # (set order changes with Python's hash seed).
         best = process.extractOne(low, _in_order(vocabulary), scorer=OSA.distance, score_cutoff=1)
         if best:
-            fixes.append(best[0])
+            fixes[low] = [best[0]]
         elif len(low) >= 7:
             # Another form of a corpus word: "paramountcy" finds "paramount".
-            fixes.extend(
-                w for w in _in_order(vocabulary) if len(w) >= 6 and (low.startswith(w) or w.startswith(low[:7]))
-            )
-    return text + "".join(f" {w}" for w in dict.fromkeys(fixes))
+            forms = [w for w in _in_order(vocabulary) if len(w) >= 6 and (low.startswith(w) or w.startswith(low[:7]))]
+            if forms:
+                fixes[low] = forms
+    return fixes
+
+
+def correct_typos(text: str, vocabulary: frozenset[str]) -> str:
+    """Add, beside each word the corpus never uses, the corpus word one typo away."""
+    fixed = [w for forms in typo_fixes(text, vocabulary).values() for w in forms]
+    return text + "".join(f" {w}" for w in dict.fromkeys(fixed))
 
 
 def parse(
@@ -160,7 +189,9 @@ def parse(
     spelled = spell_out(resolved, glossary or {})
     spelled = spelled if spelled != resolved else ""
     plain = resolved
+    typos: tuple[str, ...] = ()
     if vocabulary:
+        typos = tuple(typo_fixes(resolved, vocabulary))
         plain = correct_typos(plain, vocabulary)
         expanded = correct_typos(expanded, vocabulary)
         semantic = correct_typos(semantic, vocabulary)
@@ -171,6 +202,7 @@ def parse(
         semantic=semantic,
         spelled=spelled,
         plain=plain,
+        typos=typos,
         paragraphs=tuple(dict.fromkeys(refs)),
         page=int(page.group(1)) if page else None,
         chapter=int(chapter.group(1)) if chapter else None,

@@ -101,8 +101,11 @@ class Retriever:
 
     def key_terms(self, query: Query) -> list[str]:
         """The question's words that say what it is about (not how it asks, nor which source)."""
-        terms = key_terms(tokens(query.resolved))
-        return [t for t in terms if t not in self.name_terms] if query.commentary else terms
+        # A misspelt word counts through its correction, which the query also holds.
+        drop = set(tokens(" ".join(query.typos)))
+        if query.commentary:
+            drop |= self.name_terms
+        return [t for t in key_terms(tokens(query.resolved)) if t not in drop]
 
     def concepts(self, query: Query) -> list[tuple[float, list[frozenset[str]]]]:
         """The question's key words, each with its other spellings: an acronym's long form, a
@@ -111,8 +114,11 @@ class Retriever:
         glossary = self.store.glossary
         single = {k: v for k, v in SYNONYMS.items() if " " not in k}
         out: list[tuple[float, list[frozenset[str]]]] = []
+        drop = set(tokens(" ".join(query.typos)))
+        if query.commentary:
+            drop |= self.name_terms
         for word in key_terms(tokens(query.plain or query.resolved)):
-            if query.commentary and word in self.name_terms:
+            if word in drop:
                 continue
             alternatives = [frozenset({word[:5]})]
             for long in (glossary.get(word.upper()), single.get(word)):
@@ -190,6 +196,21 @@ class Retriever:
                 best[i] = max(best.get(i, -1.0), 1.0 - float(dist))
         return sorted(best.items(), key=lambda kv: -kv[1])[:n]
 
+    @cached_property
+    def chunk_sentence_vectors(self) -> dict[str, np.ndarray]:
+        """Each chunk's sentence vectors, one row per sentence."""
+        rows: dict[str, list[np.ndarray]] = {}
+        for (chunk_id, _), vector in self.store.sentence_vectors.items():
+            rows.setdefault(chunk_id, []).append(vector)
+        return {k: np.vstack(v) for k, v in rows.items()}
+
+    def similarity(self, chunk_index: int, texts: list[str]) -> float:
+        """The best cosine between any wording of the question and any sentence of the chunk."""
+        matrix = self.chunk_sentence_vectors.get(self.store.chunks[chunk_index].id)
+        if matrix is None:
+            return 0.0
+        return max(float(np.max(matrix @ self.query_vector(t))) for t in dict.fromkeys(texts) if t)
+
     def lexical(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
         q = tokens(text)
         if not q:
@@ -232,6 +253,9 @@ class Retriever:
             if key in seen:
                 continue
             seen.add(key)
+            if h.chunk_index not in dense_by:
+                # Found by BM25 alone: its similarity is still needed to judge the answer.
+                h = Hit(h.chunk_index, h.score, self.similarity(h.chunk_index, [semantic, query.spelled]), h.lexical)
             out.append(h)
             if len(out) >= top_k:
                 break

@@ -301,7 +301,9 @@ class Assistant:
         unseen = extract.unseen_share(terms, self.prefixes, self.idf)
         if (
             best < self.settings.min_coverage
-            or dense < self.settings.min_dense_score
+            # A passage holding every key word answers even a question the model reads poorly
+            # ("What is a DSCO?": the model has never seen the acronym).
+            or (dense < self.settings.min_dense_score and best < 1.0)
             # Words the corpus never uses sink a question only when its best sentence is no close
             # match either: casual in-scope wording ("17 yr olds") still matches well.
             or (unseen >= self.settings.max_unseen_share and best < 0.75 and dense < self.settings.confident_dense)

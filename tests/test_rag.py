@@ -158,3 +158,26 @@ def test_a_sentence_holding_the_question_words_together_ranks_first(assistant: A
     assert coverage["48"] == 1.0 > coverage["47"]
     ranked = [assistant._key(h) for h in assistant.search_hits(q, 5)]
     assert ("wt2023", "48") in ranked
+
+
+def test_other_forms_of_corpus_words_are_not_typos(assistant: Assistant) -> None:
+    q = assistant.understand("Which edition did the 2018 guidance replace, seeing the changes?")
+    assert q.typos == ()
+    q = assistant.understand("who r the 3 safegaurding partners??")
+    assert q.typos == ("safegaurding",)
+    # The misspelling does not count against the question; its correction does the work.
+    assert "safegaurd" not in assistant.retriever.key_terms(q)
+
+
+def test_sector_shorthand_reaches_the_guidance_terms(assistant: Assistant) -> None:
+    q = assistant.understand("our MAT works across loads of LAs")
+    assert "multi-academy trust" in q.resolved and "local authorities" in q.resolved
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["What is a DSCO?", "What is CP-IS?"])
+def test_an_acronym_the_model_does_not_know_is_still_answered(real: Assistant, question: str) -> None:
+    # The model scores these below the similarity floor, but one passage holds every key word.
+    ans = real.ask(question)
+    assert not ans.abstained
+    assert question.split()[-1].rstrip("?") in ans.answer
