@@ -18,7 +18,8 @@ GENERIC = frozenset(
         "current version what who whom which how why when where many much "
         # Contractions and chat words say how a question is asked, not what about.
         "don't doesn't didn't isn't aren't wasn't can't cannot won't shouldn't hi hello lol pls please thanks "
-        "right ok okay anyone actually"
+        "dont doesnt didnt isnt arent wasnt cant wont shouldnt "
+        "right ok okay anyone actually stand"  # "what does LSP stand for?"
     )
 )
 DURATION_Q = re.compile(
@@ -68,6 +69,30 @@ def unseen_share(terms: list[str], corpus_prefixes: set[str], idf: Idf) -> float
     # Short words ("yr", "info", "doc") are too often casual spellings to count against a question.
     unseen = [t for t in terms if len(t) > 4 and t[:5] not in corpus_prefixes and not t.isdigit()]
     return sum(idf(t) for t in unseen) / total if total else 0.0
+
+
+# "What is a joint agency response after...?": the thing asked about runs up to the first small word.
+SUBJECT_Q = re.compile(
+    r"^\s*what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:(?:a|an|the)\s+)?(.+?)"
+    r"(?=\s+(?:of|for|in|on|at|after|before|under|by|to|with|from|that|which|who|and|or|when|where|do|does|did|is|"
+    r"are|must|should|can|could|will|would|have|has|managed|used)\b|\s*[?,.;:!]|$)",
+    re.I,
+)
+NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten first second third main key".split())
+# "What's the point of...?" asks about an aspect of something, not a thing the answer must name.
+ASPECT_WORDS = frozenset(
+    tokens("point purpose aim idea deal difference meaning definition situation story answer position status thing")
+)
+
+
+def subject_words(question: str) -> list[str]:
+    """The key words of the thing a "What is/are X...?" question asks about (empty for other questions)."""
+    m = SUBJECT_Q.match(question)
+    if not m:
+        return []
+    skip = GENERIC | NUMBER_WORDS | ASPECT_WORDS
+    words = [t for t in tokens(m.group(1)) if t not in skip and not t.isdigit()]
+    return words if len(words) <= 4 else []
 
 
 def answer_shape(question: str) -> re.Pattern[str] | None:

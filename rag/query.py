@@ -16,8 +16,8 @@ CHAPTER_REF = re.compile(r"\bchapter\s+(\d{1,2})\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(?:wt\s?|working together\s*)?((?:19|20)\d\d)\b", re.IGNORECASE)
 OLD_WORDS = re.compile(r"\b(old|older|previous|earlier|former|last)\s+(guidance|version|edition|one)\b", re.IGNORECASE)
 CHANGE_WORDS = re.compile(
-    r"\b(what(?:'s| has)? changed|changes?|differen\w*|compare\w*|comparison|same as|still|new in|"
-    r"since 20\d\d|versus|vs\.?|than in|same)\b",
+    r"\b(what(?:'s| has)? changed|chang(?:e|es|ed|ing)|differen\w*|differ|compare\w*|comparison|same as|still|"
+    r"new in|since (?:the )?20\d\d|versus|vs\.?|than in|same)\b",
     re.IGNORECASE,
 )
 FOLLOW_UP = re.compile(

@@ -107,10 +107,12 @@ class Retriever:
             drop |= self.name_terms
         return [t for t in key_terms(tokens(query.resolved)) if t not in drop]
 
-    def concepts(self, query: Query) -> list[tuple[float, list[frozenset[str]]]]:
+    def concepts(self, query: Query, prefix: int | None = 5) -> list[tuple[float, list[frozenset[str]]]]:
         """The question's key words, each with its other spellings: an acronym's long form, a
         synonym's corpus term ("council": "local authority"). Words the corpus never uses and
-        that have no other spelling are left out: they cannot tell two passages apart."""
+        that have no other spelling are left out: they cannot tell two passages apart.
+
+        Words are cut to ``prefix`` letters (None: whole stems)."""
         glossary = self.store.glossary
         single = {k: v for k, v in SYNONYMS.items() if " " not in k}
         out: list[tuple[float, list[frozenset[str]]]] = []
@@ -120,14 +122,20 @@ class Retriever:
         for word in key_terms(tokens(query.plain or query.resolved)):
             if word in drop:
                 continue
-            alternatives = [frozenset({word[:5]})]
+            alternatives = [frozenset({word[:prefix]})]
             for long in (glossary.get(word.upper()), single.get(word)):
                 if long:
-                    alternatives.append(frozenset(t[:5] for t in key_terms(tokens(long))))
+                    alternatives.append(frozenset(t[:prefix] for t in key_terms(tokens(long))))
             if len(alternatives) == 1 and not self.idf.df.get(word):
                 continue
             out.append((self.idf(word), alternatives))
         return out
+
+    @staticmethod
+    def _held(concepts: list[tuple[float, list[frozenset[str]]]], present: frozenset[str]) -> float:
+        """The IDF-weighted share of the concepts one set of word prefixes holds."""
+        total = sum(w for w, _ in concepts)
+        return sum(w for w, alts in concepts if any(a <= present for a in alts)) / total if total else 1.0
 
     def sentence_coverage(self, chunk_index: int, query: Query) -> float:
         """The IDF-weighted share of the question's key words held by one sentence of the chunk.
@@ -136,16 +144,28 @@ class Retriever:
         be...") mark the answer better than the same words scattered over a long paragraph.
         """
         concepts = self.concepts(query)
-        total = sum(w for w, _ in concepts)
-        if not total:
+        if not concepts:
             return 0.0
-        return (
-            max(
-                (sum(w for w, alts in concepts if any(a <= s for a in alts)) for s in self.sentence_terms[chunk_index]),
-                default=0.0,
+        return max((self._held(concepts, s) for s in self.sentence_terms[chunk_index]), default=0.0)
+
+    def text_coverage(self, text: str, query: Query) -> float:
+        """The IDF-weighted share of the question's key words that a text (an answer) holds.
+
+        Stricter than the five-letter prefixes of the ranking: a word is held in another form only
+        when one is the start of the other ("attend", "attendance"), so "response" is not met by
+        "responsibility".
+        """
+        words = set(tokens(f"{text} {spell_out(text, self.store.glossary)}"))
+
+        def held(stem: str) -> bool:
+            return stem in words or any(
+                min(len(w), len(stem)) >= 5 and (w.startswith(stem) or stem.startswith(w)) for w in words
             )
-            / total
-        )
+
+        concepts = self.concepts(query, prefix=None)
+        total = sum(w for w, _ in concepts)
+        got = sum(w for w, alts in concepts if any(all(held(t) for t in a) for a in alts))
+        return got / total if total else 1.0
 
     def prior(self, chunk: Chunk, query: Query | None) -> float:
         years = set(query.years) if query else set()

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from ingest.embed import Embedder, make_embedder
-from ingest.glossary import build_glossary
+from ingest.glossary import build_glossary, spell_out
 from ingest.sentences import tokens
 from rag import answer as extract
 from rag import crosswalk, generate
@@ -261,6 +261,18 @@ class Assistant:
         checked = verify(sentences, {c.id: c for c in citations})
         if not checked:
             return self.decline(question, "That isn't in the guidance I hold.", notices, q)
+        if not explicit and not q.comparison:
+            said = " ".join(sentence for sentence, _ in checked)
+            if self.retriever.text_coverage(said, q) < self.settings.min_answer_coverage:
+                # The passages touch the subject but the sentences that best answer it leave most
+                # of the question unsaid: a part of the guidance we do not hold, most likely.
+                reason = "That isn't in the guidance I hold: the passages I have touch on it but do not answer it."
+                return self.decline(question, reason, notices, q)
+        subject = extract.subject_words(q.plain.split("?")[0] if q.plain else question)
+        if subject and not explicit and not q.comparison and not self._names(subject, checked):
+            # "What is a joint agency response?" answered without ever naming one is no answer.
+            reason = f"That isn't in the guidance I hold: the parts I have do not explain '{' '.join(subject)}'."
+            return self.decline(question, reason, notices, q)
         shape = extract.answer_shape(question)
         if shape and not explicit and not any(shape.search(s) for s, _ in checked):
             # "How long…?" answered without any timescale is no answer.
@@ -281,6 +293,15 @@ class Assistant:
             q.resolved,
             {"total": round((time.perf_counter() - t0) * 1000, 2)},
         )
+
+    def _names(self, subject: list[str], sentences: list[tuple[str, int]]) -> bool:
+        """Whether one answer sentence holds every word of the subject (in some form, or spelled out)."""
+        for sentence, _ in sentences:
+            words = set(tokens(f"{sentence} {spell_out(sentence, self.glossary)}"))
+            if all(any(w == t or (min(len(w), len(t)) >= 5 and (w.startswith(t) or t.startswith(w))) for w in words)
+                   for t in subject):
+                return True
+        return False
 
     def _unknown_title(self, question: str) -> str | None:
         """A named document ("Keeping Children Safe in Education") that the corpus never mentions."""

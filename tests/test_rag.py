@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.glossary import spell_out
+from rag.answer import subject_words
 from rag.service import Assistant
 from rag.store import IndexStore
 from rag.verify import normalise
@@ -181,3 +182,27 @@ def test_an_acronym_the_model_does_not_know_is_still_answered(real: Assistant, q
     ans = real.ask(question)
     assert not ans.abstained
     assert question.split()[-1].rstrip("?") in ans.answer
+
+
+def test_the_subject_of_a_what_is_question() -> None:
+    assert subject_words("What is a strategy discussion after a referral?") == ["strategy", "discussion"]
+    assert subject_words("What are the three categories of offender?") == ["category"]
+    assert subject_words("What's an ICB?") == ["icb"]
+    assert subject_words("What's the point of the role?") == []  # an aspect, not a thing to name
+    assert subject_words("Who chairs the partnership?") == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Near the domain, in parts of the guidance we do not hold: passages come back with high
+        # similarity, but the answer never names the thing asked about, or leaves most of it unsaid.
+        "What are the criteria for ending a child protection plan?",
+        "Who chairs a child death review meeting, and which practitioners should attend it?",
+    ],
+)
+def test_a_question_the_held_text_touches_but_does_not_answer_is_declined(real: Assistant, question: str) -> None:
+    ans = real.ask(question)
+    assert ans.abstained and not ans.citations
+    assert "isn't in the guidance I hold" in ans.answer

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     confident_dense: float = 0.5
     max_unseen_share: float = 0.25
     min_dense_score: float = 0.45
+    min_answer_coverage: float = 0.4  # share of the question's key words the answer must hold
     answer_max_words: int = 120
 
     # Optional LLM (any OpenAI-compatible endpoint); empty means extractive answers only.
