@@ -29,10 +29,11 @@ test: setup
 	$(VENV)/bin/ruff check $(CODE) tests benchmarks
 	$(VENV)/bin/mypy $(CODE)
 	$(PY) -m pytest
-	# The evaluation gate on the test split, against the accepted evals/baseline.json: a slide
-	# of more than its tolerance fails. The issue's absolute floors are reported (not yet met).
+	# The evaluation gate on the test split: it fails below a floor (Recall@5 0.90, MRR 0.75,
+	# citation precision 0.95, every out-of-scope question declined, at most 5 % wrongly
+	# declined) or on a slide of more than its tolerance below the accepted evals/baseline.json.
 	$(VENV)/bin/wtguide ingest
-	$(VENV)/bin/wtguide eval --split test --gate --regression-only --no-report
+	$(VENV)/bin/wtguide eval --split test --gate --no-report
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
