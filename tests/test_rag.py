@@ -173,6 +173,7 @@ def test_other_forms_of_corpus_words_are_not_typos(assistant: Assistant) -> None
 def test_sector_shorthand_reaches_the_guidance_terms(assistant: Assistant) -> None:
     q = assistant.understand("our MAT works across loads of LAs")
     assert "multi-academy trust" in q.resolved and "local authorities" in q.resolved
+    assert "three" in assistant.understand("who r the 3 partners").resolved
 
 
 @pytest.mark.slow
