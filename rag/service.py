@@ -31,6 +31,7 @@ OTHER_EDITION = re.compile(
 )
 
 
+CHAPTER = re.compile(r"chapter\s+(\d+)", re.I)
 NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:in|of|to|for|and|the)?\s*[A-Z][a-z]+){2,}\b")
 
 
@@ -123,6 +124,27 @@ class Assistant:
                 return sorted(older, key=lambda d: d.edition or "")[-1].doc_id
         latest = sorted((d for d in statutory if d.doc_id in self.retriever.latest), key=lambda d: d.edition or "")
         return latest[-1].doc_id if latest else statutory[0].doc_id
+
+    def _unheld_chapter(self, query: Query) -> str | None:
+        """A chapter of the guidance the question names that the text we hold does not include."""
+        if query.chapter is None or query.commentary or query.comparison:
+            return None
+        doc = self.store.documents[self._doc_for_reference(query)]
+        held = sorted(
+            {
+                int(m.group(1))
+                for c in self.store.chunks
+                if c.doc_id == doc.doc_id
+                for m in [CHAPTER.match(c.chapter or "")]
+                if m
+            }
+        )
+        if query.chapter in held:
+            return None
+        parts = [c.chapter for c in self.store.chunks if c.doc_id == doc.doc_id and c.chapter]
+        have = f"chapters {held[0]}–{held[-1]} of it" if len(held) > 1 else f"chapter {held[0]} of it" if held else ""
+        have = have or "its " + " and ".join(dict.fromkeys(parts)) if parts else have
+        return f"chapter {query.chapter} of {doc.title} is not in the text I have (I hold {have or 'other parts'})."
 
     def _unheld_edition(self, query: Query) -> str | None:
         """An edition of Working Together the question names but we do not hold (e.g. 2026)."""
@@ -243,6 +265,9 @@ class Assistant:
                 return self.decline(
                     question, f"That isn't in the guidance I hold: {what} is not in the text I have{held}.", notices, q
                 )
+        missing_chapter = self._unheld_chapter(q)
+        if missing_chapter:
+            return self.decline(question, f"That isn't in the guidance I hold: {missing_chapter}", notices, q)
         hits = self.search_hits(q, top_k)
         if not hits:
             return self.decline(question, "That isn't in the guidance I hold.", notices, q)
@@ -298,8 +323,10 @@ class Assistant:
         """Whether one answer sentence holds every word of the subject (in some form, or spelled out)."""
         for sentence, _ in sentences:
             words = set(tokens(f"{sentence} {spell_out(sentence, self.glossary)}"))
-            if all(any(w == t or (min(len(w), len(t)) >= 5 and (w.startswith(t) or t.startswith(w))) for w in words)
-                   for t in subject):
+            if all(
+                any(w == t or (min(len(w), len(t)) >= 5 and (w.startswith(t) or t.startswith(w))) for w in words)
+                for t in subject
+            ):
                 return True
         return False
 

@@ -207,3 +207,14 @@ def test_a_question_the_held_text_touches_but_does_not_answer_is_declined(real: 
     ans = real.ask(question)
     assert ans.abstained and not ans.citations
     assert "isn't in the guidance I hold" in ans.answer
+
+
+def test_a_chapter_we_do_not_hold_is_declined(assistant: Assistant) -> None:
+    ans = assistant.ask("What does chapter 3 of Working Together 2023 say about strategy discussions?")
+    assert ans.abstained and not ans.citations
+    assert "chapter 3 of Working Together to Safeguard Children 2023" in ans.answer and "chapters 1–2" in ans.answer
+    old = assistant.ask("Under chapter 5 of Working Together 2018, who chaired the review?")
+    assert old.abstained and "I hold its Introduction" in old.answer
+    # A chapter we hold is answered; a commentary's account of a chapter is the commentary's to give.
+    assert not assistant.ask("What does chapter 2 say about lead safeguarding partners?").abstained
+    assert assistant.understand("What changed in chapter 4, according to the news article?").commentary
