@@ -32,6 +32,12 @@ OTHER_EDITION = re.compile(
 
 
 CHAPTER = re.compile(r"chapter\s+(\d+)", re.I)
+# "Can you help me write a cover letter...?" asks for a piece of writing, not about the guidance.
+WRITING_TASK = re.compile(
+    r"^\s*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:help me\s+(?:to\s+)?)?"
+    r"(?:write|draft|compose|rewrite|proofread)\b(?!.*\b(?:working together|guidance|paragraph)\b)",
+    re.I,
+)
 NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:in|of|to|for|and|the)?\s*[A-Z][a-z]+){2,}\b")
 
 
@@ -265,6 +271,9 @@ class Assistant:
                 return self.decline(
                     question, f"That isn't in the guidance I hold: {what} is not in the text I have{held}.", notices, q
                 )
+        if WRITING_TASK.match(question):
+            reason = "I explain the guidance I hold and cite it; I do not write letters, poems or other documents."
+            return self.decline(question, reason, notices, q)
         missing_chapter = self._unheld_chapter(q)
         if missing_chapter:
             return self.decline(question, f"That isn't in the guidance I hold: {missing_chapter}", notices, q)

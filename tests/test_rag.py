@@ -9,7 +9,7 @@ import pytest
 
 from ingest.glossary import spell_out
 from rag.answer import subject_words
-from rag.service import Assistant
+from rag.service import WRITING_TASK, Assistant
 from rag.store import IndexStore
 from rag.verify import normalise
 from wtguide.settings import Settings
@@ -218,3 +218,10 @@ def test_a_chapter_we_do_not_hold_is_declined(assistant: Assistant) -> None:
     # A chapter we hold is answered; a commentary's account of a chapter is the commentary's to give.
     assert not assistant.ask("What does chapter 2 say about lead safeguarding partners?").abstained
     assert assistant.understand("What changed in chapter 4, according to the news article?").commentary
+
+
+def test_a_request_for_writing_is_declined_but_a_question_about_writing_is_not(assistant: Assistant) -> None:
+    ans = assistant.ask("Could you help me write a cover letter for a job?")
+    assert ans.abstained and "do not write letters" in ans.answer
+    assert not WRITING_TASK.match("Write a summary of what Working Together says about LSPs")
+    assert not WRITING_TASK.match("What should I write in a referral?")
