@@ -283,9 +283,9 @@ class Assistant:
         explicit = bool(q.paragraphs) and self.store.chunks[hits[0].chunk_index].paragraph in q.paragraphs
         terms = self.retriever.key_terms(q)
         if not explicit and not q.comparison:
-            reason = self._not_covered(question, terms, hits)
-            if reason:
-                return self.decline(question, reason, notices, q)
+            uncovered = self._not_covered(question, terms, hits)
+            if uncovered:
+                return self.decline(question, uncovered, notices, q)
         sentences, citations = self._compose(q, hits, terms, explicit)
         if self.llm is not None and not explicit:
             written = generate.generate(self.llm, question, citations, self.settings.answer_max_words)
@@ -406,3 +406,4 @@ class Assistant:
     def warm_up(self) -> None:
         """Open the lazily loaded indexes and run one question, so the first user does not wait."""
         self.ask("What are the safeguarding partners?")
+        self.ask("What changed since 2018 about the safeguarding partners?")  # builds the crosswalk
