@@ -72,27 +72,45 @@ def unseen_share(terms: list[str], corpus_prefixes: set[str], idf: Idf) -> float
 
 
 # "What is a joint agency response after...?": the thing asked about runs up to the first small word.
-SUBJECT_Q = re.compile(
-    r"^\s*what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:(?:a|an|the)\s+)?(.+?)"
+_UNTIL = (
     r"(?=\s+(?:of|for|in|on|at|after|before|under|by|to|with|from|that|which|who|and|or|when|where|do|does|did|is|"
-    r"are|must|should|can|could|will|would|have|has|managed|used)\b|\s*[?,.;:!]|$)",
-    re.I,
+    r"are|must|should|can|could|will|would|have|has|managed|used)\b|\s*[?,.;:!]|$)"
 )
+SUBJECT_Q = re.compile(r"^\s*what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:(?:a|an|the)\s+)?(.+?)" + _UNTIL, re.I)
+OF_PHRASE = re.compile(r"\s+of\s+(?:(?:a|an|the)\s+)?(.+?)" + _UNTIL, re.I)
 NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten first second third main key".split())
-# "What's the point of...?" asks about an aspect of something, not a thing the answer must name.
+# "What's the point of...?", "What is the role of the DSP?": an aspect or a part someone plays,
+# not a thing the answer must name; the thing is what follows "of", where anything does.
 ASPECT_WORDS = frozenset(
-    tokens("point purpose aim idea deal difference meaning definition situation story answer position status thing")
+    tokens(
+        "point purpose aim idea deal difference meaning definition situation story answer position status thing "
+        "role job duty duties responsibility responsibilities function functions task remit"
+    )
 )
+
+
+def subject_of(question: str) -> tuple[str, list[str]]:
+    """The thing a "What is/are X...?" question asks about, as written and as key words
+    (empty for other questions)."""
+    m = SUBJECT_Q.match(question)
+    if not m:
+        return "", []
+    skip = GENERIC | NUMBER_WORDS | ASPECT_WORDS
+    phrase = m.group(1)
+    words = [t for t in tokens(phrase) if t not in skip and not t.isdigit()]
+    if not words:
+        of = OF_PHRASE.match(question, m.end())
+        phrase = of.group(1) if of else ""
+        words = [t for t in tokens(phrase) if t not in skip and not t.isdigit()]
+    # Said back as asked: "the criteria for ending a child protection plan".
+    asked = question[m.start(1) :].strip().rstrip("?!. ")
+    article = re.match(r"\s*what\S*\s+(?:is|are|was|were)?\s*((?:a|an|the)\s+)?", question, re.I)
+    said = f"{(article.group(1) or '') if article else ''}{asked}"
+    return (said if len(said) <= 90 else phrase, words) if 0 < len(words) <= 4 else ("", [])
 
 
 def subject_words(question: str) -> list[str]:
-    """The key words of the thing a "What is/are X...?" question asks about (empty for other questions)."""
-    m = SUBJECT_Q.match(question)
-    if not m:
-        return []
-    skip = GENERIC | NUMBER_WORDS | ASPECT_WORDS
-    words = [t for t in tokens(m.group(1)) if t not in skip and not t.isdigit()]
-    return words if len(words) <= 4 else []
+    return subject_of(question)[1]
 
 
 def answer_shape(question: str) -> re.Pattern[str] | None:

@@ -302,10 +302,10 @@ class Assistant:
                 # of the question unsaid: a part of the guidance we do not hold, most likely.
                 reason = "That isn't in the guidance I hold: the passages I have touch on it but do not answer it."
                 return self.decline(question, reason, notices, q)
-        subject = extract.subject_words(q.plain.split("?")[0] if q.plain else question)
+        phrase, subject = extract.subject_of(q.plain.split("?")[0] if q.plain else question)
         if subject and not explicit and not q.comparison and not self._names(subject, checked):
             # "What is a joint agency response?" answered without ever naming one is no answer.
-            reason = f"That isn't in the guidance I hold: the parts I have do not explain '{' '.join(subject)}'."
+            reason = f"That isn't in the guidance I hold: the parts I have do not explain {phrase}."
             return self.decline(question, reason, notices, q)
         shape = extract.answer_shape(question)
         if shape and not explicit and not any(shape.search(s) for s, _ in checked):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.glossary import spell_out
-from rag.answer import subject_words
+from rag.answer import subject_of, subject_words
 from rag.service import WRITING_TASK, Assistant
 from rag.store import IndexStore
 from rag.verify import normalise
@@ -190,6 +190,9 @@ def test_the_subject_of_a_what_is_question() -> None:
     assert subject_words("What are the three categories of offender?") == ["category"]
     assert subject_words("What's an ICB?") == ["icb"]
     assert subject_words("What's the point of the role?") == []  # an aspect, not a thing to name
+    # The part someone plays is asked about through whom it is asked of.
+    assert subject_words("What is the job of the partnership chair?") == ["partnership", "chair"]
+    assert subject_of("What are the criteria for ending a plan?") == ("the criteria for ending a plan", ["criteria"])
     assert subject_words("Who chairs the partnership?") == []
 
 
@@ -225,3 +228,11 @@ def test_a_request_for_writing_is_declined_but_a_question_about_writing_is_not(a
     assert ans.abstained and "do not write letters" in ans.answer
     assert not WRITING_TASK.match("Write a summary of what Working Together says about LSPs")
     assert not WRITING_TASK.match("What should I write in a referral?")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question", ["What is the job of the partnership chair?", "What is the role of the DSP?", "What is early help?"]
+)
+def test_what_is_questions_the_held_text_answers_are_answered(real: Assistant, question: str) -> None:
+    assert not real.ask(question).abstained
