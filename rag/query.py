@@ -55,6 +55,8 @@ SYNONYMS = {
     "in force": "replaces",
     "still apply": "replaces",
     "dsl": "designated safeguarding lead",
+    "talk": "speak",
+    "talking": "speaking",
     # Figures as people type them ("the 3 partners") for the words the guidance uses.
     **{str(n): w for n, w in enumerate("one two three four five six".split(), start=1)},
 }
