@@ -20,6 +20,7 @@ CHANGE_WORDS = re.compile(
     r"new in|since (?:the )?20\d\d|versus|vs\.?|than in|same)\b",
     re.IGNORECASE,
 )
+BOTH_EDITIONS = re.compile(r"\b(?:both|each|the two)\s+(?:editions|versions)\b", re.IGNORECASE)
 FOLLOW_UP = re.compile(
     r"^(and|what about|how about|also|but|so|then|who|which|does|do|is|are|can|what|how|why|when)\b.*\b"
     r"(it|they|them|their|this|that|these|those|he|she|its|one|role|there)\b",
@@ -162,8 +163,10 @@ def parse(
     years = tuple(dict.fromkeys(m.group(1) for m in YEAR.finditer(resolved)))
     # A follow-up like "is that the same in the old guidance?" compares with the earlier answer.
     held_years = [y for y in years if y in (editions or ())]
-    comparison = len(held_years) >= 2 or (
-        bool(CHANGE_WORDS.search(question)) and (bool(years) or bool(OLD_WORDS.search(resolved)))
+    comparison = (
+        len(held_years) >= 2
+        or bool(BOTH_EDITIONS.search(question))
+        or (bool(CHANGE_WORDS.search(question)) and (bool(years) or bool(OLD_WORDS.search(resolved))))
     )
     acronyms = {}
     if glossary:

@@ -236,3 +236,9 @@ def test_a_request_for_writing_is_declined_but_a_question_about_writing_is_not(a
 )
 def test_what_is_questions_the_held_text_answers_are_answered(real: Assistant, question: str) -> None:
     assert not real.ask(question).abstained
+
+
+def test_both_editions_marks_a_comparison(assistant: Assistant) -> None:
+    assert assistant.understand("Both editions call it fundamental. Do they explain it the same way?").comparison
+    assert assistant.understand("What does each edition say about data?").comparison is False  # singular: one edition
+    assert assistant.understand("What do the two editions say about data?").comparison
