@@ -92,11 +92,12 @@ class Retriever:
 
     @cached_property
     def sentence_terms(self) -> list[list[frozenset[str]]]:
-        """Per chunk, each sentence's (and the heading's) word prefixes, acronyms also spelled out."""
+        """Per chunk, the word prefixes of each sentence, footnote and the heading, acronyms also
+        spelled out. A footnote is part of its paragraph: Working Together 2018 defines a child in one."""
         glossary = self.store.glossary
         out = []
         for c in self.store.chunks:
-            parts = [*split_sentences(c.text), c.heading or ""]
+            parts = [*split_sentences(c.text), *c.footnotes, c.heading or ""]
             out.append([frozenset(t[:5] for t in tokens(f"{p} {spell_out(p, glossary)}")) for p in parts if p])
         return out
 

@@ -242,3 +242,10 @@ def test_both_editions_marks_a_comparison(assistant: Assistant) -> None:
     assert assistant.understand("Both editions call it fundamental. Do they explain it the same way?").comparison
     assert assistant.understand("What does each edition say about data?").comparison is False  # singular: one edition
     assert assistant.understand("What do the two editions say about data?").comparison
+
+
+def test_a_footnote_counts_as_part_of_its_paragraph_in_the_ranking(assistant: Assistant) -> None:
+    intro = next(c for c in assistant.store.chunks if c.doc_id == "wt2018" and c.paragraph == "introduction-1")
+    assert any("18th birthday" in f for f in intro.footnotes)
+    q = assistant.understand("How did Working Together 2018 define a child as anyone under 18th birthday?")
+    assert assistant.retriever.sentence_coverage(assistant.store.chunk_index[intro.id], q) == 1.0
