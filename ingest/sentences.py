@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Split after . ? ! (optionally closing quote/bracket) followed by space and a capital, or at
 # a line break (bullets and list items are kept one per line by the cleaner).
@@ -46,5 +47,11 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str, keep_stopwords: bool = False) -> list[str]:
+    return list(_tokens(text, keep_stopwords))
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str, keep_stopwords: bool) -> tuple[str, ...]:
+    # Cached: answering re-reads the same passages' sentences for every question.
     words = [w[:-2] if w.endswith("'s") else w for w in TOKEN.findall(text.lower().replace("’", "'"))]
-    return [stem(w) for w in words if keep_stopwords or w not in STOPWORDS]
+    return tuple(stem(w) for w in words if keep_stopwords or w not in STOPWORDS)

@@ -197,6 +197,14 @@ class Retriever:
             cached = self._vectors[text] = self.embedder.embed([text])[0]
         return cached
 
+    def prepare(self, texts: list[str]) -> None:
+        """Embed the wordings not yet cached in one batch (one model call for two is cheaper)."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if len(todo) > 1:
+            if len(self._vectors) > 256:
+                self._vectors.clear()
+            self._vectors.update(zip(todo, self.embedder.embed(todo), strict=True))
+
     def dense(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
         vec = self.query_vector(text)
         allowed = [i for i, c in enumerate(self.store.chunks) if filters.allows(c)]
@@ -215,7 +223,9 @@ class Retriever:
         """Chunks ranked by their best-matching sentence, over every wording of the question given."""
         best: dict[int, float] = {}
         index = self.store.chunk_index
-        for text in dict.fromkeys(t for t in texts if t):
+        wordings = list(dict.fromkeys(t for t in texts if t))
+        self.prepare(wordings)
+        for text in wordings:
             res = self.store.sentences.query(
                 query_embeddings=[self.query_vector(text).tolist()],
                 n_results=n * 4,
