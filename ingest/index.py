@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import shutil
 import time
 import uuid
@@ -27,7 +26,7 @@ from ingest.chunks import CHUNKER_VERSION, Chunk
 from ingest.embed import Embedder
 from ingest.glossary import ACRONYM, build_glossary, spell_out
 from ingest.manifest import DocumentInfo
-from ingest.paragraphs import Paragraph
+from ingest.paragraphs import FOOTNOTE_MARK, Paragraph
 from ingest.sentences import split_sentences, tokens
 
 log = logging.getLogger(__name__)
@@ -116,13 +115,14 @@ def sentence_rows(chunks: list[Chunk]) -> list[SentenceRow]:
     return rows
 
 
-FOOTNOTE_MARK = re.compile(r"\[\^\d+\]")
+def with_heading(chunk: Chunk, text: str) -> str:
+    """The text after its heading, which gives a short paragraph its context (not the chapter's title)."""
+    heading = chunk.heading if chunk.heading and chunk.heading != chunk.chapter else None
+    return f"{heading}: {text}" if heading else text
 
 
 def sentence_embed_text(row: SentenceRow, chunk: Chunk, glossary: dict[str, str]) -> str:
-    heading = chunk.heading if chunk.heading and chunk.heading != chunk.chapter else None
-    text = f"{heading}: {row.text}" if heading else row.text
-    return " ".join([text, *expansions(row.text, glossary)])
+    return " ".join([with_heading(chunk, row.text), *expansions(row.text, glossary)])
 
 
 def spelled_embed_text(row: SentenceRow, chunk: Chunk, glossary: dict[str, str]) -> str | None:
@@ -132,8 +132,7 @@ def spelled_embed_text(row: SentenceRow, chunk: Chunk, glossary: dict[str, str])
     Paid Service" meets "who should be the lead safeguarding partner for a local authority?" at
     0.54 cosine as written, and at 0.80 spelled out (measured). The sentence is indexed both ways.
     """
-    heading = chunk.heading if chunk.heading and chunk.heading != chunk.chapter else None
-    text = FOOTNOTE_MARK.sub("", f"{heading}: {row.text}" if heading else row.text)
+    text = FOOTNOTE_MARK.sub("", with_heading(chunk, row.text))
     spelled = spell_out(text, glossary)
     return spelled if spelled != text else None
 
@@ -244,9 +243,7 @@ def expansions(text: str, glossary: dict[str, str]) -> list[str]:
 
 def embed_text(chunk: Chunk, glossary: dict[str, str] | None = None) -> str:
     """What the dense model sees: the heading gives a short paragraph its context."""
-    heading = chunk.heading if chunk.heading and chunk.heading != chunk.chapter else None
-    text = f"{heading}: {chunk.text}" if heading else chunk.text
-    return " ".join([text, *chunk.footnotes, *expansions(chunk.text, glossary or {})])
+    return " ".join([with_heading(chunk, chunk.text), *chunk.footnotes, *expansions(chunk.text, glossary or {})])
 
 
 def bm25_text(chunk: Chunk, glossary: dict[str, str] | None = None) -> str:

@@ -21,6 +21,7 @@ PARA_START = re.compile(r"^(\d{1,3})(\.?)(?:\s+(.*))?$")
 LIST_START = re.compile(r"^(?:1[.)]|a[.)]|\(a\))\s+")
 LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[a-z][.)]|\([a-z]\))\s+")
 FOOTNOTE_REF = re.compile(r"\[\^(\d{1,3})\]")
+FOOTNOTE_MARK = re.compile(r"\[\^\d+\]")  # a footnote mark as the text holds it, to strip
 SENTENCE_END = re.compile(r"[.!?”\"')]$")
 SENTENCE_DONE = re.compile(r"[.!?][”\"')\]]*$")
 

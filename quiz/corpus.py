@@ -11,11 +11,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.paragraphs import Paragraph
+from ingest.paragraphs import FOOTNOTE_MARK, Paragraph
 from ingest.sentences import split_sentences
 from quiz.lexicon import Lexicon
 
-FOOTNOTE_MARK = re.compile(r"\[\^\d+\]")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _lock = threading.Lock()
 _cache: dict[str, Corpus] = {}

@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from ingest.chunks import Chunk
+from ingest.paragraphs import FOOTNOTE_MARK
 from ingest.sentences import split_sentences, tokens
-from rag.verify import FOOTNOTE
 
 GENERIC = frozenset(
     tokens(
@@ -123,7 +123,7 @@ def answer_shape(question: str) -> re.Pattern[str] | None:
 
 
 def clean_sentence(sentence: str) -> str:
-    return " ".join(FOOTNOTE.sub("", sentence).split())
+    return " ".join(FOOTNOTE_MARK.sub("", sentence).split())
 
 
 LIST_LINE = re.compile(r"^(?:•|\d{1,2}[.)]|[a-z][.)]|\([a-z]\))\s")

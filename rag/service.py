@@ -15,7 +15,7 @@ from ingest.sentences import tokens
 from rag import answer as extract
 from rag import crosswalk, generate
 from rag.notices import coverage_statement, question_notices, source_notices
-from rag.query import Query, parse
+from rag.query import CHAPTER_REF, Query, parse
 from rag.retrieve import Filters, Retriever
 from rag.store import IndexStore
 from rag.types import Answer, Citation, Hit
@@ -31,7 +31,6 @@ OTHER_EDITION = re.compile(
 )
 
 
-CHAPTER = re.compile(r"chapter\s+(\d+)", re.I)
 # "Can you help me write a cover letter...?" asks for a piece of writing, not about the guidance.
 WRITING_TASK = re.compile(
     r"^\s*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:help me\s+(?:to\s+)?)?"
@@ -141,7 +140,7 @@ class Assistant:
                 int(m.group(1))
                 for c in self.store.chunks
                 if c.doc_id == doc.doc_id
-                for m in [CHAPTER.match(c.chapter or "")]
+                for m in [CHAPTER_REF.match(c.chapter or "")]
                 if m
             }
         )

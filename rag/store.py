@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,11 +15,10 @@ from ingest.chunks import Chunk
 from ingest.footnotes import Footnote
 from ingest.index import COLLECTION, SENTENCES, IndexInfo, chroma_client, current_dir, read_info
 from ingest.manifest import DocumentInfo
-from ingest.paragraphs import Paragraph
+from ingest.paragraphs import FOOTNOTE_MARK, Paragraph
 from wtguide.errors import IndexNotBuilt, NotFound
 
 log = logging.getLogger(__name__)
-FOOTNOTE_MARK = re.compile(r"\[\^\d+\]")
 
 
 def _paragraph(data: dict[str, Any]) -> Paragraph:

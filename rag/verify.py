@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
+from ingest.paragraphs import FOOTNOTE_MARK
 from ingest.sentences import tokens
 from rag.types import Citation
 
 MARK = re.compile(r"\s*\[(\d+)\]")
-FOOTNOTE = re.compile(r"\[\^\d+\]")
 
 
 def normalise(text: str) -> str:
-    return " ".join(FOOTNOTE.sub("", text).replace("•", " ").split()).lower()
+    return " ".join(FOOTNOTE_MARK.sub("", text).replace("•", " ").split()).lower()
 
 
 def supported(sentence: str, citation: Citation, min_overlap: float = 0.8) -> bool:
