@@ -53,6 +53,14 @@ def key_terms(question_tokens: list[str]) -> list[str]:
     return [t for t in dict.fromkeys(question_tokens) if t not in GENERIC and len(t) > 1]
 
 
+def holds(words: set[str], stem: str) -> bool:
+    """Whether a text's stems hold a word in some form: itself, or, from five letters on, one
+    starting the other ("attend", "attendance"; but "response" is not "responsibility")."""
+    return stem in words or any(
+        min(len(w), len(stem)) >= 5 and (w.startswith(stem) or stem.startswith(w)) for w in words
+    )
+
+
 def coverage(terms: list[str], text: str, idf: Idf) -> float:
     """IDF-weighted share of the question's key terms found in one passage."""
     if not terms:

@@ -15,9 +15,9 @@ import numpy as np
 
 from ingest.chunks import Chunk
 from ingest.embed import Embedder
-from ingest.glossary import spell_out
+from ingest.glossary import build_glossary, spell_out
 from ingest.sentences import split_sentences, tokens
-from rag.answer import Idf, key_terms
+from rag.answer import Idf, holds, key_terms
 from rag.query import SYNONYMS, Query
 from rag.store import IndexStore
 from rag.types import Hit
@@ -71,6 +71,8 @@ class Retriever:
         self.rerank_depth = rerank_depth
         self.rerank_weight = rerank_weight
         self.idf = Idf(store.chunks)
+        # An index built before glossaries were stored still has its acronyms in its text.
+        self.glossary = store.glossary or build_glossary(c.text for c in store.chunks)
         names = " ".join(f"{d.title} {d.publisher}" for d in store.documents.values())
         # Words that name a source ("the Local Government Lawyer piece") say where to look, not what.
         self.name_terms = set(tokens(names + " blog article piece news author commentary explainer"))
@@ -94,20 +96,26 @@ class Retriever:
     def sentence_terms(self) -> list[list[frozenset[str]]]:
         """Per chunk, the word prefixes of each sentence, footnote and the heading, acronyms also
         spelled out. A footnote is part of its paragraph: Working Together 2018 defines a child in one."""
-        glossary = self.store.glossary
         out = []
         for c in self.store.chunks:
             parts = [*split_sentences(c.text), *c.footnotes, c.heading or ""]
-            out.append([frozenset(t[:5] for t in tokens(f"{p} {spell_out(p, glossary)}")) for p in parts if p])
+            out.append([frozenset(t[:5] for t in self.words_of(p)) for p in parts if p])
         return out
+
+    def words_of(self, text: str) -> set[str]:
+        """A text's word stems, with its acronyms also spelled out."""
+        return set(tokens(f"{text} {spell_out(text, self.glossary)}"))
+
+    def _ignored(self, query: Query) -> set[str]:
+        """Words that count for nothing: misspellings (their corrections count) and, in a question
+        about commentary, the words that name the source."""
+        ignored = set(tokens(" ".join(query.typos)))
+        return ignored | self.name_terms if query.commentary else ignored
 
     def key_terms(self, query: Query) -> list[str]:
         """The question's words that say what it is about (not how it asks, nor which source)."""
-        # A misspelt word counts through its correction, which the query also holds.
-        drop = set(tokens(" ".join(query.typos)))
-        if query.commentary:
-            drop |= self.name_terms
-        return [t for t in key_terms(tokens(query.resolved)) if t not in drop]
+        ignored = self._ignored(query)
+        return [t for t in key_terms(tokens(query.resolved)) if t not in ignored]
 
     def concepts(self, query: Query, prefix: int | None = 5) -> list[tuple[float, list[frozenset[str]]]]:
         """The question's key words, each with its other spellings: an acronym's long form, a
@@ -124,17 +132,14 @@ class Retriever:
         return cached
 
     def _concepts_of(self, query: Query, prefix: int | None) -> list[tuple[float, list[frozenset[str]]]]:
-        glossary = self.store.glossary
         single = {k: v for k, v in SYNONYMS.items() if " " not in k}
         out: list[tuple[float, list[frozenset[str]]]] = []
-        drop = set(tokens(" ".join(query.typos)))
-        if query.commentary:
-            drop |= self.name_terms
+        ignored = self._ignored(query)
         for word in key_terms(tokens(query.plain or query.resolved)):
-            if word in drop:
+            if word in ignored:
                 continue
             alternatives = [frozenset({word[:prefix]})]
-            for long in (glossary.get(word.upper()), single.get(word)):
+            for long in (self.glossary.get(word.upper()), single.get(word)):
                 if long:
                     alternatives.append(frozenset(t[:prefix] for t in key_terms(tokens(long))))
             if len(alternatives) == 1 and not self.idf.df.get(word):
@@ -166,16 +171,10 @@ class Retriever:
         when one is the start of the other ("attend", "attendance"), so "response" is not met by
         "responsibility".
         """
-        words = set(tokens(f"{text} {spell_out(text, self.store.glossary)}"))
-
-        def held(stem: str) -> bool:
-            return stem in words or any(
-                min(len(w), len(stem)) >= 5 and (w.startswith(stem) or stem.startswith(w)) for w in words
-            )
-
+        words = self.words_of(text)
         concepts = self.concepts(query, prefix=None)
         total = sum(w for w, _ in concepts)
-        got = sum(w for w, alts in concepts if any(all(held(t) for t in a) for a in alts))
+        got = sum(w for w, alts in concepts if any(all(holds(words, t) for t in a) for a in alts))
         return got / total if total else 1.0
 
     def prior(self, chunk: Chunk, query: Query | None) -> float:
@@ -190,17 +189,13 @@ class Retriever:
 
     def query_vector(self, text: str) -> np.ndarray:
         """The question's vector, embedded once per question however many stages ask for it."""
-        cached = self._vectors.get(text)
-        if cached is None:
-            if len(self._vectors) > 256:
-                self._vectors.clear()
-            cached = self._vectors[text] = self.embedder.embed([text])[0]
-        return cached
+        self.prepare([text])
+        return self._vectors[text]
 
     def prepare(self, texts: list[str]) -> None:
-        """Embed the wordings not yet cached in one batch (one model call for two is cheaper)."""
+        """Embed the wordings not yet cached, in one batch (one model call for two is cheaper)."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if len(todo) > 1:
+        if todo:
             if len(self._vectors) > 256:
                 self._vectors.clear()
             self._vectors.update(zip(todo, self.embedder.embed(todo), strict=True))

@@ -10,7 +10,6 @@ from functools import cached_property
 from typing import Any
 
 from ingest.embed import Embedder, make_embedder
-from ingest.glossary import build_glossary, spell_out
 from ingest.sentences import tokens
 from rag import answer as extract
 from rag import crosswalk, generate
@@ -89,7 +88,7 @@ class Assistant:
             rerank_weight=settings.rerank_weight,
         )
         self.idf = self.retriever.idf
-        self.glossary = store.glossary or build_glossary(c.text for c in store.chunks)
+        self.glossary = self.retriever.glossary
         self.vocabulary = frozenset(w for c in store.chunks for w in re.findall(r"[a-z]+", c.text.lower()))
         names = [f"{d.title} {d.publisher}" for d in store.documents.values()]
         self.corpus_lower = " ".join(" ".join(t.split()) for t in [*names, *(c.text for c in store.chunks)]).lower()
@@ -135,21 +134,17 @@ class Assistant:
         if query.chapter is None or query.commentary or query.comparison:
             return None
         doc = self.store.documents[self._doc_for_reference(query)]
-        held = sorted(
-            {
-                int(m.group(1))
-                for c in self.store.chunks
-                if c.doc_id == doc.doc_id
-                for m in [CHAPTER_REF.match(c.chapter or "")]
-                if m
-            }
-        )
+        parts = list(dict.fromkeys(c.chapter for c in self.store.chunks if c.doc_id == doc.doc_id and c.chapter))
+        held = sorted(int(m.group(1)) for part in parts if (m := CHAPTER_REF.match(part)))
         if query.chapter in held:
             return None
-        parts = [c.chapter for c in self.store.chunks if c.doc_id == doc.doc_id and c.chapter]
-        have = f"chapters {held[0]}–{held[-1]} of it" if len(held) > 1 else f"chapter {held[0]} of it" if held else ""
-        have = have or "its " + " and ".join(dict.fromkeys(parts)) if parts else have
-        return f"chapter {query.chapter} of {doc.title} is not in the text I have (I hold {have or 'other parts'})."
+        if len(held) > 1:
+            have = f"chapters {held[0]}–{held[-1]} of it"
+        elif held:
+            have = f"chapter {held[0]} of it"
+        else:
+            have = "its " + " and ".join(parts) if parts else "other parts"
+        return f"chapter {query.chapter} of {doc.title} is not in the text I have (I hold {have})."
 
     def _unheld_edition(self, query: Query) -> str | None:
         """An edition of Working Together the question names but we do not hold (e.g. 2026)."""
@@ -329,14 +324,10 @@ class Assistant:
 
     def _names(self, subject: list[str], sentences: list[tuple[str, int]]) -> bool:
         """Whether one answer sentence holds every word of the subject (in some form, or spelled out)."""
-        for sentence, _ in sentences:
-            words = set(tokens(f"{sentence} {spell_out(sentence, self.glossary)}"))
-            if all(
-                any(w == t or (min(len(w), len(t)) >= 5 and (w.startswith(t) or t.startswith(w))) for w in words)
-                for t in subject
-            ):
-                return True
-        return False
+        return any(
+            all(extract.holds(words, t) for t in subject)
+            for words in (self.retriever.words_of(sentence) for sentence, _ in sentences)
+        )
 
     def _unknown_title(self, question: str) -> str | None:
         """A named document ("Keeping Children Safe in Education") that the corpus never mentions."""
