@@ -84,7 +84,7 @@ _UNTIL = (
     r"(?=\s+(?:of|for|in|on|at|after|before|under|by|to|with|from|that|which|who|and|or|when|where|do|does|did|is|"
     r"are|must|should|can|could|will|would|have|has|managed|used)\b|\s*[?,.;:!]|$)"
 )
-SUBJECT_Q = re.compile(r"^\s*what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:(?:a|an|the)\s+)?(.+?)" + _UNTIL, re.I)
+SUBJECT_Q = re.compile(r"^\s*what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+((?:a|an|the)\s+)?(.+?)" + _UNTIL, re.I)
 OF_PHRASE = re.compile(r"\s+of\s+(?:(?:a|an|the)\s+)?(.+?)" + _UNTIL, re.I)
 NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten first second third main key".split())
 # "What's the point of...?", "What is the role of the DSP?": an aspect or a part someone plays,
@@ -104,21 +104,15 @@ def subject_of(question: str) -> tuple[str, list[str]]:
     if not m:
         return "", []
     skip = GENERIC | NUMBER_WORDS | ASPECT_WORDS
-    phrase = m.group(1)
+    article, phrase = m.group(1) or "", m.group(2)
     words = [t for t in tokens(phrase) if t not in skip and not t.isdigit()]
     if not words:
         of = OF_PHRASE.match(question, m.end())
         phrase = of.group(1) if of else ""
         words = [t for t in tokens(phrase) if t not in skip and not t.isdigit()]
     # Said back as asked: "the criteria for ending a child protection plan".
-    asked = question[m.start(1) :].strip().rstrip("?!. ")
-    article = re.match(r"\s*what\S*\s+(?:is|are|was|were)?\s*((?:a|an|the)\s+)?", question, re.I)
-    said = f"{(article.group(1) or '') if article else ''}{asked}"
+    said = article + question[m.start(2) :].strip().rstrip("?!. ")
     return (said if len(said) <= 90 else phrase, words) if 0 < len(words) <= 4 else ("", [])
-
-
-def subject_words(question: str) -> list[str]:
-    return subject_of(question)[1]
 
 
 def answer_shape(question: str) -> re.Pattern[str] | None:
