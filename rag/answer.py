@@ -115,6 +115,55 @@ def subject_of(question: str) -> tuple[str, list[str]]:
     return (said if len(said) <= 90 else phrase, words) if 0 < len(words) <= 4 else ("", [])
 
 
+# "How is child protection defined?", "How did WT 2018 define a child?", "What does the term
+# practitioner mean?", "What is meant by early help?", "What is the definition of X?"
+DEFINE_Q = re.compile(
+    r"^\s*(?:how\s+(?:is|are|was|were)\s+(?P<a>.+?)\s+defined"
+    r"|how\s+(?:does|do|did)\s+.+?\s+define\s+(?P<b>.+?)"
+    r"|what\s+(?:does|do|did)\s+(?:the\s+(?:term|word|phrase)\s+)?(?P<c>.+?)\s+mean"
+    r"|what\s+is\s+meant\s+by\s+(?P<d>.+?)"
+    r"|(?:what\s+is\s+)?the\s+definition\s+of\s+(?P<e>.+?)"
+    r"|define\s+(?P<f>.+?))"
+    r"(?:\s+(?:in|by|under|according)\b.*)?\s*[?.!]*\s*$",
+    re.I,
+)
+# Words that say where a definition is, not what is defined.
+_WHERE = frozenset(tokens("guidance document working together wt edition version 2018 2023 term word phrase"))
+# A defining sentence: the thing, then one of these ("Early help is support...", "'Relevant
+# agencies' are those organisations...", "In this guidance, a child is defined as anyone...").
+# "ICBs are required to..." says what they must do, not what they are.
+DEFINING = re.compile(
+    r"\b(?:(?:is|are)(?!\s+(?:\w+ed|not|also|able|likely|still|now|expected|responsible)\b)|means|mean|refers?"
+    r"|defined|describes?)\b",
+    re.I,
+)
+
+
+def definiendum(question: str) -> list[str]:
+    """The key words of the thing a definition question asks about (empty for other questions)."""
+    m = DEFINE_Q.match(question)
+    if m:
+        phrase = next(g for g in m.groups() if g)
+    else:
+        phrase = " ".join(subject_of(question)[1])
+    return [t for t in tokens(phrase) if t not in _WHERE and not t.isdigit()][:4]
+
+
+def defines(sentence: str, thing: list[str]) -> bool:
+    """Whether a sentence opens by naming the thing and saying what it is: every word of the
+    thing before the first "is/are/means/defined", and at most one other content word there."""
+    m = DEFINING.search(sentence)
+    if not m or not thing:
+        return False
+    before = set(tokens(sentence[: m.start()]))
+    if len(before) > len(thing) + 3:
+        return False
+    if not all(holds(before, t) for t in thing):
+        return False
+    extra = [w for w in before if w not in GENERIC and w not in _WHERE and not any(holds({w}, t) for t in thing)]
+    return len(extra) <= 1
+
+
 def answer_shape(question: str) -> re.Pattern[str] | None:
     """What an answer must contain for some questions: a timescale needs a duration."""
     if DURATION_Q.search(question):

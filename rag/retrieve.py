@@ -17,7 +17,7 @@ from ingest.chunks import Chunk
 from ingest.embed import Embedder
 from ingest.glossary import build_glossary, spell_out
 from ingest.sentences import split_sentences, tokens
-from rag.answer import Idf, holds, key_terms
+from rag.answer import Idf, defines, definiendum, holds, key_terms
 from rag.query import SYNONYMS, Query
 from rag.store import IndexStore
 from rag.types import Hit
@@ -63,6 +63,7 @@ class Retriever:
         weights: tuple[float, float, float] = (0.0, 1.0, 1.0),
         rerank_depth: int = 20,
         rerank_weight: float = 1.5,
+        definition_weight: float = 1.0,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -70,6 +71,7 @@ class Retriever:
         self.pool = pool
         self.rerank_depth = rerank_depth
         self.rerank_weight = rerank_weight
+        self.definition_weight = definition_weight
         self.idf = Idf(store.chunks)
         # An index built before glossaries were stored still has its acronyms in its text.
         self.glossary = store.glossary or build_glossary(c.text for c in store.chunks)
@@ -299,6 +301,11 @@ class Retriever:
                 break
         return out
 
+    def defines(self, chunk_index: int, thing: list[str]) -> bool:
+        """Whether a sentence or footnote of the chunk says what the thing is."""
+        c = self.store.chunks[chunk_index]
+        return any(defines(s, thing) for s in (*split_sentences(c.text), *c.footnotes))
+
     def rerank(self, hits: list[Hit], query: Query) -> list[Hit]:
         """The fused top ``rerank_depth``, reordered by fused score (scaled to the best) plus the
         weighted sentence coverage. Depth and weight were tuned on the dev split: Recall@5 0.843
@@ -307,10 +314,15 @@ class Retriever:
             return hits
         head, tail = hits[: self.rerank_depth], hits[self.rerank_depth :]
         top = head[0].score or 1.0
+        thing = definiendum(query.text) if self.definition_weight else []
         keyed = []
         for h in head:
             # Coverage weighs by the same prior as the fusion: commentary stays below the guidance.
             prior = self.prior(self.store.chunks[h.chunk_index], query)
-            keyed.append((h.score / top + self.rerank_weight * prior * self.sentence_coverage(h.chunk_index, query), h))
+            gain = self.rerank_weight * self.sentence_coverage(h.chunk_index, query)
+            if thing and self.defines(h.chunk_index, thing):
+                # "What is early help?": the passage that says what it is, over passages using the term.
+                gain += self.definition_weight
+            keyed.append((h.score / top + prior * gain, h))
         keyed.sort(key=lambda kv: -kv[0])
         return [h for _, h in keyed] + tail

@@ -9,6 +9,7 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
+from ingest.chunks import Chunk
 from ingest.embed import Embedder, make_embedder
 from ingest.sentences import tokens
 from rag import answer as extract
@@ -36,11 +37,19 @@ WRITING_TASK = re.compile(
     r"(?:write|draft|compose|rewrite|proofread)\b(?!.*\b(?:working together|guidance|paragraph)\b)",
     re.I,
 )
+NOTE_NUMBER = re.compile(r"^(\d{1,3})\.\s*")  # a stored footnote reads "1. In this document..."
 NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:in|of|to|for|and|the)?\s*[A-Z][a-z]+){2,}\b")
 
 
 def paragraph_url(doc_id: str, paragraph: str | None) -> str:
     return f"/documents/{doc_id}" + (f"#para-{paragraph}" if paragraph else "")
+
+
+def with_notes(chunk: Chunk) -> str:
+    """A chunk's text followed by its footnotes, each under its mark ("[^1] In this document, a child
+    is defined as..."): a footnote is part of what its paragraph says, and may be quoted from it."""
+    notes = [NOTE_NUMBER.sub(lambda m: f"[^{m.group(1)}] ", f, count=1) for f in chunk.footnotes]
+    return "\n\n".join([chunk.text, "\n".join(notes)]) if notes else chunk.text
 
 
 def make_citation(
@@ -86,6 +95,7 @@ class Assistant:
             weights=settings.fusion_weights,
             rerank_depth=settings.rerank_depth,
             rerank_weight=settings.rerank_weight,
+            definition_weight=settings.definition_weight,
         )
         self.idf = self.retriever.idf
         self.glossary = self.retriever.glossary
@@ -115,7 +125,9 @@ class Assistant:
         if score is None:
             score = hit_or_chunk.score if isinstance(hit_or_chunk, Hit) else 1.0
         c = self.store.chunks[index]
-        return make_citation(self.store, cid, c.doc_id, c.paragraph, c.text, c.page, c.heading, c.numbered, score)
+        return make_citation(
+            self.store, cid, c.doc_id, c.paragraph, with_notes(c), c.page, c.heading, c.numbered, score
+        )
 
     def _doc_for_reference(self, query: Query) -> str:
         statutory = [d for d in self.store.documents.values() if d.kind == "statutory"]
@@ -379,9 +391,15 @@ class Assistant:
                 chunk_of[cid] = part.id
         qv = self.retriever.query_vector(q.semantic or q.resolved)
         vectors = self.store.sentence_vectors
+        thing = extract.definiendum(q.text)
 
         def similarity(cid: int, sentence: str) -> float:
             v = vectors.get((chunk_of[cid], sentence))
+            if thing and extract.defines(sentence, thing):
+                # "How did WT 2018 define a child?": the sentence that says what it is answers it,
+                # even one in a footnote (footnotes have no stored vector: embedded here, rarely).
+                v = self.retriever.query_vector(sentence) if v is None else v
+                return float(v @ qv) + self.settings.definition_bonus
             return float(v @ qv) if v is not None else 0.0
 
         if not q.comparison:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.glossary import spell_out
-from rag.answer import subject_of
+from rag.answer import defines, definiendum, subject_of
 from rag.service import WRITING_TASK, Assistant
 from rag.store import IndexStore
 from rag.verify import normalise
@@ -249,3 +249,46 @@ def test_a_footnote_counts_as_part_of_its_paragraph_in_the_ranking(assistant: As
     assert any("18th birthday" in f for f in intro.footnotes)
     q = assistant.understand("How did Working Together 2018 define a child as anyone under 18th birthday?")
     assert assistant.retriever.sentence_coverage(assistant.store.chunk_index[intro.id], q) == 1.0
+
+
+def test_the_thing_a_definition_question_asks_about() -> None:
+    assert definiendum("How did Working Together 2018 define a child?") == ["child"]
+    assert definiendum("How is child protection defined in Working Together 2023?") == ["child", "protection"]
+    assert definiendum("What does the term practitioner mean in Working Together 2023?") == ["practitioner"]
+    assert definiendum("What is early help?") == ["early", "help"]
+    assert definiendum("What are relevant agencies in multi-agency safeguarding arrangements?") == [
+        "relevant",
+        "agency",
+    ]
+    assert definiendum("Who chairs the partnership?") == []
+
+
+def test_a_defining_sentence_is_told_from_one_using_the_term() -> None:
+    assert defines(
+        "In this document, a child is defined as anyone who has not yet reached their 18th birthday.", ["child"]
+    )
+    assert defines(
+        "‘Relevant agencies’ are those organisations whose involvement is necessary.", ["relevant", "agency"]
+    )
+    assert defines("Early help is support for children that improves their outcomes.", ["early", "help"])
+    # The thing is named, but the sentence says what it must do, or defines something larger.
+    assert not defines("As part of that, ICBs are required to have executive lead roles.", ["icb"])
+    assert not defines("Safeguarding and promoting the welfare of children is defined as: protecting...", ["child"])
+    assert not defines("Children who need help deserve high quality and effective support.", ["child"])
+
+
+@pytest.mark.slow
+def test_a_definition_question_ranks_and_quotes_the_definition_first(real: Assistant) -> None:
+    """Working Together 2018 defines a child in a footnote: the answer quotes it, and the citation
+    carries the footnote so that the quote is checked against what is shown."""
+    ans = real.ask("How did Working Together 2018 define a child?")
+    assert not ans.abstained
+    first, n = sentences(ans.answer)[0]
+    assert first.startswith("In this document, a child is defined as anyone")
+    cited = next(c for c in ans.citations if c.id == n)
+    assert (cited.doc_id, cited.paragraph) == ("wt2018", "introduction-1")
+    assert "[^1] In this document, a child is defined" in cited.text
+    assert normalise(first) in normalise(cited.text)
+    # A definition held only by commentary still comes back (in the top five) for a term the guidance uses.
+    hits = real.search("What are relevant agencies in multi-agency safeguarding arrangements?")
+    assert "lg-explainer" in [c.doc_id for c in hits]
