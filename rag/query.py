@@ -115,6 +115,9 @@ def _stems(vocabulary: frozenset[str]) -> frozenset[str]:
     return frozenset(stem(w) for w in vocabulary)
 
 
+ENDINGS = frozenset("s es ed d e ing ce ces cy ied ies y er ers ion ions al ly".split())
+
+
 def typo_fixes(text: str, vocabulary: frozenset[str]) -> dict[str, list[str]]:
     """Each word the corpus never uses, with the corpus words one typo away ("safegaurding")."""
     from rapidfuzz import process
@@ -135,6 +138,12 @@ def typo_fixes(text: str, vocabulary: frozenset[str]) -> dict[str, list[str]]:
         elif len(low) >= 7:
             # Another form of a corpus word: "paramountcy" finds "paramount".
             forms = [w for w in _in_order(vocabulary) if len(w) >= 6 and (low.startswith(w) or w.startswith(low[:7]))]
+            if forms:
+                fixes[low] = forms
+        else:
+            # A short word's other form differs only in its ending: "silent" finds "silences", "ratify"
+            # "ratified" (but "author" is not "authority", nor "depart" "department").
+            forms = [w for w in _in_order(vocabulary) if w[:-1].startswith(low[:-1]) and w[len(low) - 1 :] in ENDINGS]
             if forms:
                 fixes[low] = forms
     return fixes

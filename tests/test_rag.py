@@ -9,6 +9,7 @@ import pytest
 
 from ingest.glossary import spell_out
 from rag.answer import defines, definiendum, subject_of
+from rag.query import typo_fixes
 from rag.service import WRITING_TASK, Assistant
 from rag.store import IndexStore
 from rag.verify import normalise
@@ -168,6 +169,14 @@ def test_other_forms_of_corpus_words_are_not_typos(assistant: Assistant) -> None
     assert q.typos == ("safegaurding",)
     # The misspelling does not count against the question; its correction does the work.
     assert "safegaurd" not in assistant.retriever.key_terms(q)
+
+
+def test_a_word_the_corpus_has_only_with_another_ending_finds_that_form(assistant: Assistant) -> None:
+    vocabulary = assistant.vocabulary
+    assert typo_fixes("What is the guidance silent on?", vocabulary) == {"silent": ["silences"]}
+    assert "silences" in assistant.understand("What does the schools blog say WT 2023 is silent on?").resolved
+    # A longer word sharing the start is another word, not another form.
+    assert "author" not in typo_fixes("What does the blog author think?", vocabulary)
 
 
 def test_sector_shorthand_reaches_the_guidance_terms(assistant: Assistant) -> None:
