@@ -120,33 +120,37 @@ ENDINGS = frozenset("s es ed d e ing ce ces cy ied ies y er ers ion ions al ly".
 
 def typo_fixes(text: str, vocabulary: frozenset[str]) -> dict[str, list[str]]:
     """Each word the corpus never uses, with the corpus words one typo away ("safegaurding")."""
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA
-
     fixes: dict[str, list[str]] = {}
     for word in re.findall(r"[A-Za-z]+", text):
         low = word.lower()
         if len(low) < 5 or low in vocabulary or low in STOPWORDS or low in fixes:
             continue
-        if stem(low) in _stems(vocabulary):
-            continue  # another form of a corpus word ("seeing" beside "see"), not a typo
-        # Sorted, so a tie between two corrections resolves the same way in every process
-        # (set order changes with Python's hash seed).
-        best = process.extractOne(low, _in_order(vocabulary), scorer=OSA.distance, score_cutoff=1)
-        if best:
-            fixes[low] = [best[0]]
-        elif len(low) >= 7:
-            # Another form of a corpus word: "paramountcy" finds "paramount".
-            forms = [w for w in _in_order(vocabulary) if len(w) >= 6 and (low.startswith(w) or w.startswith(low[:7]))]
-            if forms:
-                fixes[low] = forms
-        else:
-            # A short word's other form differs only in its ending: "silent" finds "silences", "ratify"
-            # "ratified" (but "author" is not "authority", nor "depart" "department").
-            forms = [w for w in _in_order(vocabulary) if w[:-1].startswith(low[:-1]) and w[len(low) - 1 :] in ENDINGS]
-            if forms:
-                fixes[low] = forms
+        forms = _corrections(low, vocabulary)
+        if forms:
+            fixes[low] = list(forms)
     return fixes
+
+
+@lru_cache(maxsize=8192)
+def _corrections(low: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+    """The corpus words one word not in the corpus stands for (cached: each question's wordings
+    are read several times, and the same casual words come back)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    if stem(low) in _stems(vocabulary):
+        return ()  # another form of a corpus word ("seeing" beside "see"), not a typo
+    # Sorted, so a tie between two corrections resolves the same way in every process
+    # (set order changes with Python's hash seed).
+    best = process.extractOne(low, _in_order(vocabulary), scorer=OSA.distance, score_cutoff=1)
+    if best:
+        return (best[0],)
+    if len(low) >= 7:
+        # Another form of a corpus word: "paramountcy" finds "paramount".
+        return tuple(w for w in _in_order(vocabulary) if len(w) >= 6 and (low.startswith(w) or w.startswith(low[:7])))
+    # A short word's other form differs only in its ending: "silent" finds "silences", "ratify"
+    # "ratified" (but "author" is not "authority", nor "depart" "department").
+    return tuple(w for w in _in_order(vocabulary) if w.startswith(low[:-1]) and w[len(low) - 1 :] in ENDINGS)
 
 
 def correct_typos(text: str, vocabulary: frozenset[str]) -> str:
