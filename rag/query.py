@@ -58,6 +58,9 @@ SYNONYMS = {
     "dsl": "designated safeguarding lead",
     "talk": "speak",
     "talking": "speaking",
+    # "|" between other wordings, any one of which will do: "the law" is legislation, or statutory.
+    "law": "legislation|statutory",
+    "laws": "legislation|statutory",
     # Figures as people type them ("the 3 partners") for the words the guidance uses.
     **{str(n): w for n, w in enumerate("one two three four five six".split(), start=1)},
 }
@@ -176,7 +179,9 @@ def parse(
     years = tuple(dict.fromkeys(m.group(1) for m in YEAR.finditer(resolved)))
     # A follow-up like "is that the same in the old guidance?" compares with the earlier answer.
     held_years = [y for y in years if y in (editions or ())]
-    comparison = (
+    commentary = bool(COMMENTARY_WORDS.search(resolved))
+    # "And did it change the law?", after a question about the blog, asks what the blog says.
+    comparison = not commentary and (
         len(held_years) >= 2
         or bool(BOTH_EDITIONS.search(question))
         or (bool(CHANGE_WORDS.search(question)) and (bool(years) or bool(OLD_WORDS.search(resolved))))
@@ -201,7 +206,7 @@ def parse(
         # "What changed", "the same", "between" say how to answer, not what about.
         resolved = CHANGE_WORDS.sub(" ", OLD_WORDS.sub(" ", resolved))
     expanded = resolved + "".join(f" {k} {v}" for k, v in acronyms.items())
-    expanded += "".join(f" {v}" for k, v in SYNONYMS.items() if re.search(rf"\b{k}\b", low))
+    expanded += "".join(f" {v.replace('|', ' ')}" for k, v in SYNONYMS.items() if re.search(rf"\b{k}\b", low))
     # The embedding model reads the question as asked, with acronyms spelled out; the extra
     # words for BM25 (contractions, synonyms) would only blur its meaning.
     semantic = resolved + "".join(f" ({v})" for v in spelled_out.values())
@@ -229,6 +234,6 @@ def parse(
         years=years,
         old_edition=bool(OLD_WORDS.search(resolved)),
         comparison=comparison,
-        commentary=bool(COMMENTARY_WORDS.search(resolved)),
+        commentary=commentary,
         acronyms=acronyms,
     )

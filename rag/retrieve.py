@@ -77,7 +77,8 @@ class Retriever:
         self.glossary = store.glossary or build_glossary(c.text for c in store.chunks)
         names = " ".join(f"{d.title} {d.publisher}" for d in store.documents.values())
         # Words that name a source ("the Local Government Lawyer piece") say where to look, not what.
-        self.name_terms = set(tokens(names + " blog article piece news author commentary explainer"))
+        self.source_nouns = set(tokens("blog article piece news author commentary explainer"))
+        self.name_terms = set(tokens(names)) | self.source_nouns
         # (paragraph-level dense, sentence-level dense, BM25): tuned on the dev split, where
         # the best sentence of a paragraph matched questions better than the whole paragraph.
         self.weights = weights
@@ -112,7 +113,26 @@ class Retriever:
         """Words that count for nothing: misspellings (their corrections count) and, in a question
         about commentary, the words that name the source."""
         ignored = set(tokens(" ".join(query.typos)))
-        return ignored | self.name_terms if query.commentary else ignored
+        return ignored | self.source_words(query.resolved) if query.commentary else ignored
+
+    def source_words(self, text: str) -> set[str]:
+        """The words of a text that name a source: a run of title or publisher words with "blog",
+        "article" or the like in it, or of three or more ("according to Local Government Lawyer").
+        Title words elsewhere are content: "early help" in "what does the explainer say about early
+        help?", though the explainer's title starts "Early help"."""
+        words = tokens(text, keep_stopwords=True)
+        naming: set[int] = set()
+        i = 0
+        while i < len(words):
+            j = i
+            while j < len(words) and words[j] in self.name_terms:
+                j += 1
+            run = words[i:j]
+            if run and (j - i >= 3 or any(w in self.source_nouns for w in run)):
+                naming.update(range(i, j))
+            i = max(j, i + 1)
+        named = {words[k] for k in naming}
+        return named - {w for k, w in enumerate(words) if k not in naming}
 
     def key_terms(self, query: Query) -> list[str]:
         """The question's words that say what it is about (not how it asks, nor which source)."""
@@ -141,7 +161,7 @@ class Retriever:
             if word in ignored:
                 continue
             alternatives = [frozenset({word[:prefix]})]
-            for long in (self.glossary.get(word.upper()), single.get(word)):
+            for long in (self.glossary.get(word.upper()), *(single.get(word) or "").split("|")):
                 if long:
                     alternatives.append(frozenset(t[:prefix] for t in key_terms(tokens(long))))
             if len(alternatives) == 1 and not self.idf.df.get(word):

@@ -179,6 +179,27 @@ def test_a_word_the_corpus_has_only_with_another_ending_finds_that_form(assistan
     assert "author" not in typo_fixes("What does the blog author think?", vocabulary)
 
 
+def test_words_that_name_a_source_are_told_from_title_words_used_as_content(assistant: Assistant) -> None:
+    source_words = assistant.retriever.source_words
+    assert source_words("What are the chapter 2 changes, according to the Local Government Lawyer article?") == {
+        "local",
+        "government",
+        "lawyer",
+        "article",
+    }  # "changes" is in the news article's title, but here it is what is asked about
+    assert source_words("What does the explainer say about early help?") == {"explainer"}
+    assert source_words("What does the schools blog suggest schools do?") == {"blog"}
+
+
+def test_a_follow_up_about_commentary_is_not_a_comparison_of_editions(assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "How long is Working Together 2023 according to the schools blog?"}]
+    q = assistant.understand("and did it change the law?", history)
+    assert q.commentary and not q.comparison
+    # "The law" is held as legislation or as "statutory", either one.
+    law = next(alts for _, alts in assistant.retriever.concepts(q, None) if frozenset({"law"}) in alts)
+    assert frozenset({"statutory"}) in law and frozenset({"legislation"}) in law
+
+
 def test_sector_shorthand_reaches_the_guidance_terms(assistant: Assistant) -> None:
     q = assistant.understand("our MAT works across loads of LAs")
     assert "multi-academy trust" in q.resolved and "local authorities" in q.resolved
