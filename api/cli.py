@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from typing import Any
 
@@ -21,6 +22,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if workers < 1:
         raise BadRequest(f"--workers must be at least 1, not {workers}")
     print(f"Serving on http://{host}:{port}/ ({workers} worker{'s' if workers > 1 else ''})", file=sys.stderr)
+    threads = settings.threads_per_worker(workers)
+    if threads and (settings.worker_threads or "OMP_NUM_THREADS" not in os.environ):
+        # Workers share the CPUs: two workers with a thread team each per CPU oversubscribe them.
+        # Set in the environment the workers start with, before torch loads.
+        os.environ["OMP_NUM_THREADS"] = str(threads)
     # Access logs carry method, path and status only: questions travel in POST bodies, never in URLs.
     uvicorn.run(
         "api.app:create_app",

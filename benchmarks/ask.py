@@ -9,7 +9,8 @@ process of its own, so each one's memory is its own:
 
 - wtguide: the app as ``wtguide serve`` builds it (``create_app``, lifespan loads the index and
   the model), then ``Assistant.ask`` (extractive: no LLM) timed once per eval question, with
-  its follow-up history. RSS is that serving process's.
+  its follow-up history, on the app's worker threads as a request runs it (no HTTP). RSS is
+  that serving process's.
 - LangChain, naive: ``evals.baselines.NaiveLangChain`` (TextLoader, RecursiveCharacterTextSplitter
   1000/200, an in-memory ``langchain_chroma.Chroma``, ``HuggingFaceEmbeddings`` on the same
   bundled model), ``similarity_search(question, k=5)`` timed once per question. It retrieves
@@ -81,6 +82,7 @@ def timed(calls: Sequence[Callable[[], Any]]) -> list[float]:
 
 def run_ours(data_dir: Path, questions_file: Path) -> dict[str, Any]:
     start = time.perf_counter()
+    import anyio
     from fastapi.testclient import TestClient
 
     from api.app import create_app
@@ -90,14 +92,23 @@ def run_ours(data_dir: Path, questions_file: Path) -> dict[str, Any]:
     questions = load_questions(questions_file)
     settings = Settings(data_dir=data_dir, embedder="minilm", llm_base_url="", _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings)
-    with TestClient(app):  # runs the lifespan: index and model loaded once, as in `wtguide serve`
+    with TestClient(app) as client:  # runs the lifespan: index and model loaded once, as in `wtguide serve`
         assistant = app.state.assistant
         if assistant is None:
             raise SystemExit(f"no assistant: {app.state.assistant_error}")
         loaded = time.perf_counter()
+
+        def served(call: Callable[[], Any]) -> Any:
+            # On the app's worker threads, as a request runs it (the lifespan loaded the model on one):
+            # called from another thread, torch keeps a second CPU thread team and every call is slower.
+            assert client.portal is not None
+            return client.portal.call(anyio.to_thread.run_sync, call)
+
         for q in WARMUP:
-            assistant.ask(q)
-        latencies = timed([partial(assistant.ask, q.question, history=q.history_dicts() or None) for q in questions])
+            served(partial(assistant.ask, q))
+        latencies = timed(
+            [partial(served, partial(assistant.ask, q.question, history=q.history_dicts() or None)) for q in questions]
+        )
     return {"load_s": loaded - start, "latencies_ms": latencies, "rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb()}
 
 

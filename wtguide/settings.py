@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,11 @@ class Settings(BaseSettings):
     model_path: str = ""
     # "minilm" for the real model, "fake" for the deterministic test embedder.
     embedder: str = "minilm"
+    # Each server worker's model threads (read by libgomp at start, so set by `wtguide serve`);
+    # 0: the CPUs divided by the workers when there are several, else torch's default (every core).
+    # On 2 CPUs with 2 workers, one thread each served 34.5-50.6 requests/s at 4 clients against
+    # 32.4-34.5 with two each (make bench-load, noisy); a lone process answers faster with both.
+    worker_threads: int = 0
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -56,6 +62,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     log_questions: bool = False
     store_feedback_text: bool = False
+
+    def threads_per_worker(self, workers: int) -> int:
+        """The model threads each of ``workers`` server processes should use (0: torch's default)."""
+        if self.worker_threads > 0:
+            return self.worker_threads
+        return max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
 
     @property
     def index_root(self) -> Path:
