@@ -115,6 +115,34 @@ def subject_of(question: str) -> tuple[str, list[str]]:
     return (said if len(said) <= 90 else phrase, words) if 0 < len(words) <= 4 else ("", [])
 
 
+# "What duties do governors of young offender institutions have...?": the one the question is about
+# runs from after "do/does" to the verb ("of" stays inside: "governors of ... institutions").
+_VERB = (
+    r"(?=\s+(?:have|has|had|hold|holds|play|plays|carry|carries|take|takes|give|gives|get|gets|make|makes|need|"
+    r"needs|say|says|provide|provides|require|requires|owe|owes|bear|bears|be|apply|applies|replace|replaces|"
+    r"cover|covers|mean|means|expect|expects|use|uses|set|sets|do|does)\b"
+    r"|\s+(?:for|in|on|at|to|with|from|that|which|who|when|where|under)\b|\s*[?,.;:!]|$)"
+)
+ACTOR_Q = re.compile(
+    r"^\s*(?:what|which)\s+(?:(?!(?:do|does|did|must|should|is|are)\b)[\w-]+\s+){1,3}?(?:do|does|did|must|should)\s+"
+    r"((?:a|an|the)\s+)?(.+?)" + _VERB,
+    re.I,
+)
+
+
+def actor_of(question: str, skip: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+    """The one a "What <duties> do <X> have?" question is about, as written and as key words
+    (empty for other questions, or when X is only the guidance or a source: ``skip``)."""
+    m = ACTOR_Q.match(question)
+    if not m:
+        return "", []
+    phrase = m.group(2)
+    if set(tokens(phrase)) & skip:
+        return "", []  # "What timescale does the schools blog give?": the source, not the subject
+    words = [t for t in tokens(phrase) if t not in GENERIC | NUMBER_WORDS and not t.isdigit()]
+    return (phrase, words) if 0 < len(words) <= 5 else ("", [])
+
+
 # "How is child protection defined?", "How did WT 2018 define a child?", "What does the term
 # practitioner mean?", "What is meant by early help?", "What is the definition of X?"
 DEFINE_Q = re.compile(

@@ -153,17 +153,26 @@ class Retriever:
             cached = self._concepts[key] = self._concepts_of(query, prefix)
         return cached
 
+    def forms(self, word: str, prefix: int | None = None) -> list[frozenset[str]]:
+        """A key word's spellings, any one of which will do: itself, an acronym's long form, a
+        synonym's corpus words ("school": "education"), each a set of words cut to ``prefix`` letters."""
+        alternatives = [frozenset({word[:prefix]})]
+        for long in (self.glossary.get(word.upper()), *(self._single_synonyms.get(word) or "").split("|")):
+            if long:
+                alternatives.append(frozenset(t[:prefix] for t in key_terms(tokens(long))))
+        return alternatives
+
+    @cached_property
+    def _single_synonyms(self) -> dict[str, str]:
+        return {k: v for k, v in SYNONYMS.items() if " " not in k}
+
     def _concepts_of(self, query: Query, prefix: int | None) -> list[tuple[float, list[frozenset[str]]]]:
-        single = {k: v for k, v in SYNONYMS.items() if " " not in k}
         out: list[tuple[float, list[frozenset[str]]]] = []
         ignored = self._ignored(query)
         for word in key_terms(tokens(query.plain or query.resolved)):
             if word in ignored:
                 continue
-            alternatives = [frozenset({word[:prefix]})]
-            for long in (self.glossary.get(word.upper()), *(single.get(word) or "").split("|")):
-                if long:
-                    alternatives.append(frozenset(t[:prefix] for t in key_terms(tokens(long))))
+            alternatives = self.forms(word, prefix)
             if len(alternatives) == 1 and not self.idf.df.get(word):
                 continue
             out.append((self.idf(word), alternatives))

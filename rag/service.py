@@ -308,10 +308,17 @@ class Assistant:
                 # of the question unsaid: a part of the guidance we do not hold, most likely.
                 reason = "That isn't in the guidance I hold: the passages I have touch on it but do not answer it."
                 return self.decline(question, reason, notices, q)
-        phrase, subject = extract.subject_of(q.plain.split("?")[0] if q.plain else question)
+        asked = q.plain.split("?")[0] if q.plain else question
+        phrase, subject = extract.subject_of(asked)
         if subject and not explicit and not q.comparison and not self._names(subject, checked):
             # "What is a joint agency response?" answered without ever naming one is no answer.
             reason = f"That isn't in the guidance I hold: the parts I have do not explain {phrase}."
+            return self.decline(question, reason, notices, q)
+        phrase, actor = extract.actor_of(asked, frozenset(self.retriever._ignored(q)))
+        # One word may go unmatched: the phrase may run on into a verb ("...partners involve").
+        if actor and not explicit and not q.comparison and not self._names(actor, checked, spare=1):
+            # "What duties do governors of young offender institutions have?" answered with school governors.
+            reason = f"That isn't in the guidance I hold: the parts I have do not cover {phrase}."
             return self.decline(question, reason, notices, q)
         shape = extract.answer_shape(question)
         if shape and not explicit and not any(shape.search(s) for s, _ in checked):
@@ -334,10 +341,13 @@ class Assistant:
             {"total": round((time.perf_counter() - t0) * 1000, 2)},
         )
 
-    def _names(self, subject: list[str], sentences: list[tuple[str, int]]) -> bool:
-        """Whether one answer sentence holds every word of the subject (in some form, or spelled out)."""
+    def _names(self, subject: list[str], sentences: list[tuple[str, int]], spare: int = 0) -> bool:
+        """Whether one answer sentence holds every word of the subject (in some form, spelled out, or
+        as its synonym's corpus words: "schools" as "education"), or all but ``spare`` of them."""
+        need = len(subject) - spare if len(subject) > spare else len(subject)
+        forms = [self.retriever.forms(t) for t in subject]
         return any(
-            all(extract.holds(words, t) for t in subject)
+            sum(any(all(extract.holds(words, x) for x in alt) for alt in alts) for alts in forms) >= need
             for words in (self.retriever.words_of(sentence) for sentence, _ in sentences)
         )
 
