@@ -61,6 +61,11 @@ def holds(words: set[str], stem: str) -> bool:
     )
 
 
+def holds_form(words: set[str], forms: list[frozenset[str]]) -> bool:
+    """Whether a text's stems hold one of a word's forms (each a set of words, all needed)."""
+    return any(all(holds(words, t) for t in form) for form in forms)
+
+
 def coverage(terms: list[str], text: str, idf: Idf) -> float:
     """IDF-weighted share of the question's key terms found in one passage."""
     if not terms:

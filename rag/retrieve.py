@@ -17,7 +17,7 @@ from ingest.chunks import Chunk
 from ingest.embed import Embedder
 from ingest.glossary import build_glossary, spell_out
 from ingest.sentences import split_sentences, tokens
-from rag.answer import Idf, defines, definiendum, holds, key_terms
+from rag.answer import Idf, defines, definiendum, holds_form, key_terms
 from rag.query import SYNONYMS, Query
 from rag.store import IndexStore
 from rag.types import Hit
@@ -96,12 +96,18 @@ class Retriever:
         }
 
     @cached_property
+    def chunk_sentences(self) -> list[tuple[str, ...]]:
+        """Per chunk, its sentences and then its footnotes. A footnote is part of its paragraph:
+        Working Together 2018 defines a child in one."""
+        return [(*split_sentences(c.text), *c.footnotes) for c in self.store.chunks]
+
+    @cached_property
     def sentence_terms(self) -> list[list[frozenset[str]]]:
         """Per chunk, the word prefixes of each sentence, footnote and the heading, acronyms also
-        spelled out. A footnote is part of its paragraph: Working Together 2018 defines a child in one."""
+        spelled out."""
         out = []
-        for c in self.store.chunks:
-            parts = [*split_sentences(c.text), *c.footnotes, c.heading or ""]
+        for c, sentences in zip(self.store.chunks, self.chunk_sentences, strict=True):
+            parts = [*sentences, c.heading or ""]
             out.append([frozenset(t[:5] for t in self.words_of(p)) for p in parts if p])
         return out
 
@@ -109,7 +115,7 @@ class Retriever:
         """A text's word stems, with its acronyms also spelled out."""
         return set(tokens(f"{text} {spell_out(text, self.glossary)}"))
 
-    def _ignored(self, query: Query) -> set[str]:
+    def ignored(self, query: Query) -> set[str]:
         """Words that count for nothing: misspellings (their corrections count) and, in a question
         about commentary, the words that name the source."""
         ignored = set(tokens(" ".join(query.typos)))
@@ -136,7 +142,7 @@ class Retriever:
 
     def key_terms(self, query: Query) -> list[str]:
         """The question's words that say what it is about (not how it asks, nor which source)."""
-        ignored = self._ignored(query)
+        ignored = self.ignored(query)
         return [t for t in key_terms(tokens(query.resolved)) if t not in ignored]
 
     def concepts(self, query: Query, prefix: int | None = 5) -> list[tuple[float, list[frozenset[str]]]]:
@@ -168,7 +174,7 @@ class Retriever:
 
     def _concepts_of(self, query: Query, prefix: int | None) -> list[tuple[float, list[frozenset[str]]]]:
         out: list[tuple[float, list[frozenset[str]]]] = []
-        ignored = self._ignored(query)
+        ignored = self.ignored(query)
         for word in key_terms(tokens(query.plain or query.resolved)):
             if word in ignored:
                 continue
@@ -205,7 +211,7 @@ class Retriever:
         words = self.words_of(text)
         concepts = self.concepts(query, prefix=None)
         total = sum(w for w, _ in concepts)
-        got = sum(w for w, alts in concepts if any(all(holds(words, t) for t in a) for a in alts))
+        got = sum(w for w, alts in concepts if holds_form(words, alts))
         return got / total if total else 1.0
 
     def prior(self, chunk: Chunk, query: Query | None) -> float:
@@ -335,8 +341,7 @@ class Retriever:
 
     def defines(self, chunk_index: int, thing: list[str]) -> bool:
         """Whether a sentence or footnote of the chunk says what the thing is."""
-        c = self.store.chunks[chunk_index]
-        return any(defines(s, thing) for s in (*split_sentences(c.text), *c.footnotes))
+        return any(defines(s, thing) for s in self.chunk_sentences[chunk_index])
 
     def rerank(self, hits: list[Hit], query: Query) -> list[Hit]:
         """The fused top ``rerank_depth``, reordered by fused score (scaled to the best) plus the

@@ -314,7 +314,7 @@ class Assistant:
             # "What is a joint agency response?" answered without ever naming one is no answer.
             reason = f"That isn't in the guidance I hold: the parts I have do not explain {phrase}."
             return self.decline(question, reason, notices, q)
-        phrase, actor = extract.actor_of(asked, frozenset(self.retriever._ignored(q)))
+        phrase, actor = extract.actor_of(asked, frozenset(self.retriever.ignored(q)))
         # One word may go unmatched: the phrase may run on into a verb ("...partners involve").
         if actor and not explicit and not q.comparison and not self._names(actor, checked, spare=1):
             # "What duties do governors of young offender institutions have?" answered with school governors.
@@ -347,7 +347,7 @@ class Assistant:
         need = len(subject) - spare if len(subject) > spare else len(subject)
         forms = [self.retriever.forms(t) for t in subject]
         return any(
-            sum(any(all(extract.holds(words, x) for x in alt) for alt in alts) for alts in forms) >= need
+            sum(extract.holds_form(words, alts) for alts in forms) >= need
             for words in (self.retriever.words_of(sentence) for sentence, _ in sentences)
         )
 

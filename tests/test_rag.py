@@ -60,6 +60,12 @@ def real(minilm_index: Path, minilm) -> Assistant:  # type: ignore[no-untyped-de
         "What does the 2026 edition say about LSPs?",
         "How long may a section 17 assessment take?",
         "What does Keeping Children Safe in Education say about filtering?",
+        # Near the domain, in parts of the guidance we do not hold: passages come back with high
+        # similarity, but the answer never names the thing asked about, or leaves most of it unsaid.
+        "What are the criteria for ending a child protection plan?",
+        "Who chairs a child death review meeting, and which practitioners should attend it?",
+        # The held text has school governors and education institutions, never these.
+        "What safeguarding responsibilities do governors of young offender institutions have for the children?",
     ],
 )
 def test_out_of_scope_is_declined(real: Assistant, question: str) -> None:
@@ -235,24 +241,6 @@ def test_the_subject_of_a_what_is_question() -> None:
     assert subject_of("What is the job of the partnership chair?")[1] == ["partnership", "chair"]
     assert subject_of("What are the criteria for ending a plan?") == ("the criteria for ending a plan", ["criteria"])
     assert subject_of("Who chairs the partnership?")[1] == []
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "question",
-    [
-        # Near the domain, in parts of the guidance we do not hold: passages come back with high
-        # similarity, but the answer never names the thing asked about, or leaves most of it unsaid.
-        "What are the criteria for ending a child protection plan?",
-        "Who chairs a child death review meeting, and which practitioners should attend it?",
-        # The held text has school governors and education institutions, never these.
-        "What safeguarding responsibilities do governors of young offender institutions have for the children?",
-    ],
-)
-def test_a_question_the_held_text_touches_but_does_not_answer_is_declined(real: Assistant, question: str) -> None:
-    ans = real.ask(question)
-    assert ans.abstained and not ans.citations
-    assert "isn't in the guidance I hold" in ans.answer
 
 
 def test_a_chapter_we_do_not_hold_is_declined(assistant: Assistant) -> None:
