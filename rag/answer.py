@@ -37,6 +37,15 @@ FREQUENCY_A = re.compile(
 )
 
 
+# "How does the Panel decide whether to...?", "Who determines which...?": how a choice is made.
+DECISION_Q = re.compile(
+    r"\b(decides?|decided|determines?|determined|chooses?|chosen)\s+(whether|if|which|what|when|who|how)\b", re.I
+)
+DECISION_A = re.compile(
+    r"\b(decid\w*|decision\w*|determin\w*|choos\w*|choice\w*|judge?ment\w*|criteri\w*|agree\w*)\b", re.I
+)
+
+
 class Idf:
     def __init__(self, chunks: list[Chunk]) -> None:
         df: Counter[str] = Counter()
@@ -148,6 +157,40 @@ def actor_of(question: str, skip: frozenset[str] = frozenset()) -> tuple[str, li
     return (phrase, words) if 0 < len(words) <= 5 else ("", [])
 
 
+# "Who can ask for a young carer's needs assessment?", "Who chairs a child death review meeting?",
+# "Who should be invited to an initial child protection conference?": the thing the person is sought
+# for runs from after the verb (and a particle or preposition) to the next small word.
+_MODAL = r"(?:can|could|should|must|may|might|will|would|shall|does|do|did|has|have)\b"
+_PARTICLE = r"(?:for|to|on|off|up|out|as|with|about|in|into|over|at)\b"
+OBJECT_Q = re.compile(
+    r"^\s*who\s+(?:"
+    r"(?:is|are|was|were|r)\s+(?:(?:responsible|accountable|in\s+charge)\s+for\s+)?"  # "who is (responsible for)"
+    r"|" + _MODAL + r"\s+be\s+(?:\w+ed\s+" + _PARTICLE + r"\s+)?"  # "who should be (invited to) the..."
+    # After a modal the next word may be the one asked about ("who should schools contact?"), so it
+    # counts as the verb only before a particle or an article: "who can ask for a...".
+    r"|" + _MODAL + r"\s+(?!" + _MODAL + r"|be\b)[a-z]+\s+"
+    r"(?=" + _PARTICLE + r"|(?:a|an|the)\b)(?:" + _PARTICLE + r"\s+)?"
+    r"|(?!" + _MODAL + r"|(?:be|is|are|was|were|r)\b)[a-z]+\s+(?:" + _PARTICLE + r"\s+)?"  # "who chairs a..."
+    r")((?:a|an|the)\s+)?(?!(?:and|n|or|whether|if|how|what|which|when|where|who)\b)(.+?)"
+    r"(?=\s+(?:and|n|or|for|in|on|at|to|with|from|that|which|who|when|where|under|if|according|likely)\b|\s*[?,.;:!]|$)",
+    re.I,
+)
+
+
+def object_of(question: str, skip: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+    """What a "Who <does> <X>?" question seeks someone for, as written and as key words (empty for
+    other questions, for a pronoun ("and who chairs it?"), or when X is the guidance or a source)."""
+    m = OBJECT_Q.match(question)
+    if not m:
+        return "", []
+    phrase = m.group(2)
+    if set(tokens(phrase)) & skip:
+        return "", []
+    # "Who holds responsibility for...?": a part someone plays is not a thing the answer must name.
+    words = [t for t in tokens(phrase) if t not in GENERIC | NUMBER_WORDS | ASPECT_WORDS and not t.isdigit()]
+    return (phrase, words) if 0 < len(words) <= 5 else ("", [])
+
+
 # "How is child protection defined?", "How did WT 2018 define a child?", "What does the term
 # practitioner mean?", "What is meant by early help?", "What is the definition of X?"
 DEFINE_Q = re.compile(
@@ -197,12 +240,15 @@ def defines(sentence: str, thing: list[str]) -> bool:
     return len(extra) <= 1
 
 
-def answer_shape(question: str) -> re.Pattern[str] | None:
-    """What an answer must contain for some questions: a timescale needs a duration."""
+def answer_shape(question: str) -> tuple[re.Pattern[str], str] | None:
+    """What an answer must contain for some questions, and what it is: a timescale needs a duration;
+    how a choice is made needs a decision."""
     if DURATION_Q.search(question):
-        return DURATION_A
+        return DURATION_A, "give that timescale"
     if FREQUENCY_Q.search(question):
-        return FREQUENCY_A
+        return FREQUENCY_A, "say how often"
+    if DECISION_Q.search(question):
+        return DECISION_A, "say how that is decided"
     return None
 
 

@@ -314,16 +314,23 @@ class Assistant:
             # "What is a joint agency response?" answered without ever naming one is no answer.
             reason = f"That isn't in the guidance I hold: the parts I have do not explain {phrase}."
             return self.decline(question, reason, notices, q)
-        phrase, actor = extract.actor_of(asked, frozenset(self.retriever.ignored(q)))
-        # One word may go unmatched: the phrase may run on into a verb ("...partners involve").
-        if actor and not explicit and not q.comparison and not self._names(actor, checked, spare=1):
-            # "What duties do governors of young offender institutions have?" answered with school governors.
-            reason = f"That isn't in the guidance I hold: the parts I have do not cover {phrase}."
-            return self.decline(question, reason, notices, q)
+        sources = frozenset(self.retriever.ignored(q))
+        # What the question is about must be named: "What duties do governors of young offender
+        # institutions have?" answered with school governors, or "Who can ask for a young carer's
+        # needs assessment?" with needs in general, is no answer. The doer may run on into a verb
+        # ("...partners involve"), so one of its words may go unmatched; the thing asked for is
+        # bounded, so all of it must be there but for words the corpus never uses (typos).
+        actor_phrase, actor = extract.actor_of(asked, sources)
+        object_phrase, thing = extract.object_of(asked, sources)
+        thing = [w for w in thing if self.idf.df.get(w) or len(self.retriever.forms(w)) > 1]
+        for phrase, named, spare in ((actor_phrase, actor, 1), (object_phrase, thing, 0)):
+            if named and not explicit and not q.comparison and not self._names(named, checked, spare):
+                reason = f"That isn't in the guidance I hold: the parts I have do not cover {phrase}."
+                return self.decline(question, reason, notices, q)
         shape = extract.answer_shape(question)
-        if shape and not explicit and not any(shape.search(s) for s, _ in checked):
+        if shape and not explicit and not any(shape[0].search(s) for s, _ in checked):
             # "How long…?" answered without any timescale is no answer.
-            reason = "That isn't in the guidance I hold: the parts I have do not give that timescale."
+            reason = f"That isn't in the guidance I hold: the parts I have do not {shape[1]}."
             return self.decline(question, reason, notices, q)
         used = {n for _, n in checked}
         kept = [c for c in citations if c.id in used]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.glossary import spell_out
-from rag.answer import actor_of, defines, definiendum, subject_of
+from rag.answer import actor_of, answer_shape, defines, definiendum, object_of, subject_of
 from rag.query import typo_fixes
 from rag.service import WRITING_TASK, Assistant
 from rag.store import IndexStore
@@ -66,6 +66,10 @@ def real(minilm_index: Path, minilm) -> Assistant:  # type: ignore[no-untyped-de
         "Who chairs a child death review meeting, and which practitioners should attend it?",
         # The held text has school governors and education institutions, never these.
         "What safeguarding responsibilities do governors of young offender institutions have for the children?",
+        # Needs and young people, never a young carer's assessment.
+        "Who can request a young carer's needs assessment?",
+        # The Panel and national reviews are named, but never how it decides.
+        "How does the national panel decide whether a serious incident needs a national review?",
     ],
 )
 def test_out_of_scope_is_declined(real: Assistant, question: str) -> None:
@@ -230,6 +234,52 @@ def test_whom_a_what_do_they_have_question_is_about() -> None:
     assert actor_of("What does the LADO do")[1] == []  # what it does, not whom a duty is about
     assert actor_of("What timescale does the schools blog give", frozenset({"blog"}))[1] == []  # the source
     assert actor_of("Does the guidance apply to nurseries")[1] == []
+
+
+def test_what_a_who_question_seeks_someone_for() -> None:
+    assert object_of("Who can ask for a young carer's needs assessment, and what must") == (
+        "young carer's needs assessment",
+        ["young", "carer", "assessment"],
+    )
+    assert object_of("Who chairs a child death review meeting")[1] == ["death", "review", "meet"]
+    assert object_of("Who should be invited to an initial child protection conference")[1] == [
+        "initial",
+        "protection",
+        "conference",
+    ]
+    assert object_of("who is responsible for the yearly report")[1] == ["yearly", "report"]
+    assert object_of("who r the 3 safegaurding partners")[1] == ["safegaurd", "partner"]
+    assert object_of("who should schools contact about a concern")[1] == []  # schools: who asks, not what
+    assert object_of("Who must the lead safeguarding partner for a council be")[1] == []
+    assert object_of("Who should read and follow Working Together 2023")[1] == []
+    assert object_of("Who holds responsibility for implementing recommendations")[1] == []  # a part played
+    assert object_of("and who chairs it")[1] == []
+    assert object_of("Who wrote the schools blog", frozenset({"blog"}))[1] == []  # the source
+
+
+def test_a_question_about_a_decision_needs_an_answer_that_decides() -> None:
+    shape = answer_shape("How does the Panel decide whether to carry out a national review?")
+    assert shape is not None
+    pattern, what = shape
+    assert what == "say how that is decided"
+    assert pattern.search("It is for local areas to decide how best to coordinate these boards.")
+    assert not pattern.search("Members of the Panel should also read and follow this guidance.")
+    assert answer_shape("Who decides?") is None  # who, not how: any answer naming someone will do
+    assert answer_shape("How often should they meet?") is not None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who should be the lead safeguarding partner for the police?",
+        "Who signs off the yearly report?",
+        "Who is accountable for the delivery of the statutory duties?",
+        "Who decides which agencies are relevant agencies?",
+    ],
+)
+def test_who_questions_the_text_answers_are_answered(real: Assistant, question: str) -> None:
+    assert not real.ask(question).abstained
 
 
 def test_the_subject_of_a_what_is_question() -> None:
