@@ -55,3 +55,12 @@ def test_a_failed_export_falls_back_to_torch(monkeypatch: pytest.MonkeyPatch, tm
     assert embedder.runtime == "torch"
     assert list(tmp_path.iterdir()) == []
     assert np.abs(embedder.embed(TEXTS[:2]) - on_torch.embed(TEXTS[:2])).max() < 1e-6
+
+
+@pytest.mark.slow
+def test_a_damaged_export_is_made_again(minilm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    damaged = tmp_path / minilm.graph.name
+    damaged.write_bytes(b"not a model")
+    embedder = MiniLMEmbedder(cache_dir=tmp_path)
+    assert embedder.runtime == "onnx" and embedder.graph == damaged
+    assert np.abs(embedder.embed(TEXTS[:2]) - minilm.embed(TEXTS[:2])).max() < 1e-6
