@@ -42,7 +42,10 @@ DECISION_Q = re.compile(
     r"\b(decides?|decided|determines?|determined|chooses?|chosen)\s+(whether|if|which|what|when|who|how)\b", re.I
 )
 DECISION_A = re.compile(
-    r"\b(decid\w*|decision\w*|determin\w*|choos\w*|choice\w*|judge?ment\w*|criteri\w*|agree\w*)\b", re.I
+    # Choosing someone is deciding too: "LSPs should appoint one of the DSPs as the partnership chair".
+    r"\b(decid\w*|decision\w*|determin\w*|choos\w*|choice\w*|judge?ment\w*|criteri\w*|agree\w*|appoint\w*"
+    r"|select\w*|nominat\w*|elect(?:s|ed|ion)?)\b",
+    re.I,
 )
 
 

@@ -264,6 +264,7 @@ def test_a_question_about_a_decision_needs_an_answer_that_decides() -> None:
     assert what == "say how that is decided"
     assert pattern.search("It is for local areas to decide how best to coordinate these boards.")
     assert not pattern.search("Members of the Panel should also read and follow this guidance.")
+    assert pattern.search("LSPs should appoint one of the DSPs as the partnership chair.")
     assert answer_shape("Who decides?") is None  # who, not how: any answer naming someone will do
     assert answer_shape("How often should they meet?") is not None
 
@@ -276,6 +277,8 @@ def test_a_question_about_a_decision_needs_an_answer_that_decides() -> None:
         "Who signs off the yearly report?",
         "Who is accountable for the delivery of the statutory duties?",
         "Who decides which agencies are relevant agencies?",
+        # Appointing someone is deciding: "Each LSP should appoint a delegated safeguarding partner".
+        "How do the lead safeguarding partners decide who the delegated safeguarding partner is?",
     ],
 )
 def test_who_questions_the_text_answers_are_answered(real: Assistant, question: str) -> None:
