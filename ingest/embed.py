@@ -37,7 +37,7 @@ class MiniLMEmbedder:
     dim = 384
     name = "all-MiniLM-L6-v2"
 
-    def __init__(self, model_path: str = "", cache_dir: Path | None = None, threads: int = 0) -> None:
+    def __init__(self, model_path: str = "", cache_dir: Path | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -50,7 +50,7 @@ class MiniLMEmbedder:
         self._model: Any = None
         if cache_dir is not None:
             try:
-                self._onnx = _OnnxEncoder(self.model_path, cache_dir, threads)
+                self._onnx = _OnnxEncoder(self.model_path, cache_dir)
             except Exception as e:  # noqa: BLE001 - any failure leaves torch, which always works
                 log.warning("embedding on torch: the ONNX model could not be made or loaded (%s)", e)
         if self._onnx is None:
@@ -90,7 +90,7 @@ class _OnnxEncoder:
     BATCH = 32
     TOKENS = 2048
 
-    def __init__(self, model_path: Path, cache_dir: Path, threads: int) -> None:
+    def __init__(self, model_path: Path, cache_dir: Path) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -103,8 +103,9 @@ class _OnnxEncoder:
         digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
         graph = cache_dir / f"{MiniLMEmbedder.name}-{digest}-opset{self.OPSET}.onnx"
         options = ort.SessionOptions()
-        # The serving worker's share of the CPUs (`wtguide serve` sets it); 0: onnxruntime's default.
-        options.intra_op_num_threads = threads or int(os.environ.get("OMP_NUM_THREADS") or 0)
+        # The serving worker's share of the CPUs, as torch reads it (`wtguide serve` sets it from
+        # WTGUIDE_WORKER_THREADS or the CPUs per worker); unset: onnxruntime's default, every core.
+        options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS") or 0)
         options.inter_op_num_threads = 1
         if graph.exists():
             try:

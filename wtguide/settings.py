@@ -26,10 +26,12 @@ class Settings(BaseSettings):
     # onnxruntime: the same vectors (to 1e-6), a question embedded in about half the time;
     # "torch": sentence-transformers on torch, as ingest first did.
     embedder_runtime: Literal["onnx", "torch"] = "onnx"
-    # Each server worker's model threads (read by libgomp at start, so set by `wtguide serve`);
-    # 0: the CPUs divided by the workers when there are several, else torch's default (every core).
-    # On 2 CPUs with 2 workers, one thread each served 34.5-50.6 requests/s at 4 clients against
-    # 32.4-34.5 with two each (make bench-load, noisy); a lone process answers faster with both.
+    # Each server worker's model threads (OMP_NUM_THREADS, which `wtguide serve` sets before the
+    # model loads; torch's libgomp and our onnxruntime session both read it); 0: the CPUs divided
+    # by the workers when there are several, else the runtime's default (every core).
+    # Measured on torch: on 2 CPUs with 2 workers, one thread each served 34.5-50.6 requests/s
+    # at 4 clients against 32.4-34.5 with two each (make bench-load, noisy); a lone process
+    # answers faster with both. On onnxruntime, one thread each: 64.6 requests/s.
     worker_threads: int = 0
 
     host: str = "127.0.0.1"
