@@ -107,16 +107,20 @@ class _OnnxEncoder:
         # WTGUIDE_WORKER_THREADS or the CPUs per worker); unset: onnxruntime's default, every core.
         options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS") or 0)
         options.inter_op_num_threads = 1
+
+        def session() -> Any:
+            return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+
         if graph.exists():
             try:
-                self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+                self.session = session()
             except Exception as e:  # noqa: BLE001 - onnxruntime raises its own types for a damaged file
                 log.warning("re-exporting %s: it could not be loaded (%s)", graph, e)
                 graph.unlink()
         if not graph.exists():
             cache_dir.mkdir(parents=True, exist_ok=True)
             _export(model_path, graph, self.OPSET)
-            self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+            self.session = session()
         self.graph = graph
         self.tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=int(config.get("max_seq_length", 256)))

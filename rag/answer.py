@@ -153,11 +153,8 @@ def actor_of(question: str, skip: frozenset[str] = frozenset()) -> tuple[str, li
     m = ACTOR_Q.match(question)
     if not m:
         return "", []
-    phrase = m.group(2)
-    if set(tokens(phrase)) & skip:
-        return "", []  # "What timescale does the schools blog give?": the source, not the subject
-    words = [t for t in tokens(phrase) if t not in GENERIC | NUMBER_WORDS and not t.isdigit()]
-    return (phrase, words) if 0 < len(words) <= 5 else ("", [])
+    # "What timescale does the schools blog give?": the source, not the subject.
+    return _named(m.group(2), skip, GENERIC | NUMBER_WORDS)
 
 
 # "Who can ask for a young carer's needs assessment?", "Who chairs a child death review meeting?",
@@ -186,11 +183,16 @@ def object_of(question: str, skip: frozenset[str] = frozenset()) -> tuple[str, l
     m = OBJECT_Q.match(question)
     if not m:
         return "", []
-    phrase = m.group(2)
+    # "Who holds responsibility for...?": a part someone plays is not a thing the answer must name.
+    return _named(m.group(2), skip, GENERIC | NUMBER_WORDS | ASPECT_WORDS)
+
+
+def _named(phrase: str, skip: frozenset[str], ignore: frozenset[str]) -> tuple[str, list[str]]:
+    """A phrase an answer must name and its key words, unless it names a source (``skip``) or has
+    no key word, or too many to be one thing."""
     if set(tokens(phrase)) & skip:
         return "", []
-    # "Who holds responsibility for...?": a part someone plays is not a thing the answer must name.
-    words = [t for t in tokens(phrase) if t not in GENERIC | NUMBER_WORDS | ASPECT_WORDS and not t.isdigit()]
+    words = [t for t in tokens(phrase) if t not in ignore and not t.isdigit()]
     return (phrase, words) if 0 < len(words) <= 5 else ("", [])
 
 

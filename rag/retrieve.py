@@ -168,6 +168,11 @@ class Retriever:
                 alternatives.append(frozenset(t[:prefix] for t in key_terms(tokens(long))))
         return alternatives
 
+    def known(self, word: str) -> bool:
+        """Whether the corpus uses the word or another spelling of it: a word it never uses (a typo,
+        "radiator") cannot tell two passages apart, nor be asked of an answer."""
+        return bool(self.idf.df.get(word)) or len(self.forms(word)) > 1
+
     @cached_property
     def _single_synonyms(self) -> dict[str, str]:
         return {k: v for k, v in SYNONYMS.items() if " " not in k}
@@ -178,10 +183,8 @@ class Retriever:
         for word in key_terms(tokens(query.plain or query.resolved)):
             if word in ignored:
                 continue
-            alternatives = self.forms(word, prefix)
-            if len(alternatives) == 1 and not self.idf.df.get(word):
-                continue
-            out.append((self.idf(word), alternatives))
+            if self.known(word):
+                out.append((self.idf(word), self.forms(word, prefix)))
         return out
 
     @staticmethod

@@ -322,7 +322,7 @@ class Assistant:
         # bounded, so all of it must be there but for words the corpus never uses (typos).
         actor_phrase, actor = extract.actor_of(asked, sources)
         object_phrase, thing = extract.object_of(asked, sources)
-        thing = [w for w in thing if self.idf.df.get(w) or len(self.retriever.forms(w)) > 1]
+        thing = [w for w in thing if self.retriever.known(w)]
         for phrase, named, spare in ((actor_phrase, actor, 1), (object_phrase, thing, 0)):
             if named and not explicit and not q.comparison and not self._names(named, checked, spare):
                 reason = f"That isn't in the guidance I hold: the parts I have do not cover {phrase}."

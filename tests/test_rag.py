@@ -279,9 +279,15 @@ def test_a_question_about_a_decision_needs_an_answer_that_decides() -> None:
         "Who decides which agencies are relevant agencies?",
         # Appointing someone is deciding: "Each LSP should appoint a delegated safeguarding partner".
         "How do the lead safeguarding partners decide who the delegated safeguarding partner is?",
+        "What is the job of the partnership chair?",
+        "What is the role of the DSP?",
+        "What is early help?",
+        # Whom a "What ... do X have?" question is about is named, or held by its synonym ("education").
+        "What responsibilities do schools have under Working Together 2023?",
+        "What joint functions do the delegated safeguarding partners carry out?",
     ],
 )
-def test_who_questions_the_text_answers_are_answered(real: Assistant, question: str) -> None:
+def test_who_and_what_questions_the_held_text_answers_are_answered(real: Assistant, question: str) -> None:
     assert not real.ask(question).abstained
 
 
@@ -312,22 +318,6 @@ def test_a_request_for_writing_is_declined_but_a_question_about_writing_is_not(a
     assert ans.abstained and "do not write letters" in ans.answer
     assert not WRITING_TASK.match("Write a summary of what Working Together says about LSPs")
     assert not WRITING_TASK.match("What should I write in a referral?")
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "question",
-    [
-        "What is the job of the partnership chair?",
-        "What is the role of the DSP?",
-        "What is early help?",
-        # Whom a "What ... do X have?" question is about is named, or held by its synonym ("education").
-        "What responsibilities do schools have under Working Together 2023?",
-        "What joint functions do the delegated safeguarding partners carry out?",
-    ],
-)
-def test_what_is_questions_the_held_text_answers_are_answered(real: Assistant, question: str) -> None:
-    assert not real.ask(question).abstained
 
 
 def test_both_editions_marks_a_comparison(assistant: Assistant) -> None:
