@@ -24,6 +24,7 @@ def citation_json(store: Any, c: Citation) -> dict[str, Any]:
         "score": c.score,
         "url": c.url,
         "verified": c.verified,
+        "quoted": c.quoted,
         "reference": c.reference(),
         "replaced_by": replacement(store, doc) if doc is not None else None,
     }
@@ -34,6 +35,8 @@ def answer_json(store: Any, ans: Answer) -> dict[str, Any]:
         "answer": ans.answer,
         "citations": [citation_json(store, c) for c in ans.citations],
         "abstained": ans.abstained,
+        "status": ans.status,
+        "reasons": list(ans.reasons),
         "notices": list(ans.notices),
     }
 

@@ -64,6 +64,7 @@ class CitationOut(BaseModel):
     score: float
     url: str
     verified: bool
+    quoted: bool = Field(True, description="the answer quotes it; false: a related paragraph retrieval found")
     reference: str = Field(description="ready reference: 'Working Together to Safeguard Children 2023, paragraph 10'")
     replaced_by: str | None = Field(None, description="title of the edition that replaced this one, if any")
 
@@ -71,7 +72,11 @@ class CitationOut(BaseModel):
 class AskResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
-    abstained: bool
+    abstained: bool = Field(description="true unless status is 'answered'")
+    status: Literal["answered", "uncertain", "declined"] = Field(
+        description="answered; uncertain: the closest passages, which may not answer it directly; declined"
+    )
+    reasons: list[str] = Field(description="machine-readable: which stage decided what ('decide:answered', ...)")
     notices: list[str]
 
 

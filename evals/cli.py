@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from evals.dataset import DEFAULT_QUESTIONS, SPLITS, load_questions
+from evals.dataset import BLIND_QUESTIONS, DEFAULT_QUESTIONS, SPLITS, load_questions
 from wtguide.settings import Settings
 
 
@@ -48,8 +48,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from rag.service import Assistant
 
     questions_file = Path(args.questions)
+    if args.split == "blind" and questions_file == DEFAULT_QUESTIONS:
+        questions_file = BLIND_QUESTIONS
     questions = load_questions(questions_file, args.split)
     assistant = Assistant.from_settings(settings)
+    if args.fit_decision:
+        return _fit_decision(assistant, questions, args.split)
     with ExitStack() as stack:
         baselines = [] if args.no_baselines else make_baselines(settings, assistant, args.naive or not args.gate, stack)
         progress = _progress(len(questions), sys.stderr.isatty() and not args.json)
@@ -94,13 +98,32 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _fit_decision(assistant: Any, questions: list[Any], split: str) -> int:
+    from evals import fit
+    from wtguide.errors import WtguideError
+
+    if split != "dev":
+        raise WtguideError("the decision is fitted on the dev split only: use --split dev")
+    rows = fit.collect(assistant, questions)
+    params = fit.fit(rows)
+    path = fit.write(params)
+    print(f"Decision fitted on {params['fitted_on']} -> {path}")
+    print(f"answer at p >= {params['answer_at']:.3f}; decline at on-topic p < {params['scope']['decline_below']:.3f}")
+    for name, c in zip(params["features"], params["coef"], strict=True):
+        print(f"  {name:20s} {c:+.3f}")
+    return 0
+
+
 def register(sub: Any) -> None:
     from evals.gate import BASELINE_FILE
     from evals.report import REPORTS_DIR
 
     s = sub.add_parser("eval", help="score retrieval and answers on the curated questions, beside the baselines")
     s.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (schema: evals/QUESTIONS.md)")
-    s.add_argument("--split", choices=SPLITS, default="test", help="dev (tuning), test (reporting) or all")
+    s.add_argument(
+        "--split", choices=SPLITS, default="test",
+        help="dev (tuning), test (reporting), blind (evals/blind.jsonl: written blind, never tuned on) or all",
+    )
     s.add_argument("--json", action="store_true", help="print the summary and every question's result as JSON")
     s.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor or the baseline")
     s.add_argument(
@@ -122,5 +145,9 @@ def register(sub: Any) -> None:
     )
     s.add_argument("--no-report", dest="report", action="store_false")
     s.add_argument("--reports-dir", default=str(REPORTS_DIR), help=argparse.SUPPRESS)
+    s.add_argument(
+        "--fit-decision", action="store_true",
+        help="fit the answer decision (rag/data/decision.json) on the dev split and choose its thresholds",
+    )
     s.add_argument("--failures", metavar="FILE", help="write the questions we got wrong, with our top 5, to FILE")
     s.set_defaults(func=cmd_eval)

@@ -20,7 +20,11 @@ Ranking = Sequence[Collection[Key]]
 
 RETRIEVAL = ("recall@1", "recall@3", "recall@5", "mrr", "ndcg@5")
 ANSWER = ("citation_precision", "citation_recall", "keyword_coverage", "faithfulness")
-ABSTENTION = ("oos_abstention", "false_abstention")
+ABSTENTION = ("oos_abstention", "false_abstention", "offtopic_declined")
+# What /api/ask cites (quoted passages first, then related paragraphs), scored like retrieval.
+ANSWER_RETRIEVAL = ("answer_recall@5", "answer_mrr")
+STATUS = ("answered", "uncertain", "declined")
+HYGIENE = ("clean_answer",)
 SUPPORT_THRESHOLD = 0.6
 
 # Our own word list, deliberately not rag/ or ingest/'s: the support check must be independent
@@ -186,6 +190,45 @@ def answer_scores(
     if answerable and not keywords:
         scores["keyword_coverage"] = None
     return scores
+
+
+def answer_retrieval(cited: Ranking, gold: Collection[Key]) -> dict[str, float | None]:
+    """Recall@5 and MRR of what an answer cites, in the order shown (gold only: None otherwise)."""
+    return {"answer_recall@5": recall_at(cited, gold, 5), "answer_mrr": reciprocal_rank(cited, gold)}
+
+
+def status_scores(status: str, answerable: bool, off_topic: bool) -> dict[str, float | None]:
+    """One-hot status, and for off-topic questions whether it was declined (not merely hedged)."""
+    out: dict[str, float | None] = {s: float(status == s) for s in STATUS}
+    out["offtopic_declined"] = float(status == "declined") if off_topic else None
+    return out
+
+
+_LABEL = re.compile(r"^.{0,80}?\(commentary\) says:\s*")
+_LIST_NUMBER = re.compile(r"^(?:\d{1,2}[.)]|\([a-z0-9]{1,3}\)|[a-z][.)])\s")
+
+
+def hygiene(answer: str, headings: Collection[str], notes: Collection[str]) -> list[str]:
+    """What reads as junk in an answer: ending on a lead-in (":"), a list number or a heading run
+    into a sentence, a bare footnote body quoted as a sentence. ``headings`` and ``notes`` are the
+    corpus's headings and footnote bodies, lower case with white space folded."""
+    problems: list[str] = []
+    pieces = [s for s, _ in answer_sentences(answer) if s]
+    if pieces and pieces[-1].rstrip().endswith(":"):
+        problems.append("ends on a lead-in")
+    for s in pieces:
+        s = _LABEL.sub("", " ".join(s.split()))
+        low = s.lower()
+        if _LIST_NUMBER.match(s):
+            problems.append(f"list number: {s[:40]}")
+        if low.rstrip(".") in notes and (len(low.split()) < 8 or not low.endswith(".")):
+            problems.append(f"footnote body: {s[:40]}")
+        # "New roles within safeguarding partners Each Safeguarding Partner needs...": a heading,
+        # then a capital where no sentence ended.
+        run_in = next((h for h in headings if len(h.split()) >= 2 and low.startswith(h + " ")), None)
+        if run_in and s[len(run_in) + 1 : len(run_in) + 2].isupper() and s[len(run_in) - 1].islower():
+            problems.append(f"heading run in: {s[:40]}")
+    return problems
 
 
 # ---- aggregation --------------------------------------------------------------------------

@@ -10,6 +10,14 @@ from evals.run import OURS, EvalRun
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 ANSWER_COLUMNS = (
+    ("recall@5", "search R@5"),
+    ("answer_recall@5", "ask R@5"),
+    ("answer_mrr", "ask MRR"),
+    ("answered", "answered"),
+    ("uncertain", "uncertain"),
+    ("declined", "declined"),
+    ("offtopic_declined", "off-topic decl"),
+    ("clean_answer", "clean"),
     ("citation_precision", "cite P"),
     ("citation_recall", "cite R"),
     ("keyword_coverage", "keywords"),

@@ -5,14 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from evals.dataset import GoldResolver, Question
-from evals.metrics import ABSTENTION, ANSWER, RETRIEVAL, Key, aggregate, answer_scores, percentile, retrieval_scores
+from evals.dataset import OFF_TOPIC, GoldResolver, Question
+from evals.metrics import (
+    ABSTENTION,
+    ANSWER,
+    ANSWER_RETRIEVAL,
+    HYGIENE,
+    RETRIEVAL,
+    STATUS,
+    Key,
+    aggregate,
+    answer_retrieval,
+    answer_scores,
+    hygiene,
+    percentile,
+    retrieval_scores,
+    status_scores,
+)
 
 log = logging.getLogger(__name__)
 OURS = "ours"
@@ -36,6 +52,8 @@ class QuestionResult:
     cited: tuple[tuple[int, Key], ...]
     scores: dict[str, float | None]
     latency_ms: float
+    status: str = "answered"
+    problems: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         q = self.question
@@ -52,6 +70,8 @@ class QuestionResult:
             "abstained": self.abstained,
             "cited": [[n, list(k)] for n, k in self.cited],
             "scores": self.scores,
+            "status": self.status,
+            "problems": list(self.problems),
             "latency_ms": round(self.latency_ms, 2),
         }
 
@@ -86,7 +106,7 @@ def summarise(results: Sequence[QuestionResult], systems: Sequence[str]) -> dict
     for s in systems:
         block[s] = aggregate([r.retrieval[s] for r in results], RETRIEVAL)
     latencies = [r.latency_ms for r in results]
-    block[OURS] |= aggregate([r.scores for r in results], ANSWER + ABSTENTION)
+    block[OURS] |= aggregate([r.scores for r in results], ANSWER + ABSTENTION + ANSWER_RETRIEVAL + STATUS + HYGIENE)
     block[OURS] |= {"latency_p50_ms": percentile(latencies, 50), "latency_p95_ms": percentile(latencies, 95)}
     return block
 
@@ -103,7 +123,29 @@ def our_ranking(assistant: Any, q: Question, k: int = TOP_K) -> list[frozenset[K
     return [frozenset({key}) for key in seen]
 
 
-def evaluate_one(assistant: Any, q: Question, gold: tuple[Key, ...], baselines: Sequence[Baseline]) -> QuestionResult:
+@dataclass(frozen=True)
+class Furniture:
+    """The corpus's headings and footnote bodies (lower case, white space folded): what an answer
+    must never run into a sentence or quote as one."""
+
+    headings: frozenset[str]
+    notes: frozenset[str]
+
+    @classmethod
+    def of(cls, store: Any) -> Furniture:
+        fold = lambda t: " ".join(str(t).lower().split())  # noqa: E731
+        heads = frozenset(fold(h) for c in store.chunks for h in c.headings)
+        notes = frozenset(fold(re.sub(r"^\d{1,3}\.\s*", "", f)).rstrip(".") for c in store.chunks for f in c.footnotes)
+        return cls(heads, notes)
+
+
+def evaluate_one(
+    assistant: Any,
+    q: Question,
+    gold: tuple[Key, ...],
+    baselines: Sequence[Baseline],
+    furniture: Furniture | None = None,
+) -> QuestionResult:
     rankings = {OURS: our_ranking(assistant, q)}
     for b in baselines:
         rankings[b.name] = b.rank(q.question, TOP_K)
@@ -111,6 +153,13 @@ def evaluate_one(assistant: Any, q: Question, gold: tuple[Key, ...], baselines: 
     ans = assistant.ask(q.question, history=q.history_dicts() or None)
     latency = (time.perf_counter() - t0) * 1000
     passages = {c.id: ((c.doc_id, str(c.paragraph)), c.text) for c in ans.citations}
+    status = getattr(ans, "status", "declined" if ans.abstained else "answered")
+    shown = [frozenset({key}) for key in dict.fromkeys(key for key, _ in passages.values())]
+    scores = answer_scores(ans.answer, passages, gold, q.keywords, q.answerable, bool(ans.abstained))
+    scores |= answer_retrieval(shown, gold) if q.answerable else dict.fromkeys(ANSWER_RETRIEVAL)
+    scores |= status_scores(status, q.answerable, q.type in OFF_TOPIC)
+    problems = hygiene(ans.answer, furniture.headings, furniture.notes) if furniture and status != "declined" else []
+    scores["clean_answer"] = None if status == "declined" else float(not problems)
     return QuestionResult(
         question=q,
         gold=gold,
@@ -119,8 +168,10 @@ def evaluate_one(assistant: Any, q: Question, gold: tuple[Key, ...], baselines: 
         answer=ans.answer,
         abstained=bool(ans.abstained),
         cited=tuple((n, key) for n, (key, _) in passages.items()),
-        scores=answer_scores(ans.answer, passages, gold, q.keywords, q.answerable, bool(ans.abstained)),
+        scores=scores,
         latency_ms=latency,
+        status=status,
+        problems=tuple(problems),
     )
 
 
@@ -135,8 +186,9 @@ def evaluate(
     resolver = GoldResolver(assistant.store.paragraphs)
     gold = {q.id: resolver.resolve(q) for q in questions}  # fail fast on bad gold, before any work
     results = []
+    furniture = Furniture.of(assistant.store)
     for q in questions:
-        results.append(evaluate_one(assistant, q, gold[q.id], baselines))
+        results.append(evaluate_one(assistant, q, gold[q.id], baselines, furniture))
         if progress:
             progress(1)
     return EvalRun(

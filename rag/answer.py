@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
 
 from ingest.chunks import Chunk
 from ingest.paragraphs import FOOTNOTE_MARK
-from ingest.sentences import split_sentences, tokens
+from ingest.sentences import tokens
 
 GENERIC = frozenset(
     tokens(
@@ -19,36 +18,10 @@ GENERIC = frozenset(
         # Contractions and chat words say how a question is asked, not what about.
         "don't doesn't didn't isn't aren't wasn't can't cannot won't shouldn't hi hello lol pls please thanks "
         "dont doesnt didnt isnt arent wasnt cant wont shouldnt "
-        "right ok okay anyone actually stand"  # "what does LSP stand for?"
+        "right ok okay anyone actually stand "  # "what does LSP stand for?"
+        "gonna wanna gotta ur u r n yr yrs im ive id thx cheers quick question anyway just wondering"
     )
 )
-DURATION_Q = re.compile(
-    r"\b(how long|how many (days|weeks|months|hours)|timescales?|deadline|within how|how quickly|how soon)\b", re.I
-)
-DURATION_A = re.compile(
-    r"\b(\d+|one|two|three|four|five|six|seven|ten|fifteen|twenty)\s+(working\s+)?(days?|weeks?|months?|hours?)\b",
-    re.I,
-)
-FREQUENCY_Q = re.compile(r"\bhow (often|frequently|regularly)\b", re.I)
-FREQUENCY_A = re.compile(
-    r"\b(annually|yearly|every (year|month|week)|monthly|weekly|quarterly"
-    r"|once a (year|month|week)|regularly|frequently|local decision)\b",
-    re.I,
-)
-
-
-# "How does the Panel decide whether to...?", "Who determines which...?": how a choice is made.
-DECISION_Q = re.compile(
-    r"\b(decides?|decided|determines?|determined|chooses?|chosen)\s+(whether|if|which|what|when|who|how)\b", re.I
-)
-DECISION_A = re.compile(
-    # Choosing someone is deciding too: "LSPs should appoint one of the DSPs as the partnership chair".
-    r"\b(decid\w*|decision\w*|determin\w*|choos\w*|choice\w*|judge?ment\w*|criteri\w*|agree\w*|appoint\w*"
-    r"|select\w*|nominat\w*|elect(?:s|ed|ion)?)\b",
-    re.I,
-)
-
-
 class Idf:
     def __init__(self, chunks: list[Chunk]) -> None:
         df: Counter[str] = Counter()
@@ -76,16 +49,6 @@ def holds(words: set[str], stem: str) -> bool:
 def holds_form(words: set[str], forms: list[frozenset[str]]) -> bool:
     """Whether a text's stems hold one of a word's forms (each a set of words, all needed)."""
     return any(all(holds(words, t) for t in form) for form in forms)
-
-
-def coverage(terms: list[str], text: str, idf: Idf) -> float:
-    """IDF-weighted share of the question's key terms found in one passage."""
-    if not terms:
-        return 1.0
-    # Compare on 6-letter prefixes so "interpret" meets "interpretation".
-    present = {t[:5] for t in tokens(text)}
-    total = sum(idf(t) for t in terms)
-    return sum(idf(t) for t in terms if t[:5] in present) / total if total else 1.0
 
 
 def unseen_share(terms: list[str], corpus_prefixes: set[str], idf: Idf) -> float:
@@ -130,70 +93,6 @@ def subject_of(question: str) -> tuple[str, list[str]]:
     # Said back as asked: "the criteria for ending a child protection plan".
     said = article + question[m.start(2) :].strip().rstrip("?!. ")
     return (said if len(said) <= 90 else phrase, words) if 0 < len(words) <= 4 else ("", [])
-
-
-# "What duties do governors of young offender institutions have...?": the one the question is about
-# runs from after "do/does" to the verb ("of" stays inside: "governors of ... institutions").
-_VERB = (
-    r"(?=\s+(?:have|has|had|hold|holds|play|plays|carry|carries|take|takes|give|gives|get|gets|make|makes|need|"
-    r"needs|say|says|provide|provides|require|requires|owe|owes|bear|bears|be|apply|applies|replace|replaces|"
-    r"cover|covers|mean|means|expect|expects|use|uses|set|sets|do|does)\b"
-    r"|\s+(?:for|in|on|at|to|with|from|that|which|who|when|where|under)\b|\s*[?,.;:!]|$)"
-)
-ACTOR_Q = re.compile(
-    r"^\s*(?:what|which)\s+(?:(?!(?:do|does|did|must|should|is|are)\b)[\w-]+\s+){1,3}?(?:do|does|did|must|should)\s+"
-    r"((?:a|an|the)\s+)?(.+?)" + _VERB,
-    re.I,
-)
-
-
-def actor_of(question: str, skip: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
-    """The one a "What <duties> do <X> have?" question is about, as written and as key words
-    (empty for other questions, or when X is only the guidance or a source: ``skip``)."""
-    m = ACTOR_Q.match(question)
-    if not m:
-        return "", []
-    # "What timescale does the schools blog give?": the source, not the subject.
-    return _named(m.group(2), skip, GENERIC | NUMBER_WORDS)
-
-
-# "Who can ask for a young carer's needs assessment?", "Who chairs a child death review meeting?",
-# "Who should be invited to an initial child protection conference?": the thing the person is sought
-# for runs from after the verb (and a particle or preposition) to the next small word.
-_MODAL = r"(?:can|could|should|must|may|might|will|would|shall|does|do|did|has|have)\b"
-_PARTICLE = r"(?:for|to|on|off|up|out|as|with|about|in|into|over|at)\b"
-OBJECT_Q = re.compile(
-    r"^\s*who\s+(?:"
-    r"(?:is|are|was|were|r)\s+(?:(?:responsible|accountable|in\s+charge)\s+for\s+)?"  # "who is (responsible for)"
-    r"|" + _MODAL + r"\s+be\s+(?:\w+ed\s+" + _PARTICLE + r"\s+)?"  # "who should be (invited to) the..."
-    # After a modal the next word may be the one asked about ("who should schools contact?"), so it
-    # counts as the verb only before a particle or an article: "who can ask for a...".
-    r"|" + _MODAL + r"\s+(?!" + _MODAL + r"|be\b)[a-z]+\s+"
-    r"(?=" + _PARTICLE + r"|(?:a|an|the)\b)(?:" + _PARTICLE + r"\s+)?"
-    r"|(?!" + _MODAL + r"|(?:be|is|are|was|were|r)\b)[a-z]+\s+(?:" + _PARTICLE + r"\s+)?"  # "who chairs a..."
-    r")((?:a|an|the)\s+)?(?!(?:and|n|or|whether|if|how|what|which|when|where|who)\b)(.+?)"
-    r"(?=\s+(?:and|n|or|for|in|on|at|to|with|from|that|which|who|when|where|under|if|according|likely)\b|\s*[?,.;:!]|$)",
-    re.I,
-)
-
-
-def object_of(question: str, skip: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
-    """What a "Who <does> <X>?" question seeks someone for, as written and as key words (empty for
-    other questions, for a pronoun ("and who chairs it?"), or when X is the guidance or a source)."""
-    m = OBJECT_Q.match(question)
-    if not m:
-        return "", []
-    # "Who holds responsibility for...?": a part someone plays is not a thing the answer must name.
-    return _named(m.group(2), skip, GENERIC | NUMBER_WORDS | ASPECT_WORDS)
-
-
-def _named(phrase: str, skip: frozenset[str], ignore: frozenset[str]) -> tuple[str, list[str]]:
-    """A phrase an answer must name and its key words, unless it names a source (``skip``) or has
-    no key word, or too many to be one thing."""
-    if set(tokens(phrase)) & skip:
-        return "", []
-    words = [t for t in tokens(phrase) if t not in ignore and not t.isdigit()]
-    return (phrase, words) if 0 < len(words) <= 5 else ("", [])
 
 
 # "How is child protection defined?", "How did WT 2018 define a child?", "What does the term
@@ -245,112 +144,5 @@ def defines(sentence: str, thing: list[str]) -> bool:
     return len(extra) <= 1
 
 
-def answer_shape(question: str) -> tuple[re.Pattern[str], str] | None:
-    """What an answer must contain for some questions, and what it is: a timescale needs a duration;
-    how a choice is made needs a decision."""
-    if DURATION_Q.search(question):
-        return DURATION_A, "give that timescale"
-    if FREQUENCY_Q.search(question):
-        return FREQUENCY_A, "say how often"
-    if DECISION_Q.search(question):
-        return DECISION_A, "say how that is decided"
-    return None
-
-
 def clean_sentence(sentence: str) -> str:
     return " ".join(FOOTNOTE_MARK.sub("", sentence).split())
-
-
-LIST_LINE = re.compile(r"^(?:•|\d{1,2}[.)]|[a-z][.)]|\([a-z]\))\s")
-
-
-def pick_sentences(
-    terms: list[str],
-    passages: list[tuple[int, str]],
-    idf: Idf,
-    max_words: int = 120,
-    max_sentences: int = 3,
-    per_passage: int = 2,
-    similarity: Callable[[int, str], float] | None = None,
-) -> list[tuple[str, int]]:
-    """(sentence, citation id) pairs, verbatim, best first then in passage order.
-
-    A sentence scores by the question's key words it holds (IDF-weighted) and, where a
-    similarity is given, by its embedding similarity to the question. A chosen lead-in
-    ending in ":" brings the list items after it, so a list question gets the list.
-    """
-    weights = {t: idf(t) for t in terms}
-    total = sum(weights.values()) or 1.0
-    scored: list[tuple[float, int, int, list[str]]] = []
-    for rank, (cid, text) in enumerate(passages):
-        lines = [clean_sentence(x) for x in split_sentences(text)]
-        for pos, s in enumerate(lines):
-            if len(s.split()) < 4:
-                continue
-            present = set(tokens(s))
-            lexical = sum(w for t, w in weights.items() if t in present) / total
-            dense = similarity(cid, s) if similarity else 0.0
-            score = (0.5 * lexical + 0.5 * dense if similarity else lexical) + 0.15 / (rank + 1)
-            # A lead-in ("...as follows:", or a caption over a numbered list) brings its list.
-            claim = [s, *_list_after(lines, pos)] if not LIST_LINE.match(s) else [s]
-            scored.append((score, rank, pos, claim))
-    scored.sort(key=lambda x: (-x[0], x[1], x[2]))
-    chosen: list[tuple[float, int, int, list[str]]] = []
-    words = 0
-    used: Counter[int] = Counter()
-    seen: set[str] = set()
-    for score, rank, pos, claim in scored:
-        key = " ".join(tokens(claim[0]))
-        if key in seen or used[rank] >= per_passage:
-            continue
-        claim = [x for x in claim if " ".join(tokens(x)) not in seen]  # no line twice in one answer
-        if chosen and score < chosen[0][0] * 0.6:
-            break
-        room = max_words - words
-        fitted = _fit(claim, room) if chosen else _fit(claim, max(room, len(claim[0].split())))
-        if not fitted:
-            continue
-        chosen.append((score, rank, pos, fitted))
-        seen.update(" ".join(tokens(x)) for x in fitted)
-        used[rank] += 1
-        words += sum(len(x.split()) for x in fitted)
-        if len(chosen) >= max_sentences or words >= max_words:
-            break
-    chosen.sort(key=lambda x: (x[1], x[2]))
-    return [(x, passages[rank][0]) for _, rank, _, claim in chosen for x in claim]
-
-
-def _list_after(lines: list[str], pos: int) -> list[str]:
-    items: list[str] = []
-    for line in lines[pos + 1 :]:
-        if not LIST_LINE.match(line):
-            break
-        items.append(line)
-    return items
-
-
-def _fit(claim: list[str], room: int) -> list[str]:
-    """As much of a claim (lead-in, then list items) as fits in ``room`` words; never a bare lead-in."""
-    out: list[str] = []
-    used = 0
-    for part in claim:
-        n = len(part.split())
-        if used + n > room:
-            break
-        out.append(part)
-        used += n
-    if len(claim) > 1 and len(out) == 1:
-        return []
-    return out
-
-
-def first_sentences(text: str, max_words: int = 120) -> list[str]:
-    out: list[str] = []
-    words = 0
-    for sentence in split_sentences(text):
-        s = clean_sentence(sentence)
-        if out and words + len(s.split()) > max_words:
-            break
-        out.append(s)
-        words += len(s.split())
-    return out

@@ -24,6 +24,12 @@ def citation_json(c: Any) -> dict[str, Any]:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     ans = _assistant(settings).ask(args.question, top_k=args.top_k)
+    if args.explain:
+        # Each stage's output and the decision's features, in pipeline order.
+        print(json.dumps({"stages": ans.trace, "status": ans.status, "reasons": list(ans.reasons)},
+                         ensure_ascii=False, indent=1, default=str))
+        if not args.json:
+            print()
     if args.json:
         print(
             json.dumps(
@@ -31,6 +37,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                     "answer": ans.answer,
                     "citations": [citation_json(c) for c in ans.citations],
                     "abstained": ans.abstained,
+                    "status": ans.status,
+                    "reasons": list(ans.reasons),
                     "notices": list(ans.notices),
                 },
                 ensure_ascii=False,
@@ -44,7 +52,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if ans.citations:
         print()
     for c in ans.citations:
-        print(f"[{c.id}] {c.reference()}")
+        print(f"[{c.id}] {c.reference()}" + ("" if c.quoted else "  (related)"))
     return 0
 
 
@@ -64,6 +72,7 @@ def register(sub: Any) -> None:
     s.add_argument("question")
     s.add_argument("--json", action="store_true")
     s.add_argument("--top-k", type=int, default=None)
+    s.add_argument("--explain", action="store_true", help="print each stage's output and the decision's features")
     s.set_defaults(func=cmd_ask)
     s = sub.add_parser("search", help="find the passages that match a query")
     s.add_argument("query")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -21,11 +20,6 @@ CHANGE_WORDS = re.compile(
     re.IGNORECASE,
 )
 BOTH_EDITIONS = re.compile(r"\b(?:both|each|the two)\s+(?:editions|versions)\b", re.IGNORECASE)
-FOLLOW_UP = re.compile(
-    r"^(and|what about|how about|also|but|so|then|who|which|does|do|is|are|can|what|how|why|when)\b.*\b"
-    r"(it|they|them|their|this|that|these|those|he|she|its|one|role|there)\b",
-    re.IGNORECASE,
-)
 COMMENTARY_WORDS = re.compile(
     r"\b(blog|article|news|commentary|explainer|consultant|local government lawyer|lgl)\b",
     re.IGNORECASE,
@@ -82,6 +76,17 @@ class Query:
     comparison: bool = False
     commentary: bool = False
     acronyms: dict[str, str] = field(default_factory=dict)
+    # Set by rag.understand: the question as typed, as said back (typos corrected), and what it is.
+    asked: str = ""
+    corrected: str = ""
+    follow_up: bool = False  # it needs the earlier turns, and took their subject
+    language: str = "en"
+    request: str = "question"  # "question", "writing" (a letter, a poem) or "empty"
+    edition: str | None = None  # the one held edition it names or carries: retrieval keeps to it
+    unheld_edition: str | None = None  # an edition it names that is not held ("WT 2026")
+    unknown_title: str | None = None  # a document it names that the corpus never mentions
+    unheld_chapter: bool = False  # a chapter it names that the held text does not include
+    elsewhere: tuple[str, ...] = ()  # where to look for documents it names that are not held
 
     @property
     def content_tokens(self) -> list[str]:
@@ -93,19 +98,6 @@ def _expand_range(a: str, b: str | None) -> list[str]:
         return [a]
     lo, hi = int(a), int(b)
     return [str(n) for n in range(lo, hi + 1)] if 0 < hi - lo <= 10 else [a, b]
-
-
-def resolve_follow_up(question: str, history: Iterable[dict[str, str]]) -> str:
-    """Carry the subject of earlier user turns into an elliptical follow-up."""
-    earlier = [t.get("content", "") for t in history if t.get("role") == "user" and t.get("content")]
-    if not earlier:
-        return question
-    words = [w for w in re.findall(r"[a-z]+", question.lower()) if w not in STOPWORDS]
-    short = len(words) <= 5
-    if not (short or FOLLOW_UP.match(question.strip())):
-        return question
-    # The new words weigh double: "what about direct practice?" is about direct practice.
-    return f"{question} {earlier[-1]} {question}"
 
 
 @lru_cache(maxsize=4)
@@ -164,13 +156,15 @@ def correct_typos(text: str, vocabulary: frozenset[str]) -> str:
 
 def parse(
     question: str,
-    history: Iterable[dict[str, str]] = (),
+    earlier: str | None = None,
     glossary: dict[str, str] | None = None,
     vocabulary: frozenset[str] | None = None,
     editions: tuple[str, ...] = (),
 ) -> Query:
-    history = list(history)
-    resolved = resolve_follow_up(question, history)
+    """References, editions, acronyms, synonyms and typo fixes of one question; a follow-up
+    (``earlier``: the user turn it follows) takes that turn's subject, its own words weighing double
+    ("what about direct practice?" is about direct practice)."""
+    resolved = f"{question} {earlier} {question}" if earlier else question
     refs: list[str] = []
     for m in PARA_REF.finditer(question):
         refs.extend(_expand_range(m.group(1), m.group(2)))

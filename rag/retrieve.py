@@ -17,7 +17,7 @@ from ingest.chunks import Chunk
 from ingest.embed import Embedder
 from ingest.glossary import build_glossary, spell_out
 from ingest.sentences import split_sentences, tokens
-from rag.answer import Idf, defines, definiendum, holds_form, key_terms
+from rag.answer import Idf, defines, definiendum, key_terms
 from rag.query import SYNONYMS, Query
 from rag.store import IndexStore
 from rag.types import Hit
@@ -94,6 +94,11 @@ class Retriever:
             for d in self.store.documents.values()
             if d.kind == "statutory" and not (d.superseded_by and d.superseded_by in held)
         }
+
+    @cached_property
+    def prefixes(self) -> set[str]:
+        """Every five-letter word prefix the corpus uses."""
+        return {t[:5] for c in self.store.chunks for t in tokens(c.text)}
 
     @cached_property
     def chunk_sentences(self) -> list[tuple[str, ...]]:
@@ -203,19 +208,6 @@ class Retriever:
         if not concepts:
             return 0.0
         return max((self._held(concepts, s) for s in self.sentence_terms[chunk_index]), default=0.0)
-
-    def text_coverage(self, text: str, query: Query) -> float:
-        """The IDF-weighted share of the question's key words that a text (an answer) holds.
-
-        Stricter than the five-letter prefixes of the ranking: a word is held in another form only
-        when one is the start of the other ("attend", "attendance"), so "response" is not met by
-        "responsibility".
-        """
-        words = self.words_of(text)
-        concepts = self.concepts(query, prefix=None)
-        total = sum(w for w, _ in concepts)
-        got = sum(w for w, alts in concepts if holds_form(words, alts))
-        return got / total if total else 1.0
 
     def prior(self, chunk: Chunk, query: Query | None) -> float:
         years = set(query.years) if query else set()

@@ -122,5 +122,18 @@ class IndexStore:
         i = order.index(paragraph)
         return (order[i - 1] if i > 0 else None, order[i + 1] if i + 1 < len(order) else None)
 
+    @cached_property
+    def _chunks_by_paragraph(self) -> dict[tuple[str, str], list[Chunk]]:
+        out: dict[tuple[str, str], list[Chunk]] = {}
+        for c in self.chunks:
+            out.setdefault((c.doc_id, c.paragraph), []).append(c)
+        return out
+
     def chunks_of(self, doc_id: str, paragraph: str) -> list[Chunk]:
-        return [c for c in self.chunks if c.doc_id == doc_id and c.paragraph == paragraph]
+        return list(self._chunks_by_paragraph.get((doc_id, paragraph), []))
+
+    def following(self, chunk: Chunk) -> Chunk | None:
+        """The first chunk of the paragraph or block after this chunk's, in document order."""
+        _, after = self.neighbours(chunk.doc_id, chunk.paragraph)
+        parts = self.chunks_of(chunk.doc_id, after) if after else []
+        return parts[0] if parts else None

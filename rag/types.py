@@ -31,6 +31,8 @@ class Citation:
     url: str
     verified: bool = True
     numbered: bool = True
+    quoted: bool = True  # the answer quotes it; False: a related paragraph retrieval found
+
 
     def reference(self) -> str:
         """Ready reference: 'Working Together to Safeguard Children 2023, paragraph 10, page 11'."""
@@ -48,3 +50,6 @@ class Answer:
     question: str = ""
     resolved_question: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    status: str = "answered"  # "answered", "uncertain" (closest passages shown) or "declined"
+    reasons: tuple[str, ...] = ()  # machine-readable: which stage decided what
+    trace: dict[str, object] = field(default_factory=dict)  # each stage's output, for --explain

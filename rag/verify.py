@@ -1,12 +1,16 @@
-"""Check every cited sentence against the passage it cites, before anything is shown."""
+"""Stage 4, verify: every claim checked against the passage it cites, before anything is shown."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ingest.paragraphs import FOOTNOTE_MARK
 from ingest.sentences import tokens
 from rag.types import Citation
+
+if TYPE_CHECKING:
+    from rag.compose import Claim
 
 MARK = re.compile(r"\s*\[(\d+)\]")
 
@@ -28,6 +32,7 @@ def supported(sentence: str, citation: Citation, min_overlap: float = 0.8) -> bo
     return len(words & set(tokens(citation.text))) / len(words) >= min_overlap
 
 
-def verify(sentences: list[tuple[str, int]], citations: dict[int, Citation]) -> list[tuple[str, int]]:
-    """Keep only (sentence, citation id) pairs whose citation exists and supports the sentence."""
-    return [(s, n) for s, n in sentences if n in citations and supported(s, citations[n])]
+def verify(claims: list[Claim], citations: dict[int, Citation]) -> list[Claim]:
+    """The claims whose citation exists and supports every piece of them (a lead-in and each of
+    its list items alike); the rest are dropped."""
+    return [c for c in claims if c.cid in citations and all(supported(p, citations[c.cid]) for p in c.parts)]

@@ -58,7 +58,7 @@ def test_ask_returns_cited_answer(client: TestClient) -> None:
     r = client.post("/api/ask", json={"question": PARAGRAPH_10})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "citations", "abstained", "notices"}
+    assert set(body) == {"answer", "citations", "abstained", "status", "reasons", "notices"}
     assert body["abstained"] is False
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", body["answer"])}
     assert cited and cited <= {c["id"] for c in body["citations"]}
@@ -144,7 +144,9 @@ def test_ask_stream_sends_citations_first_then_tokens_then_done(client: TestClie
     assert "".join(data["text"] for name, data in events if name == "token") == whole["answer"]
     done = events[-1][1]
     assert done["abstained"] is False and done["notices"] == whole["notices"]
-    assert done["verification"] == {"citations": 1, "verified": 1, "all_verified": True}
+    n = len(whole["citations"])
+    assert done["verification"] == {"citations": n, "verified": n, "all_verified": True}
+    assert done["status"] == whole["status"] == "answered"
 
 
 def test_ask_stream_errors_are_plain_json(client: TestClient) -> None:

@@ -163,7 +163,7 @@ def lines(*objs) -> list[str]:
     ("bad", "message"),
     [
         ({k: v for k, v in GOOD.items() if k != "keywords"}, "qs.jsonl line 2: field 'keywords' is missing"),
-        ({**GOOD, "split": "train"}, "line 2 (q1): field 'split' must be 'dev' or 'test'"),
+        ({**GOOD, "split": "train"}, "line 2 (q1): field 'split' must be 'dev', 'test' or 'blind'"),
         ({**GOOD, "type": "trivia"}, "line 2 (q1): field 'type' must be one of"),
         ({**GOOD, "answerable": "yes"}, "line 2 (q1): field 'answerable' must be true or false"),
         ({**GOOD, "gold": []}, "line 2 (q1): field 'gold' must name at least one passage"),

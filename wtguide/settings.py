@@ -40,7 +40,7 @@ class Settings(BaseSettings):
 
     top_k: int = 5
     max_chunk_chars: int = 1200
-    # Retrieval fusion and answer thresholds (tuned on evals/questions.jsonl dev split).
+    # Retrieval fusion (tuned on the evals/questions.jsonl dev split).
     rrf_k: int = 20
     # Reciprocal-rank fusion weights: (paragraph embeddings, sentence embeddings, BM25).
     fusion_weights: tuple[float, float, float] = (0.0, 1.0, 1.0)
@@ -50,11 +50,8 @@ class Settings(BaseSettings):
     # is rank above ones only using the term. dev definition R@5 0.833 -> 1.000, MRR 0.583 -> 0.833.
     definition_weight: float = 1.0
     definition_bonus: float = 0.5
-    min_coverage: float = 0.25
-    confident_dense: float = 0.5
-    max_unseen_share: float = 0.25
-    min_dense_score: float = 0.45
-    min_answer_coverage: float = 0.4  # share of the question's key words the answer must hold
+    # Whether to answer, hedge or decline is no threshold here: rag/data/decision.json holds the
+    # decision fitted on the dev split (wtguide eval --split dev --fit-decision).
     answer_max_words: int = 120
 
     # Optional LLM (any OpenAI-compatible endpoint); empty means extractive answers only.

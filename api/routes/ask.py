@@ -48,7 +48,8 @@ def sse_events(store: Any, ans: Answer) -> Iterator[str]:
                                "notices": list(ans.notices)})
     for piece in PIECE.findall(ans.answer):
         yield _event("token", {"text": piece})
-    yield _event("done", {"abstained": ans.abstained, "notices": list(ans.notices),
+    yield _event("done", {"abstained": ans.abstained, "status": ans.status, "reasons": list(ans.reasons),
+                          "notices": list(ans.notices),
                           "verification": verification(ans)})
 
 

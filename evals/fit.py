@@ -1,0 +1,107 @@
+"""Fit the answer decision (rag/decide.py) on the dev split: a logistic regression over the
+evidence features, and the two thresholds chosen on the same questions.
+
+Only the dev split is ever used: the test and blind splits measure the fitted decision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from evals.dataset import OFF_TOPIC, Question
+from rag.decide import FEATURES, PARAMS_FILE
+
+REGULARISATION = 1.0  # scikit-learn's C
+
+
+def collect(assistant: Any, questions: Sequence[Question]) -> list[tuple[Question, dict[str, float] | None]]:
+    """Each question with the decision's features (None where the decision was not consulted:
+    the question was screened out, asked for a paragraph, or compared editions)."""
+    out = []
+    for q in questions:
+        ans = assistant.ask(q.question, history=q.history_dicts() or None)
+        feats = ans.trace.get("features") or None
+        out.append((q, feats))
+    return out
+
+
+def _logistic(x: Any, y: Any) -> tuple[Any, Any]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(x)
+    model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=1000).fit(scaler.transform(x), y)
+    return scaler, model
+
+
+def _params(scaler: Any, model: Any) -> dict[str, Any]:
+    return {
+        "features": list(FEATURES),
+        "mean": [round(float(v), 6) for v in scaler.mean_],
+        "scale": [round(float(v), 6) for v in scaler.scale_],
+        "coef": [round(float(v), 6) for v in model.coef_[0]],
+        "intercept": round(float(model.intercept_[0]), 6),
+    }
+
+
+def _best(pairs: list[tuple[float, bool]], positives: int, negatives: int) -> float:
+    """The threshold (score at or above it: positive) with the fewest mistakes of both kinds, each
+    counted as a share of its own class (``positives``, ``negatives`` may count questions decided
+    without the model too); the lower of equals."""
+
+    def cost(t: float) -> float:
+        missed = sum(1 for p, pos in pairs if pos and p < t) / max(1, positives)
+        wrong = sum(1 for p, pos in pairs if not pos and p >= t) / max(1, negatives)
+        return missed + wrong
+
+    return min(sorted({p for p, _ in pairs}), key=lambda t: (cost(t), t))
+
+
+def fit(rows: list[tuple[Question, dict[str, float] | None]]) -> dict[str, Any]:
+    """The fitted parameters in the shape rag.decide.load_params reads.
+
+    Two logistic regressions over the same features: ``answers`` (does the held text answer it:
+    answerable vs not) and ``scope`` (is it about the guidance at all: off-topic vs the rest).
+    Thresholds, on the dev split, where each makes the fewest mistakes of both kinds, each counted
+    as a share of its own class: ``answers`` against answerable and unanswerable questions;
+    ``scope`` against off-topic and answerable ones (declining a not-held question is no mistake)."""
+    import numpy as np
+
+    scored = [(q, f) for q, f in rows if f]
+    x = np.array([[f[name] for name in FEATURES] for _, f in scored])
+    y = np.array([int(q.answerable) for q, _ in scored])
+    scaler, model = _logistic(x, y)
+    p = model.predict_proba(scaler.transform(x))[:, 1]
+    answerable = sum(q.answerable for q, _ in rows)
+    unanswerable = len(rows) - answerable
+    pairs = [(float(pi), q.answerable) for (q, _), pi in zip(scored, p, strict=True)]
+
+    answer_at = _best(pairs, answerable, unanswerable)
+    off = np.array([int(q.type in OFF_TOPIC) for q, _ in scored])
+    s_scaler, s_model = _logistic(x, 1 - off)  # 1: on topic
+    on = s_model.predict_proba(s_scaler.transform(x))[:, 1]
+    # Declining an answerable question hides its passages; an off-topic one must be declined:
+    # the threshold with the fewest of both, each a share of its own class.
+    on_pairs = [(float(o), not bool(f)) for o, f, (q, _) in zip(on, off, scored, strict=True) if f or q.answerable]
+    decline_below = _best(on_pairs, sum(1 for _, a in on_pairs if a), int(off.sum()))
+    return {
+        **_params(scaler, model),
+        "answer_at": round(float(answer_at), 6),
+        "scope": {**_params(s_scaler, s_model), "decline_below": round(decline_below, 6)},
+        "fitted_on": {
+            "split": "dev",
+            "questions": len(rows),
+            "scored": len(scored),
+            "answerable_scored": int(y.sum()),
+            "unanswerable_scored": int(len(y) - y.sum()),
+            "off_topic_scored": int(off.sum()),
+        },
+    }
+
+
+def write(params: dict[str, Any], path: Path = PARAMS_FILE) -> Path:
+    path.write_text(json.dumps(params, indent=1) + "\n")
+    return path

@@ -1,0 +1,179 @@
+"""Stage 1, understand: the question normalised, corrected and parsed once into a ``Query``.
+
+Every later stage reads the ``Query``, never the raw question: the references, editions, chapter,
+named source and documents, the language it is written in, whether it is a request for writing,
+and whether it stands on its own or needs the earlier turns.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import yaml
+
+from ingest.sentences import tokens
+from rag.answer import key_terms
+from rag.query import BOTH_EDITIONS, PARA_REF, YEAR, Query, parse, typo_fixes
+
+DATA = Path(__file__).resolve().parent / "data"
+# Zero-width characters, bidi marks, soft hyphens and the byte-order mark: invisible, and they
+# split a word in two for every later stage ("safe\u200bguarding").
+INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, *range(0x202A, 0x202F),
+     *range(0x2066, 0x206A)]
+)
+QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+# "Can you help me write a cover letter...?" asks for a piece of writing, not about the guidance.
+WRITING_TASK = re.compile(
+    r"^\s*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:help me\s+(?:to\s+)?)?"
+    r"(?:write|draft|compose|rewrite|proofread)\b(?!.*\b(?:working together|guidance|paragraph)\b)",
+    re.I,
+)
+# A capitalised name of three or more words ("Keeping Children Safe in Education"): a document.
+NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:in|of|to|for|and|the)?\s*[A-Z][a-z]+){2,}\b")
+OTHER_EDITION = re.compile(
+    r"\b(?:working together|wt)\s*(?:to safeguard children\s*)?((?:19|20)\d\d)\b"
+    r"|\b((?:19|20)\d\d) (?:edition|version|guidance)\b",
+    re.I,
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC (ligatures, full-width letters), invisible characters removed, control characters as
+    spaces, curly quotes straight, runs of white space as one space. Never changes a word."""
+    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE).translate(QUOTES)
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict[str, list[str]]:
+    data: dict[str, list[str]] = yaml.safe_load((DATA / "words.yaml").read_text())
+    return data
+
+
+@lru_cache(maxsize=1)
+def _elsewhere() -> list[tuple[re.Pattern[str], str]]:
+    rows = yaml.safe_load((DATA / "elsewhere.yaml").read_text()) or []
+    return [
+        (re.compile(r"\b(?:" + "|".join(re.escape(n) for n in row["names"]) + r")\b", re.I), row["says"])
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """What understanding needs to know of the index: its words, acronyms, editions and parts."""
+
+    vocabulary: frozenset[str]
+    glossary: dict[str, str]
+    editions: tuple[str, ...]  # statutory editions held
+    chapters: dict[str, tuple[int, ...]]  # edition -> chapter numbers held
+    corpus_text: str  # every chunk, title and publisher, lower case, white space folded
+
+    def known(self, stem: str) -> bool:
+        return stem in self.stems or stem.upper() in self.glossary
+
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        return frozenset(t for w in self.vocabulary for t in tokens(w))
+
+
+def _anchored(text: str, lexicon: Lexicon, paragraphs: tuple[str, ...]) -> bool:
+    """Whether a question names its own subject: a paragraph, three or more words the corpus knows,
+    or one or two with no word pointing back ("whats an LCSPR" does; "who appoints them?" does not)."""
+    if paragraphs:
+        return True
+    words = set(re.findall(r"[a-z']+", text.lower()))
+    known = [t for t in key_terms(tokens(text)) if lexicon.known(t)]
+    pointing = bool(words & set(_words()["anaphora"]))
+    return len(known) >= 3 or (len(known) >= 1 and not pointing)
+
+
+def needs_history(text: str, lexicon: Lexicon, paragraphs: tuple[str, ...]) -> bool:
+    """A follow-up: it opens by continuing ("what about 2018?", "and for ICBs?") or does not name
+    its own subject. Anything else stands on its own and is answered as if asked alone."""
+    low = text.lower().strip()
+    opens = any(re.match(rf"{re.escape(w)}\b", low) for w in _words()["continuations"])
+    return opens or not _anchored(text, lexicon, paragraphs)
+
+
+def focus(text: str, lexicon: Lexicon) -> str:
+    """What is asked, without the story or preamble before it: the sentences that end in a question
+    mark (or, with none, the last sentence), when they name a subject of their own; else all of it.
+    "Our governors asked me to check this. Does the guidance apply to academies?" asks the second."""
+    sentences = [s for s in re.split(r"(?<=[.?!])\s+", text) if s.strip()]
+    if len(sentences) < 2:
+        return text
+    # A sentence naming an edition or a paragraph says what is asked about, wherever it stands.
+    marks = (YEAR, PARA_REF, BOTH_EDITIONS)
+    asked = [s for s in sentences if s.rstrip().endswith("?") or any(p.search(s) for p in marks)]
+    asked = asked or sentences[-1:]
+    tail = " ".join(asked)
+    known = [t for t in key_terms(tokens(tail)) if lexicon.known(t)]
+    return tail if len(known) >= 2 else text
+
+
+def _corrected(text: str, fixes: dict[str, list[str]]) -> str:
+    """The question with each misspelling replaced by the corpus word it stands for: what a
+    message says back ("the joint functions", not "the joint fucntions")."""
+    for wrong, forms in fixes.items():
+        text = re.sub(rf"\b{re.escape(wrong)}\b", forms[0], text, flags=re.I)
+    return text
+
+
+def understand(
+    question: str,
+    history: Iterable[dict[str, str]] | None,
+    lexicon: Lexicon,
+    language: str = "en",
+) -> Query:
+    """The question parsed once (see ``Query``). ``language`` comes from ``rag.language.detect``.
+
+    Earlier turns are read only when the question needs them; a question that stands on its own
+    gives the same ``Query`` whatever came before."""
+    text = normalise(question)
+    turns = [normalise(t.get("content", "")) for t in history or () if t.get("role") == "user"]
+    asked = focus(text, lexicon)
+    alone = parse(asked, None, lexicon.glossary, lexicon.vocabulary, lexicon.editions)
+    follow_up = bool(turns) and needs_history(text, lexicon, alone.paragraphs)
+    q = parse(asked, turns[-1], lexicon.glossary, lexicon.vocabulary, lexicon.editions) if follow_up else alone
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1 or w.isdigit()]
+    request = "empty" if not words else "writing" if WRITING_TASK.match(text) else "question"
+    unheld_edition = next(
+        (y for m in OTHER_EDITION.finditer(text) if (y := m.group(1) or m.group(2)) not in lexicon.editions), None
+    )
+    named = [m.group(0) for m in NAMED.finditer(text)]
+    unknown = next(
+        (n for n in named if n.lower() not in lexicon.corpus_text and "working together" not in n.lower()), None
+    )
+    elsewhere = tuple(says for pattern, says in _elsewhere() if pattern.search(text))
+    edition = _edition(q, lexicon)
+    held = lexicon.chapters.get(edition or (lexicon.editions[-1] if lexicon.editions else ""), ())
+    unheld_chapter = q.chapter is not None and held and q.chapter not in held and not q.comparison
+    return replace(
+        q,
+        text=text,
+        asked=question,
+        corrected=_corrected(text, typo_fixes(text, lexicon.vocabulary)),
+        follow_up=follow_up,
+        language=language,
+        request=request,
+        edition=edition,
+        unheld_edition=unheld_edition,
+        unknown_title=unknown,
+        unheld_chapter=bool(unheld_chapter),
+        elsewhere=elsewhere,
+    )
+
+
+def _edition(q: Query, lexicon: Lexicon) -> str | None:
+    """The one held edition a question (or the turn it follows) names, to filter retrieval by;
+    none for a comparison or a question about commentary."""
+    held = [y for y in q.years if y in lexicon.editions]
+    return held[0] if len(held) == 1 and not q.comparison and not q.commentary else None
