@@ -38,9 +38,12 @@ class Claim:
     label: str = ""  # said before it: "The schools blog (commentary) says:"
 
     def render(self) -> str:
+        """One sentence: a lead-in (a caption gains its colon) and its items, joined by ";"."""
         head, *items = self.parts
-        text = head if not items else f"{head} " + "; ".join(items) + ("" if items[-1][-1:] in ".;:" else ".")
-        return f"{self.label} {text}" if self.label else text
+        if items:
+            lead = head if head.rstrip().endswith(":") else head.rstrip(" .") + ":"
+            head = f"{lead} " + "; ".join(x.rstrip(" .;") for x in items) + "."
+        return f"{self.label} {head}" if self.label else head
 
 
 @dataclass(frozen=True)
@@ -245,15 +248,14 @@ def compose(
         citations.append(cite(cid, h.chunk_index, h.score))
         chunk_of[cid] = h.chunk_index
     if explicit:
-        claims = [
-            Claim((clean(line),), p.cid) for p in passages for line in _first_lines(p.lines, max_words // len(passages))
-        ]
+        claims = [c for p in passages for c in _opening(p, max_words // len(passages))]
     else:
         vectors = store.sentence_vectors
         qv = retriever.query_vector(q.semantic or q.resolved)
 
         def base(cid: int, line: str) -> float:
-            v = vectors.get((store.chunks[chunk_of[cid]].id, line))
+            # Stored by the sentence without its footnote marks.
+            v = vectors.get((store.chunks[chunk_of[cid]].id, clean_sentence(line)))
             return float(v @ qv) if v is not None else 0.0
 
         thing = definiendum(q.plain or q.text)
@@ -268,14 +270,19 @@ def _wanted(store: IndexStore, h: Hit, q: Query) -> bool:
     return store.chunks[h.chunk_index].paragraph in q.paragraphs
 
 
-def _first_lines(lines: tuple[str, ...], max_words: int) -> list[str]:
-    out: list[str] = []
+def _opening(p: Passage, max_words: int) -> list[Claim]:
+    """A paragraph asked for by number, from its start: each line a claim (a lead-in with its list,
+    also from the next block), up to ``max_words`` (at least 30)."""
+    out: list[Claim] = []
     words = 0
-    for line in lines:
-        if len(line.split()) < 2 and out:
-            continue
-        if out and words + len(line.split()) > max(30, max_words):
+    lines = list(p.lines)
+    for pos, line in enumerate(lines):
+        if is_list_item(line) and pos and (is_lead_in(lines[pos - 1]) or out and len(out[-1].parts) > 1):
+            continue  # already in its lead-in's claim
+        claims = _claims(p, pos, clean(line))
+        size = sum(len(x.split()) for c in claims for x in c.parts)
+        if out and words + size > max(30, max_words):
             break
-        out.append(line)
-        words += len(line.split())
+        out += claims
+        words += size
     return out

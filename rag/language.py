@@ -21,7 +21,7 @@ LANGUAGES = (
 )
 MIN_CONFIDENCE = 0.5  # lingua's relative confidence in the other language
 MAX_ENGLISH_SHARE = 0.5  # at most this share of the words may be English
-COMMON_ENGLISH = 4.0  # wordfreq Zipf frequency: "neighbour" 3.7 is rarer, so the corpus words count too
+COMMON_ENGLISH = 3.0  # wordfreq Zipf frequency ("whats" 3.9, "neighbour" 3.7); the corpus words count too
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -37,7 +37,8 @@ def english_share(text: str, vocabulary: frozenset[str]) -> float:
     """The share of a text's words that are common English words or words the corpus uses."""
     from wordfreq import zipf_frequency
 
-    words = [w.lower() for w in WORD.findall(text)]
+    # Acronyms ("LCSPR") are no language's words.
+    words = [w.lower() for w in WORD.findall(text) if not (w.isupper() and len(w) > 1)]
     if not words:
         return 1.0
     return sum(w in vocabulary or zipf_frequency(w, "en") >= COMMON_ENGLISH for w in words) / len(words)

@@ -275,7 +275,9 @@ class Assistant:
         text = " ".join(f"{c.render()} [{number[c.cid]}]" for c in checked)
         shown = list(citations.values())
         if decision.status == "uncertain":
-            text = f"{messages()['uncertain']} {text}"
+            # Where else to look comes first: "Keeping Children Safe in Education is separate...".
+            held = [messages()["not_held_title"].format(title=q.unknown_title)] if q.unknown_title else []
+            text = " ".join([*held, *q.elsewhere, messages()["uncertain"], text])
         notices += source_notices(self.store, [c for c in shown if c.quoted])
         return Answer(
             text,

@@ -77,17 +77,19 @@ class Lexicon:
     corpus_text: str  # every chunk, title and publisher, lower case, white space folded
 
     def known(self, stem: str) -> bool:
-        return stem in self.stems or stem.upper() in self.glossary
+        """Whether the corpus uses the word in some form ("define": "defined") or as an acronym."""
+        return stem[:5] in self.prefixes or stem.upper() in self.glossary
 
     @cached_property
-    def stems(self) -> frozenset[str]:
-        return frozenset(t for w in self.vocabulary for t in tokens(w))
+    def prefixes(self) -> frozenset[str]:
+        return frozenset(t[:5] for w in self.vocabulary for t in tokens(w))
 
 
 def _anchored(text: str, lexicon: Lexicon, paragraphs: tuple[str, ...]) -> bool:
-    """Whether a question names its own subject: a paragraph, three or more words the corpus knows,
-    or one or two with no word pointing back ("whats an LCSPR" does; "who appoints them?" does not)."""
-    if paragraphs:
+    """Whether a question names its own subject: a paragraph or an edition, three or more words the
+    corpus knows, or one or two with no word pointing back ("whats an LCSPR" does; "who appoints
+    them?" does not)."""
+    if paragraphs or YEAR.search(text):
         return True
     words = set(re.findall(r"[a-z']+", text.lower()))
     known = [t for t in key_terms(tokens(text)) if lexicon.known(t)]

@@ -1,0 +1,163 @@
+"""The answer pipeline's stages: understand (normalise, follow-ups, language, requests), compose
+(lists, headings, footnotes, commentary), decide (screen, fitted decision), on the real corpus
+with the fake embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evals.metrics import hygiene
+from rag import decide
+from rag.compose import Claim, clean
+from rag.service import Assistant
+from rag.understand import normalise
+from wtguide.settings import Settings
+
+QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
+
+
+@pytest.fixture(scope="module")
+def assistant(fake_index: Path) -> Assistant:
+    return Assistant.from_settings(Settings(data_dir=fake_index.parent, embedder="fake"))
+
+
+def test_normalise_removes_invisible_characters_and_folds_forms() -> None:
+    assert normalise("safe\u200bguarding  \u00adpart\u200dners") == "safeguarding partners"
+    assert normalise("ＬＳＰ ﬁrst\x07 step") == "LSP first step"  # full-width, ligature, control
+    assert normalise("the child’s “voice”") == "the child's \"voice\""
+
+
+def test_a_zero_width_space_or_full_width_letters_do_not_change_the_answer(assistant: Assistant) -> None:
+    plain = assistant.ask("Who should the DSPs be?")
+    for odd in ("Who should the D\u200bSPs be?", "Who should the ＤＳＰs be?", "Who  should\tthe DSPs be?"):
+        assert assistant.ask(odd).answer == plain.answer
+
+
+def _standalone_pairs() -> list[tuple[str, list[dict[str, str]]]]:
+    """Dev questions that stand on their own, each asked after two unrelated earlier turns."""
+    rows = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    alone = [r for r in rows if r["split"] == "dev" and not r["history"] and r["answerable"]]
+    alone = [r for r in alone if r["type"] in ("fact", "list", "definition", "paragraph_lookup", "preamble", "edition")]
+    pairs = []
+    for i, r in enumerate(alone[:36]):
+        other = alone[(i + 7) % len(alone)]
+        history = [
+            {"role": "user", "content": other["question"]},
+            {"role": "assistant", "content": "The guidance says the safeguarding partners must work together."},
+            {"role": "user", "content": "whats changed between 2018 and 2023 about the safeguarding partners?"},
+            {"role": "assistant", "content": "Health is now represented by the ICB."},
+        ]
+        pairs.append((r["question"], history))
+    return pairs
+
+
+def test_a_standalone_question_after_unrelated_turns_gets_the_answer_it_gets_alone(assistant: Assistant) -> None:
+    pairs = _standalone_pairs()
+    assert len(pairs) >= 30
+    for question, history in pairs:
+        alone, after = assistant.ask(question), assistant.ask(question, history=history)
+        assert (after.answer, after.status, after.citations) == (alone.answer, alone.status, alone.citations), question
+
+
+def test_a_follow_up_takes_the_subject_of_the_turn_before(assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "Who should the DSPs be?"}, {"role": "assistant", "content": "..."}]
+    for follow_up in ("and who appoints them?", "what about 2018?", "does it apply to academies too?"):
+        q = assistant.understand(follow_up, history)
+        assert q.follow_up and "DSPs" in q.resolved, follow_up
+    q = assistant.understand("what is early help", history)
+    assert not q.follow_up and "DSP" not in q.resolved
+
+
+def test_an_edition_named_keeps_retrieval_to_it(assistant: Assistant) -> None:
+    q = assistant.understand("Who are the statutory safeguarding partners in Working Together 2018?")
+    assert q.edition == "2018"
+    ans = assistant.ask("Who are the statutory safeguarding partners in Working Together 2018?")
+    assert {c.doc_id for c in ans.citations if c.quoted} == {"wt2018"}
+
+
+def test_the_question_after_a_preamble_is_what_is_asked(assistant: Assistant) -> None:
+    bare = assistant.understand("Does the guidance apply to academies?")
+    with_preamble = assistant.understand("Our governors asked me to check this. Does the guidance apply to academies?")
+    assert with_preamble.resolved == bare.resolved
+
+
+def test_screened_questions_are_declined_with_a_message_that_helps(assistant: Assistant) -> None:
+    spanish = assistant.ask("¿Qué dice la guía sobre compartir información con otras agencias?")
+    assert spanish.status == "declined" and spanish.reasons == ("screen:other_language",)
+    assert "English" in spanish.answer
+    assert assistant.ask("  \u200b ").reasons == ("screen:empty_question",)
+    assert assistant.ask("?").reasons == ("screen:empty_question",)
+    assert assistant.ask("write me a poem about spring").reasons == ("screen:writing_request",)
+    para = assistant.ask("what does paragraph 150 say")
+    assert para.reasons == ("screen:paragraph_not_held",) and "paragraphs 1–62" in para.answer
+    # English typed casually is English.
+    for q in ("whats an LCSPR", "who r the 3 partners", "LSP role?"):
+        assert assistant.understand(q).language == "en", q
+
+
+def test_a_decline_says_back_the_corrected_words(assistant: Assistant) -> None:
+    q = assistant.understand("What are the joint fucntions of the LSPs?")
+    assert "functions" in q.corrected and "fucntions" not in q.corrected
+
+
+def test_the_decision_reads_its_fitted_parameters() -> None:
+    params = decide.load_params()
+    assert params["features"] == list(decide.FEATURES)
+    assert params["fitted_on"]["split"] == "dev"
+    strong = dict.fromkeys(decide.FEATURES, 0.0) | {
+        "dense_top": 0.8, "lexical_top": 2.5, "passage_coverage": 1.0, "sentence_coverage": 1.0,
+        "answer_coverage": 1.0, "key_terms": 0.375,
+    }
+    weak = dict.fromkeys(decide.FEATURES, 0.0) | {"unseen_share": 1.0, "key_terms": 0.375}
+    assert decide.decide(strong).status == "answered"
+    assert decide.decide(weak).status == "declined"
+    assert decide.decide(strong).probability > decide.decide(weak).probability
+
+
+def test_kinds_are_read_in_words_or_digits() -> None:
+    assert decide.kind_asked("How long does the assessment take?") == "duration"
+    assert decide.gives_kind("duration", "within eleven days of the referral")
+    assert decide.gives_kind("duration", "within 45 working days")
+    assert not decide.gives_kind("duration", "as soon as possible, in partnership")
+
+
+def test_clean_takes_off_list_numbers_and_run_in_headings() -> None:
+    assert clean("2. New roles within safeguarding partners Each Safeguarding Partner needs to appoint") == (
+        "Each Safeguarding Partner needs to appoint"
+    )
+    assert clean("(b) an integrated care board[^3]") == "an integrated care board"
+    assert clean("The LSP is the Chief Officer of Police.") == "The LSP is the Chief Officer of Police."
+
+
+def test_a_lead_in_renders_with_its_list() -> None:
+    claim = Claim(("The partners are:", "the local authority", "an ICB", "the police"), 1)
+    assert claim.render() == "The partners are: the local authority; an ICB; the police."
+    caption = Claim(("Joint functions of lead safeguarding partners", "Set the direction.", "Lead."), 1)
+    assert caption.render() == "Joint functions of lead safeguarding partners: Set the direction; Lead."
+
+
+def test_answers_never_end_on_a_lead_in_nor_run_in_furniture(assistant: Assistant) -> None:
+    heads = {" ".join(h.lower().split()) for c in assistant.store.chunks for h in c.headings}
+    for q in ("Who are the safeguarding partners?", "What are the joint functions of the LSPs?",
+              "What does paragraph 37 say?", "What changes does the schools blog describe for safeguarding partners?",
+              "What are the principles for working with parents and carers?"):
+        ans = assistant.ask(q)
+        assert hygiene(ans.answer, heads, frozenset()) == [], (q, ans.answer)
+
+
+def test_commentary_is_named_as_commentary_in_the_answer(assistant: Assistant) -> None:
+    ans = assistant.ask("What does the schools blog say about the new safeguarding partner roles?")
+    quoted = [c for c in ans.citations if c.quoted and c.kind == "commentary"]
+    assert quoted and "(commentary) says:" in ans.answer
+
+
+def test_related_paragraphs_follow_the_quoted_ones(assistant: Assistant) -> None:
+    ans = assistant.ask("Who should the DSPs be?")
+    flags = [c.quoted for c in ans.citations]
+    assert flags[0] and flags == sorted(flags, reverse=True) and not flags[-1]
+    assert [c.id for c in ans.citations] == list(range(1, len(ans.citations) + 1))
+    keys = [(c.doc_id, c.paragraph) for c in ans.citations if not c.quoted]
+    assert len(keys) == len(set(keys))
