@@ -123,6 +123,10 @@ def our_ranking(assistant: Any, q: Question, k: int = TOP_K) -> list[frozenset[K
     return [frozenset({key}) for key in seen]
 
 
+def _fold(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 @dataclass(frozen=True)
 class Furniture:
     """The corpus's headings and footnote bodies (lower case, white space folded): what an answer
@@ -133,9 +137,8 @@ class Furniture:
 
     @classmethod
     def of(cls, store: Any) -> Furniture:
-        fold = lambda t: " ".join(str(t).lower().split())  # noqa: E731
-        heads = frozenset(fold(h) for c in store.chunks for h in c.headings)
-        notes = frozenset(fold(re.sub(r"^\d{1,3}\.\s*", "", f)).rstrip(".") for c in store.chunks for f in c.footnotes)
+        heads = frozenset(_fold(h) for c in store.chunks for h in c.headings)
+        notes = frozenset(_fold(re.sub(r"^\d{1,3}\.\s*", "", f)).rstrip(".") for c in store.chunks for f in c.footnotes)
         return cls(heads, notes)
 
 

@@ -204,7 +204,7 @@ def compose(
     hits: list[Hit],
     store: IndexStore,
     retriever: Retriever,
-    cite: Callable[[int, int, float], Citation],
+    cite: Callable[[int, int, float | None], Citation],
     max_words: int,
     definition_bonus: float,
     explicit: bool = False,
@@ -219,7 +219,7 @@ def compose(
     chunk_of: dict[int, int] = {}
     passages: list[Passage] = []
     labels: dict[int, str] = {}
-    reach = [h for h in hits if _wanted(store, h, q)][:2] if explicit else hits[:4]
+    reach = [h for h in hits if store.chunks[h.chunk_index].paragraph in q.paragraphs][:2] if explicit else hits[:4]
     for rank, h in enumerate(reach):
         c = store.chunks[h.chunk_index]
         parts = store.chunks_of(c.doc_id, c.paragraph)
@@ -264,10 +264,6 @@ def compose(
         terms = retriever.key_terms(q)
         claims = pick(terms, passages, retriever.idf, similarity, max_words, 3, 2, q.commentary, labels)
     return Draft(tuple(claims), tuple(citations))
-
-
-def _wanted(store: IndexStore, h: Hit, q: Query) -> bool:
-    return store.chunks[h.chunk_index].paragraph in q.paragraphs
 
 
 def _opening(p: Passage, max_words: int) -> list[Claim]:

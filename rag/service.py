@@ -114,9 +114,6 @@ class Assistant:
             q = replace(understand(standalone, None, self.lexicon, lang), text=q.text, asked=question, follow_up=True)
         return q
 
-    def _cite(self, cid: int, index: int, score: float) -> Citation:
-        return self.citation(cid, index, score)
-
     def citation(self, cid: int, hit_or_chunk: Hit | int, score: float | None = None) -> Citation:
         index = hit_or_chunk.chunk_index if isinstance(hit_or_chunk, Hit) else hit_or_chunk
         if score is None:
@@ -248,7 +245,7 @@ class Assistant:
         first = self.store.chunks[hits[0].chunk_index] if hits else None
         explicit = bool(q.paragraphs) and first is not None and first.paragraph in q.paragraphs
         draft = compose(
-            q, hits, self.store, self.retriever, self._cite, self.settings.answer_max_words,
+            q, hits, self.store, self.retriever, self.citation, self.settings.answer_max_words,
             self.settings.definition_bonus, explicit,
         )
         claims = list(draft.claims)
