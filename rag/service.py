@@ -292,7 +292,7 @@ class Assistant:
     def _declined(
         self, q: Query, reason: str, reasons: tuple[str, ...], notices: list[str], trace: dict[str, object], t0: float
     ) -> Answer:
-        text = decline_message(self.store, q, reason)
+        text = decline_message(self.store, q, reason, self._doc_for_reference(q))
         return Answer(
             text, (), True, tuple(notices), q.asked or q.text, q.resolved,
             {"total": round((time.perf_counter() - t0) * 1000, 2)}, "declined", reasons, trace,
@@ -359,17 +359,16 @@ def _query_trace(q: Query) -> dict[str, object]:
     }
 
 
-def decline_message(store: IndexStore, q: Query, reason: str) -> str:
-    """What a declined answer says: why, where else to look, and what the held text covers."""
+def decline_message(store: IndexStore, q: Query, reason: str, doc_id: str) -> str:
+    """What a declined answer says: why, where else to look, and what the held text covers.
+    ``doc_id``: the document a paragraph reference was looked up in (Assistant._doc_for_reference)."""
     m = messages()
     parts: list[str]
     if reason == "paragraph_not_held":
-        held = (d for d in store.documents.values() if d.kind == "statutory")
-        statutory = sorted(held, key=lambda d: d.edition or "")
-        doc = next((d for d in statutory if d.edition in q.years), statutory[-1] if statutory else None)
-        nums = [p.paragraph for p in store.doc_paragraphs(doc.doc_id) if p.numbered] if doc else []
+        doc = store.documents[doc_id]
+        nums = [p.paragraph for p in store.doc_paragraphs(doc_id) if p.numbered]
         span = f" (I hold paragraphs {nums[0]}–{nums[-1]} of it)" if nums else ""
-        title = doc.title if doc else "the guidance"
+        title = doc.title
         parts = [m[reason].format(what=f"paragraph {', '.join(q.paragraphs)} of {title}", held=span)]
     elif reason == "edition_not_held":
         parts = [m[reason].format(edition=q.unheld_edition)]

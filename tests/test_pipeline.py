@@ -161,3 +161,10 @@ def test_related_paragraphs_follow_the_quoted_ones(assistant: Assistant) -> None
     assert [c.id for c in ans.citations] == list(range(1, len(ans.citations) + 1))
     keys = [(c.doc_id, c.paragraph) for c in ans.citations if not c.quoted]
     assert len(keys) == len(set(keys))
+
+
+def test_a_paragraph_not_held_is_named_in_the_edition_that_was_checked(assistant: Assistant) -> None:
+    ans = assistant.ask("what does paragraph 30 of the old guidance say?")
+    assert ans.reasons == ("screen:paragraph_not_held",)
+    assert "paragraph 30 of Working Together to Safeguard Children 2018" in ans.answer
+    assert "(I hold paragraphs 1–19 of it)" in ans.answer
