@@ -219,7 +219,16 @@
       })
       .then(function () {
         var ids = {};
-        citations.forEach(function (c) { ids[c.id] = true; cards.appendChild(card(c, turn, question)); });
+        // The passages the answer quotes are its sources; the others retrieval found stay one tap
+        // away, folded under "Related paragraphs", so they never push the answer off a phone screen.
+        var related = citations.filter(function (c) { return c.quoted === false; });
+        citations.forEach(function (c) { ids[c.id] = true; if (c.quoted !== false) cards.appendChild(card(c, turn, question)); });
+        if (related.length) {
+          var more = el("ol", { class: "wtg-cards", "aria-label": "Related paragraphs" });
+          related.forEach(function (c) { more.appendChild(card(c, turn, question)); });
+          article.appendChild(el("details", { class: "wtg-related" }, [
+            el("summary", { text: "Related paragraphs (" + related.length + ")" }), more]));
+        }
         var linked = linkedAnswer(text, turn, ids);
         if (final && final.abstained) linked.className += " wtg-abstained";
         article.replaceChild(linked, answerBox);
@@ -228,7 +237,8 @@
         history.push({ role: "user", content: question.slice(0, MAX_TURN_CHARS) });
         history.push({ role: "assistant", content: text.slice(0, MAX_TURN_CHARS) });
         history = history.slice(-MAX_TURNS);
-        status.textContent = citations.length ? "Answer ready with " + citations.length + " source" + (citations.length > 1 ? "s" : "") + "." : "Answer ready.";
+        var quoted = citations.length - related.length;
+        status.textContent = quoted ? "Answer ready with " + quoted + " source" + (quoted > 1 ? "s" : "") + "." : "Answer ready.";
       })
       .catch(function (err) {
         log.removeChild(article);

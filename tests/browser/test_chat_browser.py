@@ -154,3 +154,17 @@ def test_widget_on_a_page_from_another_origin(page: Any, live_server: str, widge
     expect(open_link).to_have_attribute("href", live_server + "/documents/wt2023#para-14")
     open_link.click()
     assert_paragraph_shown(page, "wt2023", 14)
+
+
+def test_related_paragraphs_are_folded_under_the_sources(page: Any, live_server: str, artifacts: Path) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/")
+    ask(page, QUESTION)
+    related = page.locator("details.wtg-related").first
+    expect(related.locator("summary")).to_have_text(re.compile(r"^Related paragraphs \(\d+\)$"))
+    assert related.evaluate("d => d.open") is False
+    # Folded: the quoted sources show, the related cards do not until opened.
+    expect(related.locator(".wtg-card").first).to_be_hidden()
+    page.screenshot(path=str(artifacts / "chat-related-390.png"), full_page=True)
+    related.locator("summary").click()
+    expect(related.locator(".wtg-card").first).to_be_visible()
