@@ -1,7 +1,9 @@
 """Thumbs up/down on answers and citations, kept in SQLite in the data dir.
 
 The question and comment text are personal data in practice (practitioners describe
-cases), so they are stored only when the operator sets ``WTGUIDE_STORE_FEEDBACK_TEXT``.
+cases), so they are stored only when the operator sets ``WTGUIDE_STORE_FEEDBACK_TEXT``, and then
+only with names, dates of birth, addresses and numbers redacted (rag/safeguard.py); the question's
+hash is of the redacted text too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from rag.safeguard import redact_text
+from rag.understand import normalise
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -47,6 +52,8 @@ class FeedbackStore:
     def add(self, rating: str, target: str, question: str | None = None, comment: str | None = None,
             doc_id: str | None = None, paragraph: str | None = None, citation_id: int | None = None) -> int:
         # The hash lets an operator group feedback on the same question without keeping its text.
+        question = redact_text(normalise(question)) if question else question
+        comment = redact_text(normalise(comment)) if comment else comment
         digest = hashlib.sha256(question.strip().encode()).hexdigest() if question else None
         row = (
             datetime.now(UTC).isoformat(timespec="seconds"), rating, target, doc_id, paragraph, citation_id, digest,

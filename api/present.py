@@ -38,7 +38,15 @@ def answer_json(store: Any, ans: Answer) -> dict[str, Any]:
         "status": ans.status,
         "reasons": list(ans.reasons),
         "notices": list(ans.notices),
+        "safeguarding": safeguarding_json(ans),
     }
+
+
+def safeguarding_json(ans: Answer) -> dict[str, Any]:
+    """What the guardrails found, without their scores: the kind of each notice (``notices[i]``
+    is of kind ``notices[i]``), crisis, harm_type, writer, case and the personal details' kinds."""
+    keys = ("crisis", "harm_type", "writer", "case", "personal_details", "notices")
+    return {k: ans.safeguarding[k] for k in keys if k in ans.safeguarding}
 
 
 def verification(ans: Answer) -> dict[str, Any]:

@@ -69,6 +69,23 @@ class CitationOut(BaseModel):
     replaced_by: str | None = Field(None, description="title of the edition that replaced this one, if any")
 
 
+class SafeguardingOut(BaseModel):
+    crisis: bool = Field(description="a child may be in danger now: notices[0] is the 999 notice")
+    harm_type: str | None = Field(None, description="the likeliest harm when crisis is true")
+    writer: Literal["child", "adult", "unsure"] = Field(
+        description="child: a child or young person about themselves (Childline); unsure: the notices speak to both"
+    )
+    case: bool = Field(description="about a particular child or family")
+    personal_details: list[str] = Field(
+        description="kinds of personal detail found and redacted: name, dob, address, postcode, nhs_number, phone, "
+        "email, ni_number"
+    )
+    notices: list[str] = Field(
+        description="the kind of each safeguarding notice, in the order of the answer's notices: crisis_child, "
+        "crisis_adult, crisis_any, child, case, case_any, personal"
+    )
+
+
 class AskResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
@@ -77,7 +94,10 @@ class AskResponse(BaseModel):
         description="answered; uncertain: the closest passages, which may not answer it directly; declined"
     )
     reasons: list[str] = Field(description="machine-readable: which stage decided what ('decide:answered', ...)")
-    notices: list[str]
+    notices: list[str] = Field(
+        description="safeguarding notices first (a crisis notice is notices[0]), then notes on the sources"
+    )
+    safeguarding: SafeguardingOut
 
 
 class SearchResponse(BaseModel):

@@ -24,6 +24,10 @@ def citation_json(c: Any) -> dict[str, Any]:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     ans = _assistant(settings).ask(args.question, top_k=args.top_k)
+    if not args.json:
+        # Safeguarding notices before anything else: a crisis notice is the first line printed.
+        for n in ans.notices:
+            print(f"! {n}")
     if args.explain:
         # Each stage's output and the decision's features, in pipeline order.
         print(json.dumps({"stages": ans.trace, "status": ans.status, "reasons": list(ans.reasons)},
@@ -34,20 +38,20 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(
             json.dumps(
                 {
+                    # Notices first, so the crisis notice is also the first thing in the JSON text.
+                    "notices": list(ans.notices),
+                    "safeguarding": {k: v for k, v in ans.safeguarding.items() if k != "scores"},
                     "answer": ans.answer,
                     "citations": [citation_json(c) for c in ans.citations],
                     "abstained": ans.abstained,
                     "status": ans.status,
                     "reasons": list(ans.reasons),
-                    "notices": list(ans.notices),
                 },
                 ensure_ascii=False,
                 indent=1,
             )
         )
         return 0
-    for n in ans.notices:
-        print(f"! {n}")
     print(ans.answer)
     if ans.citations:
         print()

@@ -1,43 +1,11 @@
-"""Notices shown above an answer, built from manifest data and the question."""
+"""Notices about an answer's sources, built from manifest data (the safeguarding notices, which
+come first, are rag/safeguard.py's)."""
 
 from __future__ import annotations
-
-import re
 
 from ingest.manifest import DocumentInfo
 from rag.store import IndexStore
 from rag.types import Citation
-
-DANGER = re.compile(
-    r"\b(immediate(ly)? (danger|risk)|in danger (now|right now|tonight)|being (hurt|abused|attacked) (now|right now)|"
-    r"right now.*(hurt|harm|danger)|emergency|going to (hurt|kill)|threatening to (hurt|kill)|"
-    r"(hurt|harm|hit|beat)\w* (him|her|them|a child|the child) (now|right now|tonight))\b",
-    re.IGNORECASE,
-)
-CASE = re.compile(
-    r"\b(my (pupil|student|client|child|son|daughter|case)|a (pupil|child|boy|girl) in my (class|school|care|nursery)|"
-    r"(should|do|must) i (refer|report|tell|call)|i('m| am) worried about (a|my|this|one)|"
-    r"(one of my|this) (pupils|children|families|child|family))\b",
-    re.IGNORECASE,
-)
-DANGER_NOTICE = (
-    "If a child is in immediate danger, call 999 now, then follow your local safeguarding procedures "
-    "and tell your designated safeguarding lead."
-)
-CASE_NOTICE = (
-    "This assistant explains the guidance; it does not make decisions about individual cases. For a concern "
-    "about a particular child, speak to your designated safeguarding lead or contact your local authority "
-    "children's social care."
-)
-
-
-def question_notices(question: str) -> list[str]:
-    out = []
-    if DANGER.search(question):
-        out.append(DANGER_NOTICE)
-    if CASE.search(question):
-        out.append(CASE_NOTICE)
-    return out
 
 
 def replacement(store: IndexStore, doc: DocumentInfo) -> str | None:

@@ -224,12 +224,18 @@ class Retriever:
         self.prepare([text])
         return self._vectors[text]
 
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of ``texts`` (rows in order), through the same cache as ``query_vector``."""
+        self.prepare(texts)
+        return np.stack([self._vectors[t] for t in texts])
+
     def prepare(self, texts: list[str]) -> None:
         """Embed the wordings not yet cached, in one batch (one model call for two is cheaper)."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if todo:
-            if len(self._vectors) > 256:
-                self._vectors.clear()
+            if len(self._vectors) + len(todo) > 256:
+                self._vectors.clear()  # and all of ``texts`` re-embedded, so each is found after
+                todo = list(dict.fromkeys(texts))
             self._vectors.update(zip(todo, self.embedder.embed(todo), strict=True))
 
     def dense(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
@@ -298,13 +304,18 @@ class Retriever:
                 out.append((int(i), float(scores[i])))
         return out
 
+    @staticmethod
+    def wordings(query: Query) -> list[str]:
+        """The texts ``search`` embeds for a question (so a caller can embed them in one batch with its own)."""
+        return [query.semantic or query.resolved, query.spelled]
+
     def search(self, query: Query, filters: Filters | None = None, top_k: int = 5) -> list[Hit]:
         """Ranked chunks, one per paragraph, best first."""
         filters = filters or Filters()
         w_para, w_sent, w_lex = self.weights
-        semantic = query.semantic or query.resolved
+        semantic, spelled = self.wordings(query)
         dense = self.dense(semantic, filters, self.pool) if w_para else []
-        sentences = self.dense_sentences([semantic, query.spelled], filters, self.pool)
+        sentences = self.dense_sentences([semantic, spelled], filters, self.pool)
         lexical = self.lexical(query.resolved, filters, self.pool)
         fused: dict[int, float] = {}
         dense_by = dict(sentences)

@@ -16,12 +16,13 @@ from ingest.chunks import Chunk
 from ingest.embed import Embedder, make_embedder
 from rag import crosswalk, decide, generate, language
 from rag.compose import Claim, compose
-from rag.notices import coverage_statement, question_notices, source_notices
+from rag.notices import coverage_statement, source_notices
 from rag.query import CHAPTER_REF, Query
 from rag.retrieve import Filters, Retriever
+from rag.safeguard import Guardrails, Safeguard, redact_text
 from rag.store import IndexStore
 from rag.types import Answer, Citation, Hit
-from rag.understand import Lexicon, understand
+from rag.understand import Lexicon, normalise, understand
 from rag.verify import verify
 from wtguide.errors import NotFound
 from wtguide.settings import Settings
@@ -96,6 +97,7 @@ class Assistant:
         self.idf = self.retriever.idf
         self.glossary = self.retriever.glossary
         self.lexicon = _lexicon(store, self.glossary)
+        self.guardrails = Guardrails(self.retriever.vectors, self.lexicon.vocabulary, embedder.embed, embedder.name)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
@@ -235,13 +237,24 @@ class Assistant:
     def ask(self, question: str, history: list[dict[str, str]] | None = None, top_k: int | None = None) -> Answer:
         t0 = time.perf_counter()
         top_k = top_k or self.settings.top_k
-        q = self.understand(question, history)
-        notices = question_notices(q.text)
+        # Safeguarding first: personal details are redacted before any later stage (or log, or
+        # echo) sees them, and a child in danger is told to call 999 whatever else happens. The
+        # check's sentences are embedded in one batch with retrieval's wordings (one model call).
+        vocabulary = self.lexicon.vocabulary
+        history = [{**t, "content": redact_text(t["content"], vocabulary)} for t in history or []]
+        redacted = redact_text(normalise(question), vocabulary)
+        q = self.understand(redacted, history)
+        self.retriever.prepare([*self.guardrails.texts(redacted), *self.retriever.wordings(q)])
+        guard = self.guardrails.assess(question)
+        question = guard.redacted
+        alerts = guard.notices(self.settings.helplines)
+        notices = [text for _, text in alerts]
         hits, missing = self.retrieve(q, top_k)
         reason = decide.screen(q, missing)
-        trace: dict[str, object] = {"query": _query_trace(q), "missing_paragraphs": list(missing)}
+        guarded = _guard_summary(guard, [kind for kind, _ in alerts])
+        trace: dict[str, object] = {"safeguard": guarded, "query": _query_trace(q), "missing_paragraphs": list(missing)}
         if reason:
-            return self._declined(q, reason, (f"screen:{reason}",), notices, trace, t0)
+            return self._declined(q, reason, (f"screen:{reason}",), notices, trace, t0, guarded)
         first = self.store.chunks[hits[0].chunk_index] if hits else None
         explicit = bool(q.paragraphs) and first is not None and first.paragraph in q.paragraphs
         draft = compose(
@@ -266,7 +279,7 @@ class Assistant:
             decision = decide.decide(decide.features(q, hits, said, self.retriever))
         trace |= {"features": decision.features, "probability": round(decision.probability, 4)}
         if decision.status == "declined":
-            return self._declined(q, "not_covered", decision.reasons, notices, trace, t0)
+            return self._declined(q, "not_covered", decision.reasons, notices, trace, t0, guarded)
         citations = _quoted_first(draft.citations, checked)
         number = {old: new.id for old, new in citations.items()}
         text = " ".join(f"{c.render()} [{number[c.cid]}]" for c in checked)
@@ -287,15 +300,21 @@ class Assistant:
             decision.status,
             decision.reasons,
             trace,
+            guarded,
         )
 
     def _declined(
-        self, q: Query, reason: str, reasons: tuple[str, ...], notices: list[str], trace: dict[str, object], t0: float
+        self, q: Query, reason: str, reasons: tuple[str, ...], notices: list[str], trace: dict[str, object], t0: float,
+        guarded: dict[str, object],
     ) -> Answer:
-        text = decline_message(self.store, q, reason, self._doc_for_reference(q))
+        if guarded["crisis"] or guarded["writer"] == "child":
+            # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers.
+            text = messages()["declined_crisis" if guarded["crisis"] else "declined_child"]
+        else:
+            text = decline_message(self.store, q, reason, self._doc_for_reference(q))
         return Answer(
             text, (), True, tuple(notices), q.asked or q.text, q.resolved,
-            {"total": round((time.perf_counter() - t0) * 1000, 2)}, "declined", reasons, trace,
+            {"total": round((time.perf_counter() - t0) * 1000, 2)}, "declined", reasons, trace, guarded,
         )
 
     def warm_up(self) -> None:
@@ -335,6 +354,19 @@ def _lexicon(store: IndexStore, glossary: dict[str, str]) -> Lexicon:
         chapters=chapters,
         corpus_text=" ".join(" ".join(t.split()) for t in [*names, *(c.text for c in store.chunks)]).lower(),
     )
+
+
+def _guard_summary(guard: Safeguard, kinds: list[str]) -> dict[str, object]:
+    """The guardrails' findings as the API shows them (no text of the message)."""
+    return {
+        "crisis": guard.crisis,
+        "harm_type": guard.harm_type,
+        "writer": guard.writer,
+        "case": guard.case,
+        "personal_details": list(guard.personal),
+        "notices": kinds,
+        "scores": dict(guard.scores),
+    }
 
 
 def _query_trace(q: Query) -> dict[str, object]:

@@ -53,3 +53,6 @@ class Answer:
     status: str = "answered"  # "answered", "uncertain" (closest passages shown) or "declined"
     reasons: tuple[str, ...] = ()  # machine-readable: which stage decided what
     trace: dict[str, object] = field(default_factory=dict)  # each stage's output, for --explain
+    # What the safeguarding guardrails found (rag/safeguard.py): crisis, harm_type, writer, case,
+    # personal_details and the kind of each notice, in the order of ``notices``.
+    safeguarding: dict[str, object] = field(default_factory=dict)

@@ -58,7 +58,8 @@ def test_ask_returns_cited_answer(client: TestClient) -> None:
     r = client.post("/api/ask", json={"question": PARAGRAPH_10})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "citations", "abstained", "status", "reasons", "notices"}
+    assert set(body) == {"answer", "citations", "abstained", "status", "reasons", "notices", "safeguarding"}
+    assert body["safeguarding"]["crisis"] is False and body["safeguarding"]["personal_details"] == []
     assert body["abstained"] is False
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", body["answer"])}
     assert cited and cited <= {c["id"] for c in body["citations"]}
@@ -131,16 +132,17 @@ def _events(text: str) -> list[tuple[str, dict]]:
     return out
 
 
-def test_ask_stream_sends_citations_first_then_tokens_then_done(client: TestClient) -> None:
+def test_ask_stream_sends_notices_then_citations_then_tokens_then_done(client: TestClient) -> None:
     whole = client.post("/api/ask", json={"question": PARAGRAPH_10}).json()
     r = client.post("/api/ask/stream", json={"question": PARAGRAPH_10})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/event-stream")
     events = _events(r.text)
     names = [name for name, _ in events]
-    assert names[0] == "citations" and names[-1] == "done"
-    assert set(names[1:-1]) == {"token"}
-    assert events[0][1]["citations"] == whole["citations"]
+    assert names[:2] == ["safeguarding", "citations"] and names[-1] == "done"
+    assert set(names[2:-1]) == {"token"}
+    assert events[0][1] == {"notices": whole["notices"], "safeguarding": whole["safeguarding"]}
+    assert events[1][1]["citations"] == whole["citations"]
     assert "".join(data["text"] for name, data in events if name == "token") == whole["answer"]
     done = events[-1][1]
     assert done["abstained"] is False and done["notices"] == whole["notices"]

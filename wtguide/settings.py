@@ -66,6 +66,18 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     log_questions: bool = False
     store_feedback_text: bool = False
+    # Safeguarding notices (rag/safeguard.py): the help lines they give, and the operator's own
+    # children's services "front door" (e.g. "Leeds Children's Social Work Service on 0113 ..."),
+    # named in place of "your local children's social care" when set.
+    childline_number: str = "0800 1111"
+    nspcc_number: str = "0808 800 5000"
+    local_front_door: str = ""
+
+    @property
+    def helplines(self) -> dict[str, str]:
+        """The numbers the safeguarding notices fill in: childline, nspcc, front_door."""
+        door = self.local_front_door or "your local authority children's social care"
+        return {"childline": self.childline_number, "nspcc": self.nspcc_number, "front_door": door}
 
     def threads_per_worker(self, workers: int) -> int:
         """The model threads each of ``workers`` server processes should use (0: torch's default)."""

@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, SettingsDep
-from api.present import answer_json, citation_json, verification
+from api.present import answer_json, citation_json, safeguarding_json, verification
 from api.schemas import AskRequest, AskResponse, ErrorOut
 from rag.types import Answer
 from wtguide.settings import Settings
@@ -26,10 +26,12 @@ PIECE = re.compile(r"\S+\s*")
 
 
 def _ask(assistant: Any, settings: Settings, body: AskRequest) -> Answer:
-    if settings.log_questions:
-        log.info("question: %s", body.question)
     history = [t.model_dump() for t in body.history]
-    return assistant.ask(body.question, history=history, top_k=body.top_k)  # type: ignore[no-any-return]
+    ans: Answer = assistant.ask(body.question, history=history, top_k=body.top_k)
+    if settings.log_questions:
+        # The question as the guardrails redacted it: no name, date of birth, address or number.
+        log.info("question: %s", ans.question)
+    return ans
 
 
 @router.post("/ask", response_model=AskResponse, responses=ERRORS)
@@ -43,7 +45,9 @@ def _event(name: str, data: dict[str, Any]) -> str:
 
 
 def sse_events(store: Any, ans: Answer) -> Iterator[str]:
-    """Citations first, so a client that stops reading early still has its sources; then text; then done."""
+    """The safeguarding notices first (a crisis notice is the very first thing sent), then the
+    citations, so a client that stops reading early still has its sources; then text; then done."""
+    yield _event("safeguarding", {"notices": list(ans.notices), "safeguarding": safeguarding_json(ans)})
     yield _event("citations", {"citations": [citation_json(store, c) for c in ans.citations],
                                "notices": list(ans.notices)})
     for piece in PIECE.findall(ans.answer):
@@ -56,7 +60,7 @@ def sse_events(store: Any, ans: Answer) -> Iterator[str]:
 @router.post(
     "/ask/stream",
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}},
-                               "description": "events: citations, token (repeated), done"}},
+                               "description": "events: safeguarding, citations, token (repeated), done"}},
 )
 async def ask_stream(body: AskRequest, assistant: AssistantDep, settings: SettingsDep) -> StreamingResponse:
     # The answer is computed before the stream opens, so an error is still a plain JSON error.

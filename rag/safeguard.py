@@ -1,0 +1,474 @@
+"""Safeguarding guardrails, run on every message before anything else.
+
+Four questions about a message, answered from data in ``rag/data/safeguarding/``:
+
+- **crisis**: is a child in danger now or about to be? (999 first)
+- **child**: is a child or young person writing about themselves? (Childline)
+- **case**: is it about a particular child or family? (the case-decision reminder)
+- **personal details**: names in context, dates of birth, addresses, postcodes, NHS numbers,
+  phone numbers, emails and NI numbers, redacted before anything is logged, echoed or stored.
+
+The first three are one logistic regression each over the same features: the message's cosine
+similarity (best sentence) to curated example messages per group (``examples.yaml``), cues from a
+harm lexicon, imminence, guidance-question, child-writer and case lexicons (``lexicon.yaml``), and
+the message's own sentence vector (all-MiniLM-L6-v2, the retriever's).
+The models and their recall-favouring thresholds are fitted by ``evals/guardrails.py`` and stored
+in ``model.json``. Personal details come from presidio-analyzer's recognisers (``personal.yaml``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from rag.understand import normalise
+
+DATA = Path(__file__).resolve().parent / "data" / "safeguarding"
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+Encode = Callable[[list[str]], np.ndarray]
+
+# Example groups the similarity features compare with (examples.yaml sections).
+GROUPS = ("crisis", "calm", "general", "child", "concern")
+FEATURES = (
+    "sim_crisis", "sim_calm", "sim_general", "sim_child", "sim_concern", "crisis_margin",
+    "harm", "imminent", "harm_imminent", "guidance", "child_age", "child_self", "adult", "case_cues", "name",
+    "sentences", "first_person", "third_person", "informal", "lower_case", "past", "particular_harm_now",
+    "hypothetical",
+)
+# The features that do not need the embedder (the lexical model's, used with another embedder).
+LEXICAL = tuple(f for f in FEATURES if not f.startswith("sim_") and f != "crisis_margin")
+LABELS = ("crisis", "child", "case")
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One personal detail found in a message: its kind and character span (the text is not kept)."""
+
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Safeguard:
+    """What the guardrails found in one message. ``redacted`` is the message with each personal
+    detail replaced by its placeholder ("[name]", "[NHS number]"): the only form passed on.
+    ``writer`` is "child" (a child or young person about themselves), "adult", or "unsure"."""
+
+    redacted: str
+    crisis: bool = False
+    harm_type: str | None = None
+    writer: str = "adult"
+    case: bool = False
+    personal: tuple[str, ...] = ()
+    scores: Mapping[str, float] = field(default_factory=dict)
+
+    def notices(self, helplines: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+        """(kind, text) pairs in the order shown: crisis first (alone: it says who acts on a case),
+        else the child's or the case notice; then the personal-details warning. When the writer is
+        unsure, the notice speaks to both a young person (Childline) and an adult: a help line too
+        many costs one line.
+        Kinds: crisis_child, crisis_adult, crisis_any, child, case, case_any, personal.
+        ``helplines`` fills the numbers in (``childline``, ``nspcc``, ``front_door``; see Settings)."""
+        texts = _notice_texts()
+        out: list[str] = []
+        if self.crisis:
+            out.append({"child": "crisis_child", "adult": "crisis_adult"}.get(self.writer, "crisis_any"))
+        elif self.writer == "child":
+            out.append("child")
+        if self.case and not self.crisis and self.writer != "child":
+            out.append("case" if self.writer == "adult" else "case_any")
+        pairs = [(k, texts[k].format(**helplines)) for k in out]
+        if self.personal:
+            names = [_personal()["labels"][k] for k in self.personal]
+            kinds = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+            pairs.append(("personal", texts["personal"].format(kinds=kinds, **helplines)))
+        return tuple(pairs)
+
+
+def _load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((DATA / name).read_text())
+    return data
+
+
+def _load_json(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA / name).read_text())
+    return data
+
+
+@lru_cache(maxsize=1)
+def _notice_texts() -> dict[str, str]:
+    return _load("notices.yaml")["notices"]  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _personal() -> dict[str, Any]:
+    return _load("personal.yaml")
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Lexicons:
+    """The compiled cue lists of ``lexicon.yaml``."""
+
+    harm: Mapping[str, tuple[re.Pattern[str], ...]]
+    imminent: tuple[re.Pattern[str], ...]
+    past: tuple[re.Pattern[str], ...]
+    guidance: tuple[re.Pattern[str], ...]
+    age: re.Pattern[str]
+    child_self: tuple[re.Pattern[str], ...]
+    adult: tuple[re.Pattern[str], ...]
+    case: tuple[re.Pattern[str], ...]
+    child_max_age: int
+    first_person: re.Pattern[str]
+    hypothetical: re.Pattern[str]
+    third_person: re.Pattern[str]
+    informal: re.Pattern[str]
+
+    @classmethod
+    def load(cls, data: Mapping[str, Any]) -> Lexicons:
+        many = lambda key: tuple(_words(p) for p in data[key])  # noqa: E731
+        return cls(
+            harm={k: tuple(_words(p) for p in v) for k, v in data["harm"].items()},
+            imminent=many("imminent"),
+            past=many("past"),
+            guidance=many("guidance"),
+            age=re.compile(data["child"]["age"], re.IGNORECASE),
+            child_self=tuple(_words(p) for p in data["child"]["self"]),
+            adult=tuple(_words(p) for p in data["child"]["adult"]),
+            case=many("case"),
+            child_max_age=int(data["child_max_age"]),
+            first_person=_words(data["first_person"]),
+            hypothetical=_words(data["hypothetical"]),
+            third_person=_words(data["third_person"]),
+            informal=_words(data["informal"]),
+        )
+
+    def harms(self, text: str) -> list[str]:
+        """The harm types whose words occur in ``text``, most cue patterns first."""
+        hits = {k: sum(bool(p.search(text)) for p in pats) for k, pats in self.harm.items()}
+        return [k for k, n in sorted(hits.items(), key=lambda kv: -kv[1]) if n]
+
+    def child_age(self, text: str) -> bool:
+        return any(int(m.group(1)) <= self.child_max_age for m in self.age.finditer(text))
+
+
+def _count(patterns: Sequence[re.Pattern[str]], text: str) -> int:
+    return sum(bool(p.search(text)) for p in patterns)
+
+
+def _share(pattern: re.Pattern[str], text: str) -> float:
+    """Occurrences of ``pattern`` per word of ``text`` (0-1)."""
+    return min(1.0, len(pattern.findall(text)) / max(1, len(text.split())))
+
+
+def sentences(text: str) -> list[str]:
+    """The message and, when it has more than one, each of its sentences (the last 12): a danger
+    told at the end of a long story is judged on its own sentence, not diluted by the story."""
+    parts = [s.strip() for s in SENTENCE.split(text) if len(s.strip()) > 2]
+    return [text] + parts[-12:] if len(parts) > 1 else [text]
+
+
+class Guardrails:
+    """Built once per process (it embeds the example messages on first use, about a second).
+
+    ``encode`` turns texts into vectors (the retriever's cached query encoder, so a one-sentence
+    question is embedded once for both); ``bulk`` embeds the examples; ``vocabulary`` is the
+    corpus's words, never read as names. Raises ``FileNotFoundError``/``KeyError`` when the data
+    files are missing or malformed: a broken install, not bad input.
+    """
+
+    def __init__(self, encode: Encode, vocabulary: frozenset[str] = frozenset(), bulk: Encode | None = None,
+                 embedder: str = "") -> None:
+        self.encode = encode
+        self.bulk = bulk or encode  # for the examples, once (the embedder itself, past any cache)
+        self.embedder = embedder
+        self.vocabulary = vocabulary
+        self.lexicons = Lexicons.load(_load("lexicon.yaml"))
+        self.examples = examples(_load("examples.yaml"))
+
+    @cached_property
+    def model(self) -> dict[str, Any]:
+        """The fitted models (``model.json``, written by ``wtguide eval --guardrails --fit``)."""
+        return _load_json("model.json")
+
+    @cached_property
+    def example_vectors(self) -> np.ndarray:
+        return _unit(self.bulk([e.text for e in self.examples]))
+
+    @property
+    def comparable(self) -> bool:
+        """Whether similarities mean what they meant when the model was fitted (same embedder).
+        With another (the tests' fake embedder) the lexical model decides: fitted on the same data
+        without the similarity features."""
+        return not self.embedder or self.model.get("embedder") in (None, self.embedder)
+
+    def texts(self, redacted: str) -> list[str]:
+        """What ``assess`` will embed for a (redacted) message, so a caller can embed it in one batch
+        with its own texts through the shared encoder cache; nothing when the embedder differs."""
+        return sentences(redacted) if self.comparable else []
+
+    def vector(self, text: str) -> np.ndarray:
+        """The whole message's unit vector (the encoder's cache makes this free after ``features``)."""
+        return _unit(self.encode([text]))[0]
+
+    def similarities(self, text: str, exclude: int | None = None) -> dict[str, float]:
+        """The best cosine similarity of any sentence of ``text`` to each group's examples."""
+        sims = _unit(self.encode(sentences(text))) @ self.example_vectors.T  # sentences x examples
+        if exclude is not None:
+            sims[:, exclude] = -1.0
+        best = sims.max(axis=0)
+        return {g: float(max((best[i] for i, e in enumerate(self.examples) if g in e.groups), default=0.0))
+                for g in GROUPS}
+
+    def features(self, text: str, exclude: int | None = None) -> dict[str, float]:
+        """The feature vector of one (normalised) message, as a dict over ``FEATURES``.
+        ``exclude`` leaves one example out of the similarities (for fitting on the examples)."""
+        units = sentences(text)
+        group = self.similarities(text, exclude) if self.comparable else dict.fromkeys(GROUPS, 0.0)
+        lex = self.lexicons
+        harm_now = any(lex.harms(u) and _count(lex.imminent, u) for u in units)
+        f = {
+            "sim_crisis": group["crisis"],
+            "sim_calm": group["calm"],
+            "sim_general": group["general"],
+            "sim_child": group["child"],
+            "sim_concern": group["concern"],
+            "crisis_margin": group["crisis"] - group["calm"],
+            "harm": min(len(lex.harms(text)), 3) / 3,
+            "imminent": min(_count(lex.imminent, text), 3) / 3,
+            "harm_imminent": float(harm_now),
+            "guidance": _count(lex.guidance, text) / len(lex.guidance),
+            "child_age": float(lex.child_age(text)),
+            "child_self": min(_count(lex.child_self, text), 3) / 3,
+            "adult": float(bool(_count(lex.adult, text))),
+            "case_cues": min(_count(lex.case, text), 3) / 3,
+            "name": float(any(d.kind == "name" for d in find_details(text, self.vocabulary))),
+            "sentences": min(len(units) - 1, 8) / 8,
+            "first_person": _share(lex.first_person, text),
+            "third_person": _share(lex.third_person, text),
+            "informal": min(len(lex.informal.findall(text)), 3) / 3,
+            "lower_case": float(not any(ch.isupper() for ch in text)),
+            "past": min(_count(lex.past, text), 2) / 2,
+            "hypothetical": float(bool(lex.hypothetical.search(text))),
+            # A particular child, a harm and "now" together, reported rather than supposed: what a crisis is.
+            "particular_harm_now": float(harm_now and bool(_count(lex.case, text) or lex.first_person.search(text))
+                                         and not lex.hypothetical.search(text)),
+        }
+        return f
+
+    def harm_type(self, text: str) -> str:
+        """The likeliest harm type: the lexicon's, else the nearest crisis example's."""
+        named = self.lexicons.harms(text)
+        if named or not self.comparable:
+            return named[0] if named else "unspecified"
+        sims = _unit(self.encode(sentences(text))) @ self.example_vectors.T
+        best = sims.max(axis=0)
+        typed = [(best[i], e.harm) for i, e in enumerate(self.examples) if e.harm]
+        return max(typed)[1] if typed else "physical_abuse"
+
+    def assess(self, message: str) -> Safeguard:
+        """The guardrails' findings for one message (see ``Safeguard``); the message is normalised
+        as understanding normalises it (NFKC, no zero-width or control characters)."""
+        message = normalise(message)
+        details = find_details(message, self.vocabulary)
+        redacted = redact(message, details)
+        f = self.features(redacted)
+        models = self.model["labels" if self.comparable else "lexical"]
+        names = self.model["features" if self.comparable else "lexical_features"]
+        x = np.array([f[k] for k in names])
+        scores = {}
+        for label in LABELS:
+            m = models[label]
+            z = (x - np.array(m["mean"])) / np.array(m["scale"])
+            if self.comparable:  # and the message's own vector, scaled as in fitting
+                z = np.concatenate([z, self.vector(redacted) * self.model["embedding_scale"]])
+            scores[label] = float(1 / (1 + np.exp(-(z @ np.array(m["coef"]) + m["intercept"]))))
+        labels = models
+        flags = {label: scores[label] >= labels[label]["threshold"] for label in LABELS}
+        # A floor under the learned score: a particular child, a named harm and "now", reported
+        # (not supposed) and not in the past, is a crisis whatever the similarities say.
+        flags["crisis"] = flags["crisis"] or bool(f["particular_harm_now"] and not f["past"])
+        if not self.comparable:
+            # Without the similarities the lexicon is the only evidence: no harm word, no crisis;
+            # no child's cue (an age, "my mum", "at school"), no child writer.
+            flags["crisis"] = flags["crisis"] and f["harm"] > 0
+            flags["child"] = flags["child"] and bool(f["child_age"] or f["child_self"])
+            scores["child"] = scores["child"] if flags["child"] else 0.0
+        # Two thresholds for the writer: at or above "confident", a child; below "threshold", an adult.
+        writer = "child" if scores["child"] >= labels["child"]["confident"] else "unsure" if flags["child"] else "adult"
+        return Safeguard(
+            redacted=redacted,
+            crisis=flags["crisis"],
+            harm_type=self.harm_type(redacted) if flags["crisis"] else None,
+            writer=writer,
+            case=flags["case"] or flags["crisis"],
+            personal=tuple(dict.fromkeys(d.kind for d in details)),
+            scores={k: round(v, 4) for k, v in scores.items()},
+        )
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    groups: frozenset[str]
+    harm: str | None  # the harm type of a crisis example
+    labels: Mapping[str, bool | None]  # crisis / child / case; None: not known for this example
+
+
+def examples(data: Mapping[str, Any]) -> list[Example]:
+    """The curated examples with the similarity groups they belong to and the labels they teach."""
+    out: list[Example] = []
+
+    def add(texts: list[str], groups: set[str], harm: str | None, **labels: bool | None) -> None:
+        out.extend(Example(t, frozenset(groups), harm, labels) for t in texts)
+
+    for harm, texts in data["crisis"].items():
+        add(texts, {"crisis", "concern"}, _HARM_LABEL.get(harm, harm), crisis=True, child=None, case=True)
+    calm = data["not_crisis"]
+    add(calm["abstract_danger"], {"calm", "general"}, None, crisis=False, child=False, case=False)
+    add(calm["ordinary_question"], {"calm", "general"}, None, crisis=False, child=False, case=False)
+    add(calm["past_or_general_concern"], {"calm", "concern"}, None, crisis=False, child=False, case=True)
+    add(data["case"], {"calm", "concern"}, None, crisis=False, child=False, case=True)
+    add(data.get("small_talk", []), {"calm", "general"}, None, crisis=False, child=None, case=False)
+    add(data["child_writer"]["crisis"], {"crisis", "child", "concern"}, None, crisis=True, child=True, case=True)
+    add(data["child_writer"]["not_crisis"], {"calm", "child", "concern"}, None, crisis=False, child=True, case=True)
+    return out
+
+
+# examples.yaml groups physical and sexual abuse; the evaluation labels call it physical_abuse.
+_HARM_LABEL = {"physical_sexual_abuse": "physical_abuse"}
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.where(norms == 0, 1, norms)  # type: ignore[no-any-return]
+
+
+# ---- personal details ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _recognizers() -> tuple[Any, ...]:
+    # presidio imports spaCy (a few seconds), so only when the first message is checked.
+    from presidio_analyzer import PatternRecognizer
+    from presidio_analyzer.predefined_recognizers import DateRecognizer, NhsRecognizer, UkPostcodeRecognizer
+
+    own = tuple(PatternRecognizer.from_dict(r) for r in _personal()["recognizers"])
+    return (NhsRecognizer(), UkPostcodeRecognizer(), DateRecognizer(), *own)
+
+
+_KIND = {"UK_NHS": "nhs_number", "UK_POSTCODE": "postcode", "DATE_TIME": "dob"}
+_TEN_DIGITS = re.compile(r"(?<!\d)\d{3}[\s-]?\d{3}[\s-]?\d{4}(?!\d)")
+
+
+def find_details(text: str, vocabulary: frozenset[str] = frozenset()) -> list[Detail]:
+    """Personal details in ``text``, as kinds with spans, sorted by start. ``vocabulary`` is the
+    corpus's words (never read as names). Kinds: name, dob, address, postcode, nhs_number, phone,
+    email, ni_number (placeholders in ``personal.yaml``)."""
+    conf = _personal()
+    found: list[Detail] = []
+    public = {re.sub(r"\D", "", n) for n in conf["public_numbers"]}
+    nhs_context = re.compile(conf["nhs_context"], re.IGNORECASE)
+    dob_context = re.compile(conf["dob_context"], re.IGNORECASE)
+    for rec in _recognizers():
+        for r in rec.analyze(text, rec.supported_entities, None):
+            kind = _KIND.get(r.entity_type, r.entity_type)
+            span = text[r.start:r.end]
+            if kind == "dob" and not (dob_context.search(text[max(0, r.start - 40):r.start])
+                                      or re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", span)):
+                continue
+            if kind == "phone" and re.sub(r"\D", "", span) in public:
+                continue
+            found.append(Detail(kind, r.start, r.end))
+    # A 10-digit number typed as an NHS number is one, whatever its check digit.
+    for m in _TEN_DIGITS.finditer(text):
+        if nhs_context.search(text[max(0, m.start() - 25):m.end() + 25]):
+            found.append(Detail("nhs_number", m.start(), m.end()))
+    found.extend(_names(text, vocabulary))
+    return _disjoint(found)
+
+
+def _disjoint(details: list[Detail]) -> list[Detail]:
+    """Overlapping finds merged: an NHS number is not also a phone number; the longer span wins,
+    then the more specific kind (the order of ``placeholders``)."""
+    order = list(_personal()["placeholders"])
+    ranked = sorted(details, key=lambda d: (-(d.end - d.start), order.index(d.kind)))
+    kept: list[Detail] = []
+    for d in ranked:
+        if all(d.end <= k.start or d.start >= k.end for k in kept):
+            kept.append(d)
+    return sorted(kept, key=lambda d: d.start)
+
+
+_WORD = re.compile(r"\b(?:[A-Z]')?[A-Za-z][a-z]+(?:['-][A-Z]?[a-z]{2,})?")
+
+
+@lru_cache(maxsize=4)
+def _prefixes(vocabulary: frozenset[str]) -> frozenset[str]:
+    return frozenset(w[:5] for w in vocabulary)
+
+
+def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
+    """Names in context (``personal.yaml`` ``names``): a word after one that introduces a person
+    ("my pupil Jamie", "a boy called tyler"), or a capitalised rare word followed by a surname, an
+    age or a verb of telling ("Liam Carter", "Jess in Y11 told me", "Ruby (4)")."""
+    from wordfreq import zipf_frequency
+
+    conf = _personal()["names"]
+    strong, weak = (re.compile(conf[k], re.IGNORECASE) for k in ("strong_introducers", "introducers"))
+    after = re.compile(conf["after"], re.IGNORECASE)
+    place = re.compile(conf["place_before"], re.IGNORECASE)
+    narrative = bool(re.search(conf["narrative"], text, re.IGNORECASE))
+    never = {n.lower() for n in conf["not_names"]} | set(conf["contractions"])
+    words = list(_WORD.finditer(text))
+
+    def rare(word: str, most: float = conf["max_zipf"]) -> bool:
+        low = word.lower()
+        return low not in never and low not in vocabulary and zipf_frequency(low, "en") < most
+
+    out: list[Detail] = []
+    for i, m in enumerate(words):
+        word, before = m.group(), text[max(0, m.start() - 40):m.start()]
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        surname = (nxt is not None and text[m.end():nxt.start()] == " " and nxt.group()[0].isupper()
+                   and rare(nxt.group(), conf["introduced_max_zipf"]))
+        told = bool(after.match(text[m.end():]))
+        if strong.search(before):
+            found = rare(word) and word.lower()[:5] not in _prefixes(vocabulary)
+        elif weak.search(before):
+            found = rare(word, conf["introduced_max_zipf"]) and (word[0].isupper() or told)
+        else:
+            mid_sentence = not re.search(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$", text[:m.start()])
+            found = (word[0].isupper() and rare(word) and not place.search(before)
+                     and (surname or told or (narrative and mid_sentence)))
+        if found:
+            out.append(Detail("name", m.start(), nxt.end() if surname and nxt else m.end()))
+    return out
+
+
+def redact_text(text: str, vocabulary: frozenset[str] = frozenset()) -> str:
+    """``text`` with its personal details (``find_details``) replaced by placeholders."""
+    return redact(text, find_details(text, vocabulary))
+
+
+def redact(text: str, details: Sequence[Detail]) -> str:
+    """``text`` with each detail replaced by its kind's placeholder."""
+    holders = _personal()["placeholders"]
+    out, last = [], 0
+    for d in sorted(details, key=lambda d: d.start):
+        out += [text[last:d.start], holders[d.kind]]
+        last = d.end
+    return "".join([*out, text[last:]])

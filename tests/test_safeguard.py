@@ -1,0 +1,242 @@
+"""Safeguarding guardrails (rag/safeguard.py): personal details, the notices and their order, the
+redaction of everything kept or echoed, and (slow, real model) the classifier on messages in the
+issue's own words. The classifier's figures live in the evaluation (evals/guardrails.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.feedback import FeedbackStore
+from evals import guardrails
+from rag.safeguard import FEATURES, LEXICAL, Guardrails, Safeguard, find_details, redact, redact_text
+from rag.service import Assistant
+from wtguide.settings import Settings
+
+EVERYTHING = (
+    "my pupil Jamie Clarke DOB 03/04/2015 lives at 12 Hill Street, LS6 2AB. NHS 943 476 5919, "
+    "mum on 07700 900123 or jo.clarke@example.com, NI QQ 12 34 56 C"
+)
+SECRETS = ("Jamie", "Clarke", "03/04/2015", "12 Hill Street", "LS6 2AB", "943 476 5919", "07700 900123",
+           "jo.clarke@example.com", "QQ 12 34 56 C")
+HELPLINES = Settings(_env_file=None).helplines  # type: ignore[call-arg]
+
+
+def kinds(text: str) -> list[str]:
+    return [d.kind for d in find_details(text)]
+
+
+def test_every_kind_of_personal_detail_is_found_and_redacted() -> None:
+    assert set(kinds(EVERYTHING)) == {"name", "dob", "address", "postcode", "nhs_number", "phone", "email",
+                                      "ni_number"}
+    out = redact_text(EVERYTHING)
+    assert not [s for s in SECRETS if s in out], out
+    assert "my pupil [name]" in out and "[NHS number]" in out and "[postcode]" in out
+
+
+def test_names_in_context_and_not_out_of_it() -> None:
+    assert kinds("a boy called tyler in year 5 said his dad hit him") == ["name"]
+    assert kinds("Ruby (4) and her mum have fled") == ["name"]
+    assert kinds("Child: Noah Fraser, known to CSC") == ["name"]
+    assert kinds("Mrs J. Adebayo rang about her son") == ["name"]
+    # General questions keep their words: an organisation, a judgment, a place are no one.
+    for q in ("What does the Southwark judgment say about homeless 16 year olds?",
+              "Who are the safeguarding partners in Leeds?",
+              "Does the guidance cover children in Wales?"):
+        assert kinds(q) == [], q
+
+
+def test_numbers_that_are_not_personal() -> None:
+    for q in ("What does paragraph 48 of Working Together 2023 say?",
+              "Is Childline 0800 1111 free? And the NSPCC on 0808 800 5000?",
+              "How many days does a section 47 enquiry take, 15 or 45?",
+              "What changed on 1 April 2019?"):
+        assert kinds(q) == [], q
+
+
+def test_nhs_numbers_by_check_digit_or_by_name() -> None:
+    assert kinds("9434765919") == ["nhs_number"]  # valid mod-11 check digit
+    assert kinds("the number 123 456 7890 again") == []  # no check digit, nothing says NHS
+    assert kinds("NHS no 123 456 7890") == ["nhs_number"]
+    assert kinds("123 456 7890 is her NHS number") == ["nhs_number"]
+
+
+def test_redact_replaces_spans_with_placeholders() -> None:
+    text = "born 3rd April 2015 in flat 4"
+    details = find_details(text)
+    assert [d.kind for d in details] == ["dob", "address"]
+    assert redact(text, details) == "born [date of birth] in [address]"
+
+
+def test_notices_crisis_first_and_for_the_writer() -> None:
+    adult = Safeguard("x", crisis=True, writer="adult", case=True, personal=("name",))
+    kinds_, texts = zip(*adult.notices(HELPLINES), strict=True)
+    assert kinds_ == ("crisis_adult", "personal")  # a crisis notice stands alone: no case reminder under it
+    assert texts[0].startswith("If a child is in immediate danger, call 999")
+    assert "0808 800 5000" in texts[0] and "I have removed the name you typed" in texts[1]
+
+    child = Safeguard("x", crisis=True, writer="child", case=True).notices(HELPLINES)
+    assert [k for k, _ in child] == ["crisis_child"] and "Childline free on 0800 1111" in child[0][1]
+    unsure = Safeguard("x", crisis=True, writer="unsure").notices(HELPLINES)
+    assert "999" in unsure[0][1] and "0800 1111" in unsure[0][1] and "0808 800 5000" in unsure[0][1]
+
+    assert [k for k, _ in Safeguard("x", writer="child", case=True).notices(HELPLINES)] == ["child"]
+    assert [k for k, _ in Safeguard("x", case=True).notices(HELPLINES)] == ["case"]
+    assert [k for k, _ in Safeguard("x", case=True, writer="unsure").notices(HELPLINES)] == ["case_any"]
+    assert Safeguard("x").notices(HELPLINES) == ()
+    two = Safeguard("x", personal=("name", "nhs_number", "phone")).notices(HELPLINES)
+    assert "the name, NHS number and phone number you typed" in two[0][1]
+
+
+def test_an_operators_front_door_is_named() -> None:
+    door = Settings(local_front_door="Northshire Children's Front Door on 0300 123 4567",  # type: ignore[call-arg]
+                    _env_file=None).helplines
+    text = Safeguard("x", crisis=True).notices(door)[0][1]
+    assert "Northshire Children's Front Door on 0300 123 4567" in text
+
+
+def test_the_fitted_model_matches_the_features() -> None:
+    model = json.loads((Path(guardrails.DATA) / "model.json").read_text())
+    assert model["features"] == list(FEATURES) and model["lexical_features"] == list(LEXICAL)
+    for label in ("crisis", "child", "case"):
+        full, lexical = model["labels"][label], model["lexical"][label]
+        assert len(full["coef"]) == len(FEATURES) + 384  # and the message's MiniLM vector
+        assert len(lexical["coef"]) == len(LEXICAL)
+        assert 0 < full["threshold"] <= full["confident"] <= 1
+
+
+def test_the_gate_names_each_floor_missed() -> None:
+    summary = {"crisis_recall": 0.97, "child_recall": 1.0, "case_recall": None, "personal_recall": 0.96,
+               "false_alarms_ordinary": 0.2}
+    assert guardrails.gate(summary, "blind") == [
+        "crisis_recall 0.97 < 0.98", "case_recall None < 0.95", "false_alarms_ordinary 0.2 > 0.1"]
+
+
+def test_the_labelled_sets_load(tmp_path: Path) -> None:
+    for path in guardrails.SETS.values():
+        assert len(guardrails.load(path)) >= 200
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n')
+    with pytest.raises(ValueError, match="bad.jsonl line 1"):
+        guardrails.load(bad)
+
+
+# ---- nothing identifying is logged, streamed back or stored ----------------------------------
+
+
+def test_personal_details_never_reach_logs_stream_or_feedback(
+    fake_index: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "index").symlink_to(fake_index, target_is_directory=True)
+    settings = Settings(data_dir=data, embedder="fake", log_questions=True, store_feedback_text=True,  # type: ignore[call-arg]
+                        _env_file=None)
+    question = f"{EVERYTHING}. Should I refer him?"
+    history = [{"role": "user", "content": "my pupil Jamie Clarke told me something"},
+               {"role": "assistant", "content": "..."}]
+    with caplog.at_level(logging.DEBUG), TestClient(create_app(settings)) as client:
+        whole = client.post("/api/ask", json={"question": question, "history": history})
+        stream = client.post("/api/ask/stream", json={"question": question, "history": history})
+        fb = client.post("/api/feedback", json={"rating": "down", "target": "answer", "question": question,
+                                                 "comment": "Jamie's mum is on 07700 900123"})
+    assert whole.status_code == stream.status_code == 200 and fb.status_code == 201
+    body = whole.json()
+    assert body["safeguarding"]["personal_details"] and body["notices"][-1].startswith("Please do not type")
+    assert any("question: " in r.getMessage() for r in caplog.records), "the question was not logged at all"
+    rows = list(sqlite3.connect(data / "feedback.sqlite3").execute("SELECT question, comment FROM feedback"))
+    assert rows and rows[0][0] and "[name]" in rows[0][0]
+    kept = {"answer": whole.text, "stream": stream.text, "log": caplog.text, "feedback": repr(rows)}
+    leaks = {where: [s for s in SECRETS if s in text] for where, text in kept.items()}
+    assert not any(leaks.values()), leaks
+
+
+def test_feedback_store_redacts_without_an_index(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "f.sqlite3", store_text=True)
+    store.add("up", "answer", question="a girl called Amira Khan (DOB 01/02/2016) said", comment="ring 07700 900456")
+    row = next(store.rows())
+    assert row["question"] == "a girl called [name] (DOB [date of birth]) said"
+    assert row["comment"] == "ring [phone number]"
+
+
+def test_the_cli_prints_the_crisis_notice_first(cli_env, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import CORPUS  # noqa: F401  (the fixture's corpus)
+    from wtguide.cli import main
+
+    cli_env()
+    assert main(["ingest"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "there's a child screaming next door and she's being beaten right now"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("! If a child is in immediate danger, call 999")
+
+
+# ---- the classifier itself, with the real model (slow) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def guard(minilm_index: Path, minilm) -> Guardrails:  # type: ignore[no-untyped-def]
+    from rag.store import IndexStore
+
+    settings = Settings(data_dir=minilm_index.parent, _env_file=None)  # type: ignore[call-arg]
+    return Assistant(settings, IndexStore.load(minilm_index), minilm).guardrails
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("message", [
+    # The misses the issue names, and the kinds it lists.
+    "there's a child screaming next door and I think she's being beaten right now",
+    "a 15 year old I support says she is going to take all her pills tonight",
+    "she just told me her stepdad did it again and he's picking her up from school at 3",
+    "the two little ones next door have been on their own since yesterday and there's no food",
+    "our year 9 has not come home and was seen getting into a car with older men",
+    "her family are flying her to Pakistan tomorrow to marry her cousin",
+    "he met a man on snapchat and is meeting him after school today",
+    "my baby isn't breathing properly and her lips are going blue",
+])
+def test_a_child_in_danger_gets_999_first(guard: Guardrails, message: str) -> None:
+    found = guard.assess(message)
+    assert found.crisis, found.scores
+    assert found.notices(HELPLINES)[0][0].startswith("crisis")
+
+
+@pytest.mark.slow
+def test_a_child_writing_gets_childline(guard: Guardrails) -> None:
+    found = guard.assess("im 12 and my dad hits me when hes drunk")
+    assert found.writer == "child" and found.crisis
+    assert "Childline" in found.notices(HELPLINES)[0][1]
+    worried = guard.assess("is it normal that my mum shouts at me all the time, im 13")
+    assert worried.writer in ("child", "unsure") and not worried.crisis
+    assert any("0800 1111" in text for _, text in worried.notices(HELPLINES))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [
+    "what does the guidance say about immediate danger?",
+    "What should a teacher do if a child is in immediate danger?",
+    "Who are the safeguarding partners?",
+    "When must a serious incident be notified to the Child Safeguarding Practice Review Panel?",
+    "whats an LCSPR",
+])
+def test_questions_about_the_guidance_get_no_safeguarding_notice(guard: Guardrails, question: str) -> None:
+    found = guard.assess(question)
+    assert found.notices(HELPLINES) == (), found.scores
+
+
+@pytest.mark.slow
+def test_a_particular_case_gets_the_reminder(guard: Guardrails) -> None:
+    long_story = (
+        "I've been supporting a family for about six months. Mum has been struggling since dad left and "
+        "the house is often cold. The eldest, who is 9, has been late to school most days and seems tired. "
+        "Nothing has happened that I'd call an emergency. Should I be making a referral to children's social care?"
+    )
+    for message in ("Should I refer my pupil to children's social care?", long_story):
+        found = guard.assess(message)
+        assert found.case and not found.crisis, found.scores
+        assert [k for k, _ in found.notices(HELPLINES)] in (["case"], ["case_any"])
