@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run ingest test test-fast lint bench-ingest bench-ask bench-load eval clean
+.PHONY: setup run ingest test test-fast lint bench-ingest bench-ask bench-guardrails bench-load eval clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,9 @@ test: setup
 	$(VENV)/bin/wtguide ingest
 	$(VENV)/bin/wtguide eval --split test --gate --no-report
 	$(VENV)/bin/wtguide eval --split blind --gate --no-report
+	# The safeguarding guardrails on the two sets written blind (floors in evals/guardrails.py).
+	$(VENV)/bin/wtguide eval --split blind --guardrails --gate
+	$(VENV)/bin/wtguide eval --split blind2 --guardrails --gate
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"
@@ -49,6 +52,9 @@ bench-ingest: setup
 
 bench-ask: setup
 	$(PY) -m benchmarks.ask
+
+bench-guardrails: setup
+	$(PY) -m benchmarks.guardrails
 
 bench-load: setup
 	$(PY) -m benchmarks.load

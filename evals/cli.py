@@ -46,7 +46,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals import gate, report
     from evals.run import evaluate
     from rag.service import Assistant
+    from wtguide.errors import WtguideError
 
+    if args.guardrails or args.fit_guardrails:
+        return _guardrails(args, settings)
+    if args.split == "blind2":
+        raise WtguideError("--split blind2 is a guardrail set: use it with --guardrails")
     questions_file = Path(args.questions)
     if args.split == "blind" and questions_file == DEFAULT_QUESTIONS:
         questions_file = BLIND_QUESTIONS
@@ -98,6 +103,40 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
+    from evals import guardrails
+    from rag.service import Assistant
+    from wtguide.errors import WtguideError
+
+    if args.split not in guardrails.SETS:
+        raise WtguideError(f"the guardrail sets are {', '.join(guardrails.SETS)}: use --split dev or --split blind")
+    assistant = Assistant.from_settings(settings)
+    guard = assistant.guardrails
+    if args.fit_guardrails:
+        if args.split != "dev":
+            raise WtguideError("the guardrails are fitted on the examples and the dev set only: use --split dev")
+        rows = guardrails.training_rows(guard, guardrails.load(guardrails.SETS["dev"]))
+        fitted_on = {"embedder": guard.embedder, "examples": len(guard.examples), "dev": guardrails.SETS["dev"].name,
+                     "dev_sha256": guardrails.digest(guardrails.SETS["dev"])}
+        path = guardrails.write(guardrails.fit(rows, fitted_on))
+        guard.__dict__.pop("model", None)  # read the new one
+        print(f"Guardrails fitted on {fitted_on} -> {path}")
+        for label, m in guard.model["labels"].items():
+            print(f"  {label:7s} threshold {m['threshold']:.3f}  cross-validated {m['cv']}")
+    path = guardrails.SETS[args.split]
+    result = guardrails.score(guardrails.load(path), guard.assess, settings.helplines)
+    failures = guardrails.gate(result["summary"], args.split) if args.gate else []
+    if args.json:
+        print(json.dumps({**result, "sha256": guardrails.digest(path), "gate": failures}, ensure_ascii=False, indent=1))
+    else:
+        print(guardrails.text_report(result["summary"], args.split, guardrails.digest(path)))
+    for line in failures:
+        print(f"gate: FAIL: {line}", file=sys.stderr)
+    if args.gate and not failures:
+        print("gate: passed", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def _fit_decision(assistant: Any, questions: list[Any], split: str) -> int:
     from evals import fit
     from wtguide.errors import WtguideError
@@ -121,8 +160,9 @@ def register(sub: Any) -> None:
     s = sub.add_parser("eval", help="score retrieval and answers on the curated questions, beside the baselines")
     s.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (schema: evals/QUESTIONS.md)")
     s.add_argument(
-        "--split", choices=SPLITS, default="test",
-        help="dev (tuning), test (reporting), blind (evals/blind.jsonl: written blind, never tuned on) or all",
+        "--split", choices=(*SPLITS, "blind2"), default="test",
+        help="dev (tuning), test (reporting), blind (evals/blind.jsonl: written blind, never tuned on) or all; "
+        "with --guardrails: dev, blind or blind2 (a second set written blind)",
     )
     s.add_argument("--json", action="store_true", help="print the summary and every question's result as JSON")
     s.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor or the baseline")
@@ -150,4 +190,12 @@ def register(sub: Any) -> None:
         help="fit the answer decision (rag/data/decision.json) on the dev split and choose its thresholds",
     )
     s.add_argument("--failures", metavar="FILE", help="write the questions we got wrong, with our top 5, to FILE")
+    s.add_argument(
+        "--guardrails", action="store_true",
+        help="score the safeguarding guardrails on evals/guardrails_<split>.jsonl (dev or blind) instead",
+    )
+    s.add_argument(
+        "--fit-guardrails", action="store_true",
+        help="fit the guardrails (rag/data/safeguarding/model.json) on the curated examples and the dev messages",
+    )
     s.set_defaults(func=cmd_eval)
