@@ -59,7 +59,13 @@
     errMsg, textarea,
   ]);
   var form = el("form", { novalidate: "" }, [field, el("div", { class: "wtg-buttons" }, [askBtn, newBtn])]);
+  // Always on show, however small the box: the one thing someone in an emergency must read.
+  var emergency = el("p", { class: "wtg-emergency" }, [
+    el("strong", {}, ["If a child is in immediate danger, call ", el("a", { href: "tel:999", text: "999" }), "."]),
+    " This assistant explains the guidance; it cannot send help.",
+  ]);
   root.appendChild(title);
+  root.appendChild(emergency);
   root.appendChild(summary);
   root.appendChild(log);
   root.appendChild(status);
@@ -156,9 +162,30 @@
     return p;
   }
 
-  function notices(list) {
-    return (list || []).map(function (n) {
-      return el("div", { class: "wtg-notice" + (/999/.test(n) ? " wtg-danger" : ""), role: "note", text: n });
+  // Phone numbers in a notice become tel: links (one tap to call on a phone).
+  function withCalls(text) {
+    var out = [], last = 0, re = /\b(999|0800 1111|0808 800 5000|0\d{3,4} ?\d{3} ?\d{3,4})\b/g, m;
+    while ((m = re.exec(text))) {
+      out.push(text.slice(last, m.index));
+      out.push(el("a", { href: "tel:" + m[1].replace(/\s/g, ""), text: m[1] }));
+      last = re.lastIndex;
+    }
+    out.push(text.slice(last));
+    return out;
+  }
+  // The safeguarding notices, first in every answer. A crisis notice (kind "crisis_*") is a GOV.UK
+  // warning text with role="alert"; the others are plain notices. kinds[i] is the kind of list[i].
+  function notices(list, kinds) {
+    return (list || []).map(function (n, i) {
+      var kind = (kinds || [])[i] || "";
+      if (kind.indexOf("crisis") === 0) {
+        return el("div", { class: "wtg-warning", role: "alert" }, [
+          el("span", { class: "wtg-warning-icon", "aria-hidden": "true", text: "!" }),
+          el("strong", { class: "wtg-warning-text" }, [el("span", { class: "wtg-vh", text: "Warning: " })].concat(withCalls(n))),
+        ]);
+      }
+      var help = kind === "child" || kind === "case_any";
+      return el("div", { class: "wtg-notice" + (help ? " wtg-help" : ""), role: "note" }, withCalls(n));
     });
   }
 
@@ -208,9 +235,13 @@
           });
         }
         return readEvents(r, function (name, data) {
-          if (name === "citations") {
+          if (name === "safeguarding") {
+            // First event: the notices, a crisis one first; the new turn is scrolled to so the
+            // banner is on screen before the answer arrives.
+            notices(data.notices, (data.safeguarding || {}).notices).forEach(function (n) { noticeBox.appendChild(n); });
+            if (data.safeguarding && data.safeguarding.crisis) article.scrollIntoView({ block: "start" });
+          } else if (name === "citations") {
             citations = data.citations || [];
-            notices(data.notices).forEach(function (n) { noticeBox.appendChild(n); });
           } else if (name === "token") {
             text += data.text;
             answerBox.textContent = text;

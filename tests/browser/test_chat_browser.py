@@ -168,3 +168,51 @@ def test_related_paragraphs_are_folded_under_the_sources(page: Any, live_server:
     page.screenshot(path=str(artifacts / "chat-related-390.png"), full_page=True)
     related.locator("summary").click()
     expect(related.locator(".wtg-card").first).to_be_visible()
+
+
+CRISIS = "there's a child screaming next door and I think she's being beaten right now"
+
+
+def assert_crisis_banner_first_and_on_screen(page: Any, root: str) -> Any:
+    """After asking CRISIS at 390x844: the turn's first notice is the GOV.UK warning text with
+    role="alert", it says 999 with a tel: link, and it is on screen without scrolling by the user."""
+    turn = page.locator(f"{root} .wtg-turn").last
+    banner = turn.locator("[role=alert]").first
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("call 999")
+    expect(banner.locator("a[href='tel:999']")).to_have_count(1)
+    first_notice = turn.locator(".wtg-warning, .wtg-notice").first
+    assert first_notice.evaluate("e => e.getAttribute('role')") == "alert", "the crisis notice is not the first notice"
+    box = banner.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, f"banner off screen: {box}"
+    return banner
+
+
+def test_a_crisis_notice_is_a_warning_banner_first_and_on_a_phone_screen(
+    page: Any, live_server: str, widget_host: str, artifacts: Path
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/")
+    # The standing line: 999 is on the page before anyone asks anything.
+    expect(page.locator(".wtg-emergency")).to_contain_text("If a child is in immediate danger, call 999")
+    page.get_by_label("Your question").fill(CRISIS)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^Answer ready"))
+    assert_crisis_banner_first_and_on_screen(page, "")
+    page.screenshot(path=str(artifacts / "chat-crisis-390.png"))
+    axe_check(page, artifacts, "chat-crisis")
+
+    # The same in the widget embedded on another site (floating panel).
+    page.goto(widget_host)
+    page.get_by_role("button", name="Ask about safeguarding guidance").click()
+    expect(page.locator(".wtg-panel .wtg-emergency")).to_be_visible()
+    page.get_by_label("Your question").fill(CRISIS)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.locator(".wtg-panel [role=status]")).to_have_text(re.compile(r"^Answer ready"))
+    banner = assert_crisis_banner_first_and_on_screen(page, ".wtg-panel")
+    # Inside the panel's own scroll box too, not just the page's.
+    panel = page.locator(".wtg-panel").bounding_box()
+    box = banner.bounding_box()
+    assert panel and box and panel["y"] <= box["y"] and box["y"] + box["height"] <= panel["y"] + panel["height"]
+    page.screenshot(path=str(artifacts / "widget-crisis-390.png"))
+    axe_check(page, artifacts, "widget-crisis")
