@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
@@ -33,7 +34,9 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
             await run_in_threadpool(load_assistant, app.state)
         yield
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc from the fastapi-offline package, not a CDN:
+    # they work on a council network that blocks CDNs, and offline.
+    app = FastAPIOffline(
         title="wtguide",
         summary="Grounded, paragraph-cited answers over Working Together to Safeguard Children",
         version="0.1.0",

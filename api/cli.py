@@ -9,8 +9,24 @@ import os
 import sys
 from typing import Any
 
-from wtguide.errors import BadRequest
+from wtguide.errors import BadRequest, PortInUse
 from wtguide.settings import Settings
+
+
+def _check_port(host: str, port: int) -> None:
+    """Raises PortInUse, naming WTGUIDE_PORT, when ``port`` on ``host`` cannot be bound (before
+    uvicorn starts, which would say "startup complete" and then exit on it)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(
+                f"port {port} on {host} is in use ({exc.strerror}): stop what is using it, or choose another "
+                f"port with WTGUIDE_PORT={port + 1} (or --port {port + 1})"
+            ) from exc
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -21,6 +37,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     workers = settings.workers if args.workers is None else args.workers
     if workers < 1:
         raise BadRequest(f"--workers must be at least 1, not {workers}")
+    _check_port(host, port)
     print(f"Serving on http://{host}:{port}/ ({workers} worker{'s' if workers > 1 else ''})", file=sys.stderr)
     threads = settings.threads_per_worker(workers)
     if threads and (settings.worker_threads or "OMP_NUM_THREADS" not in os.environ):

@@ -85,11 +85,15 @@ async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 def on_rate_limited(request: Request, exc: RateLimitExceeded) -> JSONResponse:
-    # Sync on purpose: slowapi's middleware calls this handler directly.
+    # Sync on purpose: slowapi's middleware calls this handler directly. Worded for the person at
+    # the chat box, who shares the limit with everyone on their network.
+    window = exc.limit.limit.get_expiry() if exc.limit is not None else 60
+    span = "minute" if window == 60 else "hour" if window == 3600 else f"{window} seconds"
     return JSONResponse(
-        {"detail": f"too many requests: the limit is {exc.detail} per client; wait a moment and try again"},
+        {"detail": f"Too many questions from this network in the last {span}. "
+                   f"Please try again in {window} seconds."},
         status_code=429,
-        headers={"Retry-After": "60"},
+        headers={"Retry-After": str(window)},
     )
 
 

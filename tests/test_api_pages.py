@@ -61,10 +61,25 @@ def test_viewer_marks_commentary(client: TestClient) -> None:
     assert "Commentary" in html and "commentary on the 2023 edition" in html
 
 
-def test_viewer_escapes_and_404s(client: TestClient) -> None:
+def test_viewer_404_is_plain_words_with_a_way_back(client: TestClient) -> None:
     r = client.get("/documents/<script>")
     assert r.status_code == 404
-    assert "<script>" not in r.text and "&lt;script&gt;" in r.text
+    assert "<script>" not in r.text and "We could not find that document" in r.text
+    assert "/api/documents" not in r.text and "corpus" not in r.text  # no developer words
+    assert '<a href="/documents/wt2023">Working Together to Safeguard Children 2023</a>' in r.text
+    assert '<a href="/">Back to the assistant</a>' in r.text
+
+
+def test_viewer_keeps_edition_on_screen_and_links_addresses(client: TestClient) -> None:
+    html = client.get("/documents/wt2023").text
+    bar = html[html.index('class="doc-bar"'):]
+    assert bar.index("Working Together to Safeguard Children 2023") < bar.index("replaced by")
+    css = client.get("/static/site.css").text
+    assert ".doc-bar { position: sticky" in css and "overflow-wrap: anywhere" in css
+    from api.routes.pages import _links
+
+    assert _links("see https://www.gov.uk/guidance/x.") == (
+        'see <a href="https://www.gov.uk/guidance/x" class="url">https://www.gov.uk/guidance/x</a>.')
 
 
 def test_citation_urls_open_in_the_viewer(client: TestClient) -> None:
@@ -96,3 +111,18 @@ def test_feedback_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert cli.main(["feedback", "--format", "json", "-o", str(out)]) == 0
     rows = json.loads(out.read_text())
     assert rows[0]["rating"] == "up" and rows[0]["paragraph"] == "10" and rows[0]["question"] is None
+
+
+def test_serve_names_the_port_setting_when_the_port_is_taken(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    calls = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append(kw))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--host", "127.0.0.1", "--port", str(port)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"port {port} on 127.0.0.1 is in use" in err[0] and "WTGUIDE_PORT=" in err[0]
+    assert "Serving on" not in err[0] and not calls

@@ -84,8 +84,8 @@ def test_rate_limit_is_429_with_detail(tmp_path: Path, assistant: Assistant) -> 
         r = c.post("/api/search", json={"query": "early help"})
         assert codes == [200, 200, 200]
         assert r.status_code == 429
-        assert r.json() == {"detail": "too many requests: the limit is 3 per 1 minute per client; "
-                                      "wait a moment and try again"}
+        assert r.json() == {"detail": "Too many questions from this network in the last minute. "
+                                      "Please try again in 60 seconds."}
         assert r.headers["retry-after"] == "60"
         assert c.get("/healthz").status_code == 200  # not rate limited
 

@@ -56,3 +56,9 @@ class TooLarge(WtguideError):
     """An upload or pasted text over the size limit."""
 
     http_status = 413
+
+
+class PortInUse(WtguideError):
+    """``serve`` was asked for a port another program holds."""
+
+    http_status = 409

@@ -53,7 +53,8 @@ def _paragraph_html(p: Any) -> str:
     label = f"Paragraph {escape(p.paragraph)}" if p.numbered else escape(p.heading or "Section")
     page = f' <span class="page">page {p.page}</span>' if p.page else ""
     notes = "".join(
-        f'<li id="fn-{escape(p.paragraph)}-{f.number}"><sup>{f.number}</sup> {escape(f.text)}</li>' for f in p.footnotes
+        f'<li id="fn-{escape(p.paragraph)}-{f.number}"><sup>{f.number}</sup> {_links(escape(f.text))}</li>'
+        for f in p.footnotes
     )
     notes_html = f'<ol class="footnotes" aria-label="Footnotes">{notes}</ol>' if notes else ""
     return (
@@ -65,10 +66,20 @@ def _paragraph_html(p: Any) -> str:
     )
 
 
+URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:)]")
+
+
+def _links(escaped: str) -> str:
+    """Web addresses in escaped text as links (they wrap on a phone: site.css)."""
+    return URL.sub(lambda m: f'<a href="{m.group(0)}" class="url">{m.group(0)}</a>', escaped)
+
+
 def _body_html(p: Any) -> str:
-    """The paragraph's text, escaped; footnote marks become links to the notes, list lines stay lines."""
+    """The paragraph's text, escaped; footnote marks become links to the notes, web addresses links,
+    list lines stay lines."""
     body = FOOTNOTE_MARK.sub(
-        lambda m: f'<sup><a href="#fn-{escape(p.paragraph)}-{m.group(1)}">{m.group(1)}</a></sup>', escape(p.text)
+        lambda m: f'<sup><a href="#fn-{escape(p.paragraph)}-{m.group(1)}">{m.group(1)}</a></sup>',
+        _links(escape(p.text)),
     )
     return body.replace("\n", "<br>")
 
@@ -78,10 +89,16 @@ def document_page(doc_id: Annotated[str, PathParam(max_length=100)], assistant: 
     store = assistant.store
     try:
         doc = store.document(doc_id)
-    except NotFound as exc:
+    except NotFound:
+        held = "".join(
+            f'<li><a href="/documents/{escape(d.doc_id)}">{escape(d.title)}</a></li>'
+            for d in store.documents.values()
+        )
         return _page(
             "Document not found",
-            f'<h1>Document not found</h1><p>{escape(str(exc))}</p><p><a href="/">Back to the assistant</a></p>',
+            "<h1>We could not find that document</h1>"
+            "<p>The link may be mistyped, or the document is not one this assistant holds.</p>"
+            f'<h2>The documents it holds</h2><ul>{held}</ul><p><a href="/">Back to the assistant</a></p>',
             status=404,
         )
     except WtguideError as exc:
@@ -101,11 +118,18 @@ def document_page(doc_id: Annotated[str, PathParam(max_length=100)], assistant: 
             f"{' by ' + escape(replacement(store, doc) or '') if doc.superseded_by else ''}.</strong> "
             "Check the current edition before relying on it.</div>"
         )
+    # A compact bar that stays on screen (title, edition and status), so a paragraph opened from a
+    # citation is never read without knowing which edition it is from.
+    bar = (
+        f'<div class="doc-bar"><span class="doc-bar-title">{escape(doc.title)}</span> '
+        f'{badge}<span class="tag{" tag-old" if doc.status == "superseded" else ""}">'
+        f"{escape(status_line(store, doc))}</span></div>"
+    )
     body = (
-        '<p><a href="/" class="back">Back to the assistant</a></p>'
+        f'{bar}<p><a href="/" class="back">Back to the assistant</a></p>'
         f"<h1>{escape(doc.title)}</h1>"
-        f'<p class="edition">{badge}<span class="tag">{escape(status_line(store, doc))}</span></p>'
         f'{warning}<p class="publisher">{escape(doc.publisher)}. {escape(doc.attribution)}</p>'
+        '<p class="vh" role="status" id="announce"></p>'
         f'<div class="paragraphs">{"".join(parts)}</div>'
         '<script src="/static/viewer.js" defer></script>'
     )

@@ -220,6 +220,14 @@
     return li;
   }
 
+  // Accept every question at once (each can still be rejected after).
+  function acceptAll() {
+    Array.prototype.forEach.call(document.querySelectorAll("#items input[type=radio][value=accept]"), function (r) {
+      if (!r.checked) { r.checked = true; r.dispatchEvent(new Event("change")); }
+    });
+    $("status").textContent = "Accepted all " + items.length + " questions.";
+  }
+
   function accepted() { return items.filter(function (it) { return decisions[it.id] === "accept"; }); }
   function updateCount() {
     var n = accepted().length;
@@ -230,7 +238,8 @@
   function exportAccepted() {
     clearErrors();
     var chosen = accepted();
-    if (!chosen.length) return showErrors([{ field: null, message: "Accept at least one question to export" }]);
+    // The outcome is said next to the button that caused it, not at the top of the page.
+    if (!chosen.length) { $("export-status").textContent = "Accept at least one question to export."; return; }
     var fmt = $("format").value;
     $("export").disabled = true;
     fetch("/api/quiz/export", { method: "POST", headers: { "Content-Type": "application/json" },
@@ -245,9 +254,9 @@
         document.body.appendChild(a);
         a.click();
         a.remove();
-        $("status").textContent = "Exported " + chosen.length + " questions as " + file.name + ".";
+        $("export-status").textContent = "Exported " + chosen.length + " questions as " + file.name + ".";
       })
-      .catch(function (e) { showErrors([{ field: null, message: e.message }]); })
+      .catch(function (e) { $("export-status").textContent = "Export failed: " + e.message; })
       .then(function () { $("export").disabled = false; });
   }
 
@@ -261,5 +270,6 @@
 
   $("quiz-form").addEventListener("submit", generate);
   $("export").addEventListener("click", exportAccepted);
+  $("accept-all").addEventListener("click", acceptAll);
   loadEditions();
 })();

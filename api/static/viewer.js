@@ -10,6 +10,10 @@
     var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     el.scrollIntoView({ block: "center", behavior: reduce ? "auto" : "smooth" });
     el.focus({ preventScroll: true });
+    // Said by a screen reader: which paragraph this is, and of which edition.
+    var announce = document.getElementById("announce"), bar = document.querySelector(".doc-bar");
+    var label = el.querySelector(".para-label");
+    if (announce && label) announce.textContent = "Showing " + label.textContent + (bar ? " of " + bar.textContent : "");
   }
   window.addEventListener("hashchange", showTarget);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showTarget);

@@ -11,6 +11,7 @@
   var mountSel = script && script.dataset.mount;
   var MAX_TURNS = 20, MAX_TURN_CHARS = 4000;
   var history = [];
+  var seenNotes = {};  // source notes already shown in this conversation
   var turnCount = 0;
   var uid = "wtg" + Math.random().toString(36).slice(2, 8);
 
@@ -29,6 +30,27 @@
     return text.split(/\[\^(\d{1,3})\]/).map(function (part, i) {
       return i % 2 ? el("sup", { text: part, "aria-label": "footnote " + part }) : part;
     });
+  }
+  // A passage as the index holds it: paragraphs, list items as a list, footnotes ("[^6] ...") as a
+  // separate notes list, each numbered once.
+  function passage(text) {
+    var out = [], list = null, notes = null;
+    (text || "").split(/\n+/).forEach(function (line) {
+      var note = /^\[\^(\d{1,3})\]\s*(.*)$/.exec(line), item = /^\s*(?:[\u2022\u25aa\u2013-]|\([a-z0-9]{1,3}\))\s+(.*)$/.exec(line);
+      if (note) {
+        if (!notes) { notes = el("ul", { class: "wtg-footnotes", "aria-label": "Footnotes" }); }
+        notes.appendChild(el("li", {}, [el("sup", { text: note[1] }), " " + note[2]]));
+        list = null;
+      } else if (item) {
+        if (!list) { list = el("ul", { class: "wtg-list" }); out.push(list); }
+        list.appendChild(el("li", {}, withFootnotes(item[1])));
+      } else if (line.trim()) {
+        list = null;
+        out.push(el("p", {}, withFootnotes(line)));
+      }
+    });
+    if (notes) out.push(notes);
+    return out;
   }
   function abs(url) { return /^https?:/.test(url) ? url : api + url; }
   function headers() {
@@ -71,19 +93,23 @@
   root.appendChild(status);
   root.appendChild(form);
 
+  // A mistake in the box is shown next to the box, focus staying there; a service error (nothing
+  // the person typed) gets the summary above the conversation.
   function showError(message, fieldError) {
+    if (fieldError) {
+      errMsg.textContent = "Error: " + message;
+      errMsg.hidden = false;
+      field.className = "wtg-field-error";
+      textarea.setAttribute("aria-describedby", hintId + " " + errId);
+      textarea.focus();
+      return;
+    }
     summary.innerHTML = "";
     var link = el("a", { href: "#" + qid, text: message });
     link.addEventListener("click", function (e) { e.preventDefault(); textarea.focus(); });
     summary.appendChild(el("h2", { text: "There is a problem" }));
     summary.appendChild(el("ul", {}, [el("li", {}, [link])]));
     summary.hidden = false;
-    if (fieldError) {
-      errMsg.textContent = "Error: " + message;
-      errMsg.hidden = false;
-      field.className = "wtg-field-error";
-      textarea.setAttribute("aria-describedby", hintId + " " + errId);
-    }
     summary.focus();
   }
   function clearError() {
@@ -99,9 +125,22 @@
       .then(function (r) { status.textContent = r.ok ? "Thank you for your feedback." : "Your feedback could not be saved."; })
       .catch(function () { status.textContent = "Your feedback could not be saved."; });
   }
+  // A thumb drawn as inline SVG (no emoji font needed), beside its text label.
+  var THUMB = "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 8 6 8.5 6 9v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z";
+  function icon(down) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "18"); svg.setAttribute("height", "18");
+    svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false"); svg.setAttribute("class", "wtg-icon");
+    if (down) svg.setAttribute("transform", "rotate(180)");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", THUMB); path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
   function thumbs(label, body) {
-    var up = el("button", { type: "button", "aria-pressed": "false" }, ["\uD83D\uDC4D ", el("span", { class: "wtg-vh", text: label + ": " }), "Helpful"]);
-    var down = el("button", { type: "button", "aria-pressed": "false" }, ["\uD83D\uDC4E ", el("span", { class: "wtg-vh", text: label + ": " }), "Not helpful"]);
+    var up = el("button", { type: "button", "aria-pressed": "false" }, [icon(false), " ", el("span", { class: "wtg-vh", text: label + ": " }), "Helpful"]);
+    var down = el("button", { type: "button", "aria-pressed": "false" }, [icon(true), " ", el("span", { class: "wtg-vh", text: label + ": " }), "Not helpful"]);
     up.addEventListener("click", function () { sendFeedback(Object.assign({ rating: "up" }, body), [up, down], up); });
     down.addEventListener("click", function () { sendFeedback(Object.assign({ rating: "down" }, body), [up, down], down); });
     return [up, down];
@@ -131,7 +170,7 @@
       el("p", { class: "wtg-card-title" }, ["[" + c.id + "] ", c.doc_title]),
       tags,
       el("p", { class: "wtg-meta", text: where + (c.page ? ", page " + c.page : "") + (c.heading && where !== c.heading ? " \u2014 " + c.heading : "") }),
-      el("blockquote", {}, withFootnotes(c.text)),
+      el("blockquote", {}, passage(c.text)),
       el("p", { class: "wtg-vh", text: "Reference: " + c.reference }),
       el("div", { class: "wtg-actions" }, [copyBtn, open].concat(fb)),
     ]);
@@ -215,15 +254,18 @@
   function ask(question) {
     var turn = ++turnCount;
     var article = el("article", { class: "wtg-turn", "aria-busy": "true" });
+    // Only a crisis banner may sit above the answer; every other note goes under it.
     var noticeBox = el("div");
-    var answerBox = el("p", { class: "wtg-answer" });
+    var answerBox = el("p", { class: "wtg-answer", tabindex: "-1" });
+    var notesBox = el("div", { class: "wtg-notes" });
     var cards = el("ol", { class: "wtg-cards", "aria-label": "Sources" });
     article.appendChild(el("p", { class: "wtg-q" }, [el("span", { class: "wtg-vh", text: "You asked: " }), question]));
     article.appendChild(noticeBox);
     article.appendChild(answerBox);
+    article.appendChild(notesBox);
     article.appendChild(cards);
     log.appendChild(article);
-    var citations = [], text = "", final = null;
+    var citations = [], text = "", final = null, safeguardingCount = 0;
     askBtn.disabled = true;
     status.textContent = "Finding the answer\u2026";
     var body = { question: question, history: history.slice(-MAX_TURNS) };
@@ -236,12 +278,23 @@
         }
         return readEvents(r, function (name, data) {
           if (name === "safeguarding") {
-            // First event: the notices, a crisis one first; the new turn is scrolled to so the
-            // banner is on screen before the answer arrives.
-            notices(data.notices, (data.safeguarding || {}).notices).forEach(function (n) { noticeBox.appendChild(n); });
-            if (data.safeguarding && data.safeguarding.crisis) article.scrollIntoView({ block: "start" });
+            // First event: the safeguarding notices. A crisis banner goes above the answer; the
+            // new turn is scrolled to, so the banner and then the answer are on screen.
+            var kinds = (data.safeguarding || {}).notices || [];
+            safeguardingCount = kinds.length;
+            // (data.notices holds the notes on the sources too, after these: shown with the citations.)
+            notices((data.notices || []).slice(0, kinds.length), kinds).forEach(function (n, i) {
+              (kinds[i] && kinds[i].indexOf("crisis") === 0 ? noticeBox : notesBox).appendChild(n);
+            });
+            article.scrollIntoView({ block: "start" });
           } else if (name === "citations") {
             citations = data.citations || [];
+            // Notes on the sources (a replaced edition, commentary): once per conversation, one line each.
+            (data.notices || []).slice(safeguardingCount).forEach(function (n) {
+              if (seenNotes[n]) return;
+              seenNotes[n] = true;
+              notesBox.appendChild(el("p", { class: "wtg-note" }, [n]));
+            });
           } else if (name === "token") {
             text += data.text;
             answerBox.textContent = text;
@@ -262,6 +315,7 @@
         }
         var linked = linkedAnswer(text, turn, ids);
         if (final && final.abstained) linked.className += " wtg-abstained";
+        linked.setAttribute("tabindex", "-1");
         article.replaceChild(linked, answerBox);
         var fb = thumbs("This answer", { target: "answer", question: question });
         article.appendChild(el("div", { class: "wtg-actions wtg-feedback" }, [el("span", { text: "Was this answer helpful?" })].concat(fb)));
@@ -270,6 +324,10 @@
         history = history.slice(-MAX_TURNS);
         var quoted = citations.length - related.length;
         status.textContent = quoted ? "Answer ready with " + quoted + " source" + (quoted > 1 ? "s" : "") + "." : "Answer ready.";
+        // The new turn in view (its crisis banner, if any, then the answer), and the answer focused
+        // so a screen reader reads it next.
+        article.scrollIntoView({ block: "start" });
+        linked.focus({ preventScroll: true });
       })
       .catch(function (err) {
         log.removeChild(article);
@@ -293,7 +351,7 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : askBtn.click(); }
   });
   newBtn.addEventListener("click", function () {
-    history = []; log.innerHTML = ""; clearError();
+    history = []; seenNotes = {}; log.innerHTML = ""; clearError();
     status.textContent = "Started a new conversation.";
     textarea.focus();
   });

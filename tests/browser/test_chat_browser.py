@@ -97,7 +97,8 @@ def test_ask_then_open_the_cited_paragraph(page: Any, live_server: str, artifact
 
     card.get_by_role("link", name=re.compile(r"^Open paragraph")).click()
     assert_paragraph_shown(page, "wt2023", 14)
-    expect(page.locator(".edition")).to_contain_text("2023 — replaced by Working Together to Safeguard Children 2026")
+    expect(page.locator(".doc-bar")).to_contain_text("2023 — replaced by Working Together to Safeguard Children 2026")
+    expect(page.locator(".doc-bar")).to_be_in_viewport()  # sticky: still on screen at the cited paragraph
     page.screenshot(path=str(artifacts / "viewer-para-14.png"))
 
 
@@ -111,8 +112,10 @@ def test_keyboard_only(page: Any, live_server: str, artifacts: Path) -> None:
     page.keyboard.press("Enter")
     card = first_card(page)
 
-    # Back to the answer's [1] marker, Enter moves focus to its card, then on to the card's "Open paragraph".
-    press_until(page, "Shift+Tab", page.locator(".wtg-answer a.wtg-marker", has_text="[1]").first)
+    # Focus is on the answer once it is in; Tab reaches its [1] marker, Enter moves focus to the
+    # card, then on to the card's "Open paragraph".
+    expect(page.locator(".wtg-answer").last).to_be_focused()
+    press_until(page, "Tab", page.locator(".wtg-answer a.wtg-marker", has_text="[1]").first)
     page.keyboard.press("Enter")
     expect(card).to_be_focused()
     open_link = card.get_by_role("link", name=re.compile(r"^Open paragraph"))
@@ -216,3 +219,124 @@ def test_a_crisis_notice_is_a_warning_banner_first_and_on_a_phone_screen(
     assert panel and box and panel["y"] <= box["y"] and box["y"] + box["height"] <= panel["y"] + panel["height"]
     page.screenshot(path=str(artifacts / "widget-crisis-390.png"))
     axe_check(page, artifacts, "widget-crisis")
+
+
+def assert_answer_in_view(page: Any, answer: Any, height: int) -> None:
+    """The answer's first lines are on screen, without the person scrolling."""
+    box = answer.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + min(box["height"], 90) <= height, box
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_the_answer_is_in_view_after_asking_and_after_a_follow_up(
+    page: Any, live_server: str, widget_host: str, artifacts: Path, size: tuple[int, int]
+) -> None:
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(live_server + "/")
+    for n, question in enumerate((QUESTION, "and what does paragraph 15 say?"), 1):
+        page.get_by_label("Your question").fill(question)
+        page.keyboard.press("Enter")
+        expect(page.locator(".wtg-turn")).to_have_count(n)
+        expect(page.get_by_role("status")).to_have_text(re.compile(r"^Answer ready"))
+        answer = page.locator(".wtg-answer").last
+        expect(answer).to_be_focused()
+        assert_answer_in_view(page, answer, height)
+    page.screenshot(path=str(artifacts / f"chat-follow-up-{width}.png"))
+    # The note that 2023 is replaced is said once in the conversation, under the first answer.
+    turns = page.locator(".wtg-turn")
+    expect(turns.first.locator(".wtg-note")).to_contain_text("replaced by Working Together to Safeguard Children 2026")
+    expect(turns.last.locator(".wtg-note, .wtg-notice")).to_have_count(0)
+    # No footnote number run into a word in any card: marks are superscripts.
+    glued = page.evaluate("""() => Array.from(document.querySelectorAll('.wtg-card blockquote')).map(b => {
+        const c = b.cloneNode(true); c.querySelectorAll('sup').forEach(s => s.remove());
+        return c.textContent; }).filter(t => /[a-z]\\d{1,3}\\b/.test(t))""")
+    assert not glued, glued
+    axe_check(page, artifacts, f"chat-follow-up-{width}")
+
+    page.goto(widget_host)
+    page.get_by_role("button", name="Ask about safeguarding guidance").click()
+    page.get_by_label("Your question").fill(QUESTION)
+    page.keyboard.press("Enter")
+    expect(page.locator(".wtg-panel [role=status]")).to_have_text(re.compile(r"^Answer ready"))
+    answer = page.locator(".wtg-panel .wtg-answer").last
+    assert_answer_in_view(page, answer, height)
+    panel = page.locator(".wtg-panel").bounding_box()
+    box = answer.bounding_box()
+    assert panel and box and panel["y"] <= box["y"] < panel["y"] + panel["height"] - 40, (panel, box)
+    page.screenshot(path=str(artifacts / f"widget-answer-{width}.png"))
+
+
+def test_enter_on_an_empty_box_says_so_next_to_the_box(page: Any, live_server: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/")
+    page.get_by_label("Your question").click()
+    page.keyboard.press("Enter")
+    error = page.locator(".wtg-error-msg")
+    expect(error).to_have_text("Error: Enter a question")
+    expect(error).to_be_in_viewport()
+    expect(page.get_by_label("Your question")).to_be_focused()
+    expect(page.locator(".wtg-error-summary")).to_be_hidden()
+
+
+def test_api_docs_render_with_the_network_blocked(page: Any, live_server: str, artifacts: Path) -> None:
+    blocked: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(live_server):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(live_server + "/docs")
+    expect(page.locator(".swagger-ui .title").first).to_contain_text("wtguide")
+    expect(page.get_by_text("/api/ask", exact=True).first).to_be_visible()
+    assert not blocked, blocked
+    page.screenshot(path=str(artifacts / "docs-offline.png"))
+
+
+def test_cards_show_lists_as_lists_and_footnotes_once(page: Any, live_server: str, artifacts: Path) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/")
+    page.get_by_label("Your question").fill("What does paragraph 47 say?")
+    page.keyboard.press("Enter")
+    card = page.locator(".wtg-card").first
+    expect(card).to_contain_text("Paragraph 47")
+    expect(card.locator("blockquote ul.wtg-list li")).not_to_have_count(0)
+    assert "\u2022" not in card.locator("blockquote").inner_text()  # bullets are list items, not characters
+    page.get_by_label("Your question").fill("What does paragraph 16 say?")
+    page.keyboard.press("Enter")
+    card = page.locator(".wtg-turn").last.locator(".wtg-card").first
+    expect(card).to_contain_text("Paragraph 16")
+    notes = card.locator("blockquote .wtg-footnotes li")
+    expect(notes).not_to_have_count(0)
+    # Each note numbered once (its own superscript; the list itself is unnumbered).
+    assert notes.first.evaluate("li => getComputedStyle(li.parentElement).listStyleType") == "none"
+    assert card.locator("blockquote > p").last.evaluate("p => !/\\[\\^\\d/.test(p.textContent)")
+    page.screenshot(path=str(artifacts / "chat-card-structure-390.png"), full_page=True)
+    axe_check(page, artifacts, "chat-card-structure")
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+@pytest.mark.parametrize("path", ["/documents/wt2023#para-40", "/documents/nope", "/check", "/trainer"])
+def test_every_page_fits_the_screen_and_passes_axe(
+    page: Any, live_server: str, artifacts: Path, path: str, size: tuple[int, int]
+) -> None:
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(live_server + path)
+    page.wait_for_load_state("networkidle")
+    # Nothing wider than the screen (long addresses in footnotes wrap).
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if path.startswith("/documents/wt2023"):
+        expect(page.locator("#para-40")).to_be_in_viewport()
+        expect(page.locator(".doc-bar")).to_be_in_viewport()  # edition and status stay on screen
+        expect(page.locator("#announce")).to_contain_text("Showing Paragraph 40")
+    if path == "/documents/nope":
+        expect(page.get_by_role("heading", level=1)).to_have_text("We could not find that document")
+        expect(page.get_by_role("link", name="Back to the assistant")).to_be_visible()
+    name = path.strip("/").replace("/", "-").replace("#", "-")
+    page.screenshot(path=str(artifacts / f"page-{name}-{width}.png"))
+    axe_check(page, artifacts, f"{name}-{width}")

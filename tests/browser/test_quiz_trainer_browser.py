@@ -27,7 +27,7 @@ def test_make_review_and_export_a_quiz(page: Any, live_server: str, artifacts: P
     page.get_by_label("Topic").fill("multi-agency safeguarding arrangements")
     page.get_by_label("Number of questions").fill("6")
     page.get_by_role("button", name="Make questions").click()
-    expect(page.get_by_role("status")).to_have_text(re.compile(r"^6 questions made\. Every check passed\.$"))
+    expect(page.locator("#status")).to_have_text(re.compile(r"^6 questions made\. Every check passed\.$"))
     items = page.locator("li.item")
     expect(items).to_have_count(6)
     first = items.first
@@ -54,7 +54,16 @@ def test_make_review_and_export_a_quiz(page: Any, live_server: str, artifacts: P
     questions = root.findall("question")[1:]
     assert len(questions) == 2
     assert questions[0].findtext("questiontext/text").startswith("<p>Edited by the trainer: ")
-    expect(page.get_by_role("status")).to_have_text("Exported 2 questions as wtguide-quiz.xml.")
+    # The confirmation is next to the button that caused it.
+    confirmation = page.locator("#export-status")
+    expect(confirmation).to_have_text("Exported 2 questions as wtguide-quiz.xml.")
+    button = page.get_by_role("button", name="Export accepted questions").bounding_box()
+    said = confirmation.bounding_box()
+    assert button and said and 0 <= said["y"] - button["y"] < 120, (button, said)
+
+    # One click accepts all six.
+    page.get_by_role("button", name="Accept all questions").click()
+    expect(page.locator("#accepted-count")).to_have_text("6 questions accepted of 6")
 
 
 def test_bad_topic_is_reported_at_the_field(page: Any, live_server: str) -> None:
