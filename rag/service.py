@@ -19,7 +19,7 @@ from rag.compose import Claim, compose
 from rag.notices import coverage_statement, source_notices
 from rag.query import CHAPTER_REF, Query
 from rag.retrieve import Filters, Retriever
-from rag.safeguard import Guardrails, Safeguard, redact_text
+from rag.safeguard import Guardrails, Safeguard, redact_text, without_placeholders
 from rag.store import IndexStore
 from rag.types import Answer, Citation, Hit
 from rag.understand import Lexicon, normalise, understand
@@ -243,7 +243,9 @@ class Assistant:
         vocabulary = self.lexicon.vocabulary
         history = [{**t, "content": redact_text(t["content"], vocabulary)} for t in history or []]
         redacted = redact_text(normalise(question), vocabulary)
-        q = self.understand(redacted, history)
+        # Understanding reads the question without the placeholders ("[name]", "[date of birth]"):
+        # the details were never part of what is asked of the guidance.
+        q = self.understand(without_placeholders(redacted), history)
         self.retriever.prepare([*self.guardrails.texts(redacted), *self.retriever.wordings(q)])
         guard = self.guardrails.assess(question)
         question = guard.redacted
@@ -307,7 +309,7 @@ class Assistant:
         self, q: Query, reason: str, reasons: tuple[str, ...], notices: list[str], trace: dict[str, object], t0: float,
         guarded: dict[str, object],
     ) -> Answer:
-        if guarded["crisis"] or guarded["writer"] == "child":
+        if (guarded["crisis"] or guarded["writer"] == "child") and reason != "other_language":
             # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers.
             text = messages()["declined_crisis" if guarded["crisis"] else "declined_child"]
         else:

@@ -148,7 +148,9 @@ def test_personal_details_never_reach_logs_stream_or_feedback(
                                                  "comment": "Jamie's mum is on 07700 900123"})
     assert whole.status_code == stream.status_code == 200 and fb.status_code == 201
     body = whole.json()
-    assert body["safeguarding"]["personal_details"] and body["notices"][-1].startswith("Please do not type")
+    kinds_ = body["safeguarding"]["notices"]
+    assert body["safeguarding"]["personal_details"] and kinds_[-1] == "personal"
+    assert body["notices"][len(kinds_) - 1].startswith("Please do not type")
     assert any("question: " in r.getMessage() for r in caplog.records), "the question was not logged at all"
     rows = list(sqlite3.connect(data / "feedback.sqlite3").execute("SELECT question, comment FROM feedback"))
     assert rows and rows[0][0] and "[name]" in rows[0][0]
@@ -240,3 +242,28 @@ def test_a_particular_case_gets_the_reminder(guard: Guardrails) -> None:
         found = guard.assess(message)
         assert found.case and not found.crisis, found.scores
         assert [k for k, _ in found.notices(HELPLINES)] in (["case"], ["case_any"])
+
+
+@pytest.mark.slow
+def test_what_a_new_user_found(guard: Guardrails) -> None:
+    """Kinds of failure a first-time user met (issue 15 trial): each now handled by a rule of its kind."""
+    # Another language: the classifier cannot read it, so the notice for a child and an adult alike.
+    polish = guard.assess("mój tata mnie bije i boję się wrócić do domu")
+    assert polish.crisis and polish.writer == "unsure"
+    notice = polish.notices(HELPLINES)[0][1]
+    assert "999" in notice and "0800 1111" in notice and "0808 800 5000" in notice
+    # An adult reporting what a child told them is not spoken to as the child.
+    teacher = guard.assess("year 4 boy just told me his stepdad burned him with a lighter last nite and hes "
+                           "scared to go home at 3, what do i do")
+    assert teacher.crisis and teacher.writer != "child"
+    assert "designated safeguarding lead" in teacher.notices(HELPLINES)[0][1]
+    # Too little to judge, no harm named: no alarm at all.
+    for empty in ("???", "and the next one", "asdf jkjk lol ??? banana"):
+        assert guard.assess(empty).notices(HELPLINES) == (), empty
+
+
+def test_placeholders_are_not_part_of_the_question() -> None:
+    from rag.safeguard import without_placeholders
+
+    assert without_placeholders("my pupil [name] (DOB [date of birth]) lives at [address], [postcode]. why?") == (
+        "my pupil (DOB) lives at,. why?")

@@ -4,7 +4,19 @@
     var id = decodeURIComponent(location.hash.slice(1));
     if (!id) return;
     var el = document.getElementById(id);
-    if (!el) return;
+    var missing = document.getElementById("not-held");
+    if (missing) missing.remove();
+    if (!el) {
+      // A paragraph the text held does not have: say so, rather than show the top of the page.
+      var m = /^para-(.+)$/.exec(id), list = document.querySelector(".paragraphs");
+      if (m && list) {
+        var note = document.createElement("p");
+        note.id = "not-held"; note.className = "not-held"; note.setAttribute("role", "status");
+        note.textContent = "Paragraph " + m[1] + " is not in the text of this document held here.";
+        list.parentNode.insertBefore(note, list);
+      }
+      return;
+    }
     document.querySelectorAll(".para.is-target").forEach(function (p) { p.classList.remove("is-target"); });
     el.classList.add("is-target");
     var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;

@@ -164,7 +164,9 @@
     ]);
     var copyBtn = el("button", { type: "button", text: "Copy reference" });
     copyBtn.addEventListener("click", function () { copy(c.reference, copyBtn); });
-    var open = el("a", { href: abs(c.url) }, ["Open paragraph", el("span", { class: "wtg-vh", text: " " + c.reference })]);
+    // In a new tab, so the conversation is still there when the person comes back to it.
+    var open = el("a", { href: abs(c.url), target: "_blank", rel: "noopener" }, ["Open paragraph",
+      el("span", { class: "wtg-vh", text: " " + c.reference + " (opens in a new tab)" })]);
     var fb = thumbs("Source " + c.id, { target: "citation", question: question, doc_id: c.doc_id, paragraph: c.paragraph, citation_id: c.id });
     return el("li", { class: "wtg-card", id: uid + "-c" + turn + "-" + c.id, tabindex: "-1" }, [
       el("p", { class: "wtg-card-title" }, ["[" + c.id + "] ", c.doc_title]),
@@ -284,7 +286,9 @@
             safeguardingCount = kinds.length;
             // (data.notices holds the notes on the sources too, after these: shown with the citations.)
             notices((data.notices || []).slice(0, kinds.length), kinds).forEach(function (n, i) {
-              (kinds[i] && kinds[i].indexOf("crisis") === 0 ? noticeBox : notesBox).appendChild(n);
+              // A crisis banner, and a child's Childline notice, go above the answer; the rest under it.
+              var above = kinds[i] && (kinds[i].indexOf("crisis") === 0 || kinds[i] === "child");
+              (above ? noticeBox : notesBox).appendChild(n);
             });
             article.scrollIntoView({ block: "start" });
           } else if (name === "citations") {

@@ -95,11 +95,15 @@ def test_ask_then_open_the_cited_paragraph(page: Any, live_server: str, artifact
     expect(card).to_be_focused()
     expect(card).to_have_class(re.compile(r"\bwtg-focus\b"))
 
-    card.get_by_role("link", name=re.compile(r"^Open paragraph")).click()
-    assert_paragraph_shown(page, "wt2023", 14)
-    expect(page.locator(".doc-bar")).to_contain_text("2023 — replaced by Working Together to Safeguard Children 2026")
-    expect(page.locator(".doc-bar")).to_be_in_viewport()  # sticky: still on screen at the cited paragraph
-    page.screenshot(path=str(artifacts / "viewer-para-14.png"))
+    # The paragraph opens in a new tab; the conversation stays where it was.
+    with page.context.expect_page() as opened:
+        card.get_by_role("link", name=re.compile(r"^Open paragraph")).click()
+    viewer = opened.value
+    assert_paragraph_shown(viewer, "wt2023", 14)
+    expect(viewer.locator(".doc-bar")).to_contain_text("2023 — replaced by Working Together to Safeguard Children 2026")
+    expect(viewer.locator(".doc-bar")).to_be_in_viewport()  # sticky: still on screen at the cited paragraph
+    viewer.screenshot(path=str(artifacts / "viewer-para-14.png"))
+    expect(page.locator(".wtg-turn")).to_have_count(1)
 
 
 def test_keyboard_only(page: Any, live_server: str, artifacts: Path) -> None:
@@ -123,9 +127,10 @@ def test_keyboard_only(page: Any, live_server: str, artifacts: Path) -> None:
     # A visible focus state (GOV.UK yellow), not just a focused element.
     assert open_link.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 221, 0)"
     page.screenshot(path=str(artifacts / "keyboard-focus-open-paragraph.png"))
-    page.keyboard.press("Enter")
-    assert_paragraph_shown(page, "wt2023", 14)
-    page.screenshot(path=str(artifacts / "keyboard-viewer-para-14.png"))
+    with page.context.expect_page() as opened:
+        page.keyboard.press("Enter")
+    assert_paragraph_shown(opened.value, "wt2023", 14)
+    opened.value.screenshot(path=str(artifacts / "keyboard-viewer-para-14.png"))
 
 
 def test_no_serious_accessibility_violations(page: Any, live_server: str, artifacts: Path) -> None:
@@ -155,8 +160,9 @@ def test_widget_on_a_page_from_another_origin(page: Any, live_server: str, widge
 
     open_link = card.get_by_role("link", name=re.compile(r"^Open paragraph"))
     expect(open_link).to_have_attribute("href", live_server + "/documents/wt2023#para-14")
-    open_link.click()
-    assert_paragraph_shown(page, "wt2023", 14)
+    with page.context.expect_page() as opened:
+        open_link.click()
+    assert_paragraph_shown(opened.value, "wt2023", 14)
 
 
 def test_related_paragraphs_are_folded_under_the_sources(page: Any, live_server: str, artifacts: Path) -> None:
@@ -334,6 +340,10 @@ def test_every_page_fits_the_screen_and_passes_axe(
         expect(page.locator("#para-40")).to_be_in_viewport()
         expect(page.locator(".doc-bar")).to_be_in_viewport()  # edition and status stay on screen
         expect(page.locator("#announce")).to_contain_text("Showing Paragraph 40")
+    if path.endswith("#para-40"):
+        page.goto(live_server + "/documents/wt2023#para-99")
+        expect(page.locator("#not-held")).to_have_text("Paragraph 99 is not in the text of this document held here.")
+        page.goto(live_server + path)
     if path == "/documents/nope":
         expect(page.get_by_role("heading", level=1)).to_have_text("We could not find that document")
         expect(page.get_by_role("link", name="Back to the assistant")).to_be_visible()
