@@ -169,6 +169,7 @@ def _count(patterns: Sequence[re.Pattern[str]], text: str) -> int:
     return sum(bool(p.search(text)) for p in patterns)
 
 
+IDENTIFYING = frozenset({"name", "dob", "address", "postcode", "nhs_number"})  # of a person written about
 MIN_CONTENT_WORDS = 3  # below this, and with no harm named, a message cannot be read as a crisis
 
 
@@ -334,6 +335,10 @@ class Guardrails:
             # The classifier reads English. In another language it cannot tell, so the notice that
             # speaks to a child and an adult alike is shown: a help line too many costs one line.
             flags["crisis"], writer = True, "unsure"
+        if {d.kind for d in details} & IDENTIFYING and content_words(redacted) >= MIN_CONTENT_WORDS:
+            # A message that names a child, or gives their date of birth, address or NHS number,
+            # is about a particular child or family.
+            flags["case"] = True
         return Safeguard(
             redacted=redacted,
             crisis=flags["crisis"],
@@ -473,13 +478,18 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
                    and rare(nxt.group(), conf["introduced_max_zipf"]))
         told = bool(after.match(text[m.end():]))
         if strong.search(before):
-            found = rare(word) and word.lower()[:5] not in _prefixes(vocabulary)
+            # "his name is Sam": after these a capitalised word is a name however common it is.
+            low = word.lower()
+            found = (word[0].isupper() and low not in never and low not in vocabulary) or (
+                rare(word) and low[:5] not in _prefixes(vocabulary))
         elif weak.search(before):
             found = rare(word, conf["introduced_max_zipf"]) and (word[0].isupper() or told)
         else:
             mid_sentence = not re.search(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$", text[:m.start()])
-            found = (word[0].isupper() and rare(word) and not place.search(before)
-                     and (surname or told or (narrative and mid_sentence)))
+            family = bool(re.match(r"\s+(?:family|children|kids|twins|household)\b", text[m.end():]))
+            found = word[0].isupper() and not place.search(before) and (
+                (family and rare(word, conf["introduced_max_zipf"]))  # "the Jones family"
+                or (rare(word) and (surname or told or (narrative and mid_sentence))))
         if found:
             out.append(Detail("name", m.start(), nxt.end() if surname and nxt else m.end()))
     return out
