@@ -126,3 +126,10 @@ def test_serve_names_the_port_setting_when_the_port_is_taken(monkeypatch: pytest
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"port {port} on 127.0.0.1 is in use" in err[0] and "WTGUIDE_PORT=" in err[0]
     assert "Serving on" not in err[0] and not calls
+
+
+def test_viewer_shows_list_items_as_a_list(client: TestClient) -> None:
+    html = client.get("/documents/wt2023").text
+    para = html[html.index('id="para-47"'):]
+    para = para[:para.index("</section>")]
+    assert "<ul><li>" in para and "\u2022" not in para

@@ -62,7 +62,7 @@ def _paragraph_html(p: Any) -> str:
         f'aria-labelledby="label-{escape(p.paragraph)}">'
         f'<h3 class="para-label" id="label-{escape(p.paragraph)}">'
         f'<a href="#para-{escape(p.paragraph)}">{label}</a>{page}</h3>'
-        f"<p>{_body_html(p)}</p>{notes_html}</section>"
+        f"{_body_html(p)}{notes_html}</section>"
     )
 
 
@@ -74,14 +74,31 @@ def _links(escaped: str) -> str:
     return URL.sub(lambda m: f'<a href="{m.group(0)}" class="url">{m.group(0)}</a>', escaped)
 
 
+LIST_ITEM = re.compile(r"^\s*(?:[\u2022\u25aa\u2013-]|\([a-z0-9]{1,3}\))\s+")
+
+
 def _body_html(p: Any) -> str:
-    """The paragraph's text, escaped; footnote marks become links to the notes, web addresses links,
-    list lines stay lines."""
-    body = FOOTNOTE_MARK.sub(
-        lambda m: f'<sup><a href="#fn-{escape(p.paragraph)}-{m.group(1)}">{m.group(1)}</a></sup>',
-        _links(escape(p.text)),
-    )
-    return body.replace("\n", "<br>")
+    """The paragraph as the index holds it: its lines as paragraphs, list items as a list; footnote
+    marks become links to the notes, web addresses links."""
+    def line_html(line: str) -> str:
+        return FOOTNOTE_MARK.sub(
+            lambda m: f'<sup><a href="#fn-{escape(p.paragraph)}-{m.group(1)}">{m.group(1)}</a></sup>',
+            _links(escape(line)),
+        )
+
+    out: list[str] = []
+    items: list[str] = []
+    for line in [ln for ln in p.text.split("\n") if ln.strip()]:
+        if LIST_ITEM.match(line):
+            items.append(f"<li>{line_html(LIST_ITEM.sub('', line, count=1))}</li>")
+            continue
+        if items:
+            out.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        out.append(f"<p>{line_html(line)}</p>")
+    if items:
+        out.append(f"<ul>{''.join(items)}</ul>")
+    return "".join(out)
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
