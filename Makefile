@@ -36,9 +36,10 @@ test: setup
 	$(VENV)/bin/wtguide ingest
 	$(VENV)/bin/wtguide eval --split test --gate --no-report
 	$(VENV)/bin/wtguide eval --split blind --gate --no-report
-	# The safeguarding guardrails on the two sets written blind (floors in evals/guardrails.py).
+	# The safeguarding guardrails on the three sets written blind (floors in evals/guardrails.py).
 	$(VENV)/bin/wtguide eval --split blind --guardrails --gate
 	$(VENV)/bin/wtguide eval --split blind2 --guardrails --gate
+	$(VENV)/bin/wtguide eval --split blind3 --guardrails --gate
 
 test-fast: setup
 	$(PY) -m pytest -m "not slow"

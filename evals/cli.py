@@ -50,8 +50,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.guardrails or args.fit_guardrails:
         return _guardrails(args, settings)
-    if args.split == "blind2":
-        raise WtguideError("--split blind2 is a guardrail set: use it with --guardrails")
+    if args.split in ("blind2", "blind3"):
+        raise WtguideError(f"--split {args.split} is a guardrail set: use it with --guardrails")
     questions_file = Path(args.questions)
     if args.split == "blind" and questions_file == DEFAULT_QUESTIONS:
         questions_file = BLIND_QUESTIONS
@@ -160,9 +160,9 @@ def register(sub: Any) -> None:
     s = sub.add_parser("eval", help="score retrieval and answers on the curated questions, beside the baselines")
     s.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (schema: evals/QUESTIONS.md)")
     s.add_argument(
-        "--split", choices=(*SPLITS, "blind2"), default="test",
+        "--split", choices=(*SPLITS, "blind2", "blind3"), default="test",
         help="dev (tuning), test (reporting), blind (evals/blind.jsonl: written blind, never tuned on) or all; "
-        "with --guardrails: dev, blind or blind2 (a second set written blind)",
+        "with --guardrails: dev, blind, blind2 or blind3 (more sets written blind)",
     )
     s.add_argument("--json", action="store_true", help="print the summary and every question's result as JSON")
     s.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor or the baseline")

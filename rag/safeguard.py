@@ -458,6 +458,8 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
     age or a verb of telling ("Liam Carter", "Jess in Y11 told me", "Ruby (4)")."""
     from wordfreq import zipf_frequency
 
+    from ingest.sentences import STOPWORDS
+
     conf = _personal()["names"]
     strong, weak = (re.compile(conf[k], re.IGNORECASE) for k in ("strong_introducers", "introducers"))
     after = re.compile(conf["after"], re.IGNORECASE)
@@ -470,9 +472,24 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
         low = word.lower()
         return low not in never and low not in vocabulary and zipf_frequency(low, "en") < most
 
+    identified = re.compile(conf["identified_by"], re.IGNORECASE)
     out: list[Detail] = []
     for i, m in enumerate(words):
         word, before = m.group(), text[max(0, m.start() - 40):m.start()]
+        # One or two words, in any case, that a date of birth, an age, a school year or "here"
+        # follows: "nadia begum yr 10", "Jayden Price DOB ...", "Ngozi here".
+        pair = words[i + 1] if i + 1 < len(words) and text[m.end():words[i + 1].start()] == " " else None
+        for last in ([pair, m] if pair else [m]):
+            span_words = [w.group() for w in words[i:words.index(last) + 1]]
+            cue = identified.match(text[last.end():])
+            if cue and (word[0].isupper() or "here" not in cue.group()) and all(
+                w.lower() not in never and w.lower() not in vocabulary and w.lower() not in STOPWORDS
+                # a capitalised word may be a common one ("Summer Jones"); a lower-case one must be rare
+                and zipf_frequency(w.lower(), "en") < (5.5 if w[0].isupper() else 4.0)
+                for w in span_words
+            ):
+                out.append(Detail("name", m.start(), last.end()))
+                break
         nxt = words[i + 1] if i + 1 < len(words) else None
         surname = (nxt is not None and text[m.end():nxt.start()] == " " and nxt.group()[0].isupper()
                    and rare(nxt.group(), conf["introduced_max_zipf"]))
