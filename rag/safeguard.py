@@ -478,9 +478,10 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
         word, before = m.group(), text[max(0, m.start() - 40):m.start()]
         # One or two words, in any case, that a date of birth, an age, a school year or "here"
         # follows: "nadia begum yr 10", "Jayden Price DOB ...", "Ngozi here".
-        pair = words[i + 1] if i + 1 < len(words) and text[m.end():words[i + 1].start()] == " " else None
-        for last in ([pair, m] if pair else [m]):
-            span_words = [w.group() for w in words[i:words.index(last) + 1]]
+        paired = i + 1 < len(words) and text[m.end():words[i + 1].start()] == " "
+        for span in (words[i:i + 2], words[i:i + 1]) if paired else (words[i:i + 1],):
+            last = span[-1]
+            span_words = [w.group() for w in span]
             cue = identified.match(text[last.end():])
             if cue and (word[0].isupper() or "here" not in cue.group()) and all(
                 w.lower() not in never and w.lower() not in vocabulary and w.lower() not in STOPWORDS
