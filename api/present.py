@@ -19,6 +19,7 @@ def citation_json(store: Any, c: Citation) -> dict[str, Any]:
         "status": c.status,
         "paragraph": c.paragraph,
         "page": c.page,
+        "page_end": c.page_end,
         "heading": c.heading,
         "text": c.text,
         "score": c.score,

@@ -59,6 +59,7 @@ class CitationOut(BaseModel):
     status: str
     paragraph: str | None
     page: int | None
+    page_end: int | None = Field(None, description="last page of the cited text, when it runs onto the next")
     heading: str | None
     text: str
     score: float
@@ -124,6 +125,7 @@ class ParagraphOut(BaseModel):
     paragraph: str
     numbered: bool
     page: int | None
+    page_end: int | None = Field(None, description="the last page the paragraph runs onto")
     heading: str | None
     headings: list[str]
     text: str

@@ -14,7 +14,8 @@ from typing import Any
 
 from ingest.loaders import format_for
 from ingest.manifest import DocumentInfo, append_entry, load_manifest, update_entry
-from ingest.parse import parse_document
+from ingest.parse import parse_report
+from ingest.pipeline import strict_check
 from wtguide.errors import ManifestError, UnsupportedDocument
 from wtguide.settings import Settings
 
@@ -39,8 +40,11 @@ def add_document(
     publisher: str = "",
     source_url: str = "",
     licence: str = "",
+    strict: bool = False,
     reindex: Callable[[], Any],
 ) -> DocumentInfo:
+    """Validate, copy in, write the manifest entry and re-index; ``strict``: a file whose reading
+    gives any warning (``ingest.report``) is refused before anything changes."""
     manifest_path = settings.manifest_path
     manifest = load_manifest(manifest_path)
     doc_id = doc_id or derive_doc_id(title, edition)
@@ -74,7 +78,9 @@ def add_document(
 
     # Validate the file by parsing it where it is, before touching the corpus.
     probe = parse_entry(0, {**entry, "file": file.name}, file.parent)
-    parse_document(probe, file)
+    parsed = parse_report(probe, file)
+    if strict:
+        strict_check(list(parsed.warnings))
 
     target = manifest.root / entry["file"]
     in_place = target.exists() and target.resolve() == file.resolve()

@@ -10,7 +10,7 @@ from ingest.manifest import DocumentInfo
 from ingest.paragraphs import Paragraph
 from ingest.sentences import split_sentences
 
-CHUNKER_VERSION = "paragraph-v9"
+CHUNKER_VERSION = "paragraph-v10"
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Chunk:
     order: int
     text: str
     footnotes: tuple[str, ...] = ()
+    page_end: int | None = None  # the page the chunk's text ends on (== page on one page)
 
     @property
     def heading(self) -> str | None:
@@ -88,7 +89,9 @@ def chunk_paragraphs(doc: DocumentInfo, paragraphs: list[Paragraph], max_chars: 
     chunks: list[Chunk] = []
     for para in paragraphs:
         pieces = split_long(para.text, max_chars)
+        spans = _spans(para.text, pieces)
         for part, piece in enumerate(pieces, start=1):
+            start, end = spans[part - 1]
             chunks.append(
                 Chunk(
                     id=content_id(doc.doc_id, para.paragraph, part, piece),
@@ -103,10 +106,26 @@ def chunk_paragraphs(doc: DocumentInfo, paragraphs: list[Paragraph], max_chars: 
                     numbered=para.numbered,
                     part=part,
                     parts=len(pieces),
-                    page=para.page,
+                    page=para.page_at(start),
                     order=para.order,
                     text=piece,
                     footnotes=tuple(f"{f.number}. {f.text}" for f in para.footnotes),
+                    page_end=para.page_at(end),
                 )
             )
     return chunks
+
+
+def _spans(text: str, pieces: list[str]) -> list[tuple[int, int]]:
+    """(first, last) character offset of each piece in the paragraph text, pieces taken in order
+    (a piece may differ from the text in white space only)."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in pieces:
+        head = piece.split(None, 1)[0] if piece.strip() else ""
+        start = text.find(head, cursor) if head else -1
+        start = cursor if start < 0 else start
+        end = min(len(text), start + len(piece)) - 1
+        spans.append((start, max(start, end)))
+        cursor = end + 1
+    return spans

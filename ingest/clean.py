@@ -4,7 +4,9 @@
 - a short function word glued to the next word ("Itis", "Inrelation") is split,
   but only where the glued form never occurs elsewhere and both halves do;
 - a word broken across lines with a hyphen is joined, keeping the hyphen unless
-  the unbroken word is what the corpus uses elsewhere.
+  the unbroken word is what the corpus uses elsewhere;
+- a hyphenated word split by a space ("co- operation") is rejoined where the corpus
+  uses the hyphenated word elsewhere ("co-operation").
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from collections.abc import Iterable
 BULLET = re.compile(r"^(?:[e¢o«•●▪·]|\*)\s*(?<=[·•●▪]|\s)(?=\S)")
 NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.)]|\([a-z]\)|[a-z][.)])\s+")
 WORD = re.compile(r"[A-Za-z]+")
+COMPOUND = re.compile(r"[A-Za-z]+-[A-Za-z]+")
+# "co- operation": a hyphenated word split by a space where the source wrapped it.
+SPLIT_COMPOUND = re.compile(r"\b([A-Za-z]+)- ([a-z]+)\b")
 GLUE_PREFIXES = ("it", "in", "is", "of", "to")
 # A line ending in one of these runs on: the next line continues it, even after a page break.
 RUNS_ON = frozenset(
@@ -28,9 +33,12 @@ REAL_SHORT_WORDS = frozenset({"into", "isis", "onto"})
 
 
 def vocabulary(texts: Iterable[str]) -> Counter[str]:
+    """Lower-case word counts, and counts of hyphenated compounds ("co-operation") under their own key."""
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(w.lower() for w in WORD.findall(text))
+        if "-" in text:
+            counts.update(w.lower() for w in COMPOUND.findall(text))
     return counts
 
 
@@ -59,7 +67,11 @@ def unglue(text: str, vocab: Counter[str]) -> str:
                 return word[: len(prefix)] + " " + word[len(prefix) :]
         return word
 
-    return WORD.sub(fix, text)
+    def rejoin(m: re.Match[str]) -> str:
+        word = f"{m.group(1)}-{m.group(2)}"
+        return word if vocab[word.lower()] > 0 else m.group(0)
+
+    return SPLIT_COMPOUND.sub(rejoin, WORD.sub(fix, text))
 
 
 def join_lines(lines: list[str], vocab: Counter[str]) -> str:

@@ -22,6 +22,11 @@ YEAR_GLUED = re.compile(r"\b((?:19|20)\d\d)(\d{1,2})\b")
 # The curly apostrophe is a marker only with a digit after it ("requirements’3"); alone it is
 # a possessive or a closing quote.
 SYMBOL_GLUED = re.compile(r"(?<=[A-Za-z)\d])( ?'|[?®°”*!']|’(?=[\dS°!]))([\dS°®”!?']?)(?=[\s.,;:)]|$)")
+# A marker glued to a section number ("section 38" = section 3 + note 8): taken only for a note
+# whose own text cites that section ("Domestic Abuse Act 2021 Section 3").
+NUMBER_GLUED = re.compile(
+    r"\b(section|sections|paragraph|part|schedule|regulation|article|chapter|rule)\s+(\d{2,4})\b", re.IGNORECASE
+)
 # OCR reads superscript digits as look-alike glyphs: "?°" is 20, "?!" is 21, "'S" is 15.
 LOOKALIKE = {"°": "0", "!": "1", "S": "5"}
 TENS = {"'": "1", "’": "1", "?": "2"}
@@ -54,7 +59,7 @@ def extract(lines: list[Line]) -> tuple[list[NotedLine], dict[int, Footnote]]:
             plain.append(ln)
     if notes:
         for ln in plain:
-            body.append(NotedLine(BRACKET_REF.sub(r"[^\1]", ln.text), ln.page))
+            body.append(NotedLine(BRACKET_REF.sub(r"[^\1]", ln.text), ln.page, ln.gap))
         return body, notes
     return _extract_page_notes(plain)
 
@@ -67,7 +72,7 @@ def _extract_page_notes(lines: list[Line]) -> tuple[list[NotedLine], dict[int, F
             pages.append([])
         pages[-1].append(ln)
     if all(p[0].page is None for p in pages):
-        return [NotedLine(ln.text, ln.page) for ln in lines], notes
+        return [NotedLine(ln.text, ln.page, ln.gap) for ln in lines], notes
     expected = 1
     out: list[NotedLine] = []
     for page in pages:
@@ -135,6 +140,7 @@ class _Marker:
     tens: str  # the tens digit a two-glyph marker suggests ("1" in "'2", "2" in "?°")
     printed: bool  # real digits, which rarely disagree with the note's number
     context: frozenset[str]  # words just before it, to match against the note's text
+    needs: str = ""  # the note must cite this ("section 3"), else the marker is not one
 
 
 def _markers(lines: list[Line]) -> list[_Marker]:
@@ -145,6 +151,15 @@ def _markers(lines: list[Line]) -> list[_Marker]:
             for m in YEAR_GLUED.finditer(ln.text):
                 context = _context(before, ln.text[: m.start(2)])
                 found.append(_Marker(i, m.start(2), m.end(2), m.group(2), "", True, context))
+            for m in NUMBER_GLUED.finditer(ln.text):
+                digits = m.group(2)
+                for cut in (1, 2):
+                    if len(digits) > cut:
+                        head, tail = digits[:-cut], digits[-cut:]
+                        at = m.start(2) + len(head)
+                        context = _context(before, ln.text[: m.start()])
+                        needs = f"{m.group(1).lower()} {head}"
+                        found.append(_Marker(i, at, m.end(2), tail[-1], tail[:-1], True, context, needs))
             for m in SYMBOL_GLUED.finditer(ln.text):
                 head, tail = m.group(1).strip(), m.group(2)
                 if head in "”’" and not tail and _closes_quote(before + ln.text[: m.start()], head):
@@ -170,6 +185,10 @@ def _context(before: str, line_head: str) -> frozenset[str]:
 def _fit(marker: _Marker, note: Footnote, note_words: frozenset[str]) -> float:
     """How well a marker fits a note: digits that agree, then words shared with the note."""
     number = str(note.number)
+    if marker.needs and not re.search(rf"\b{re.escape(marker.needs)}\b", note.text.lower()):
+        return -10.0
+    if marker.needs and number != marker.units and number != marker.tens + marker.units:
+        return -10.0
     if marker.units and number.endswith(marker.units):
         score = 3.0
     else:
@@ -189,14 +208,14 @@ def _align(markers: list[_Marker], notes: list[Footnote]) -> dict[int, _Marker]:
     m, k = len(markers), len(notes)
     words = [frozenset(tokens(n.text)) for n in notes]
     fits = [[_fit(markers[i], notes[j], words[j]) for j in range(k)] for i in range(m)]
-    usable = len(markers) == len(notes)
+    usable = sum(1 for x in markers if not x.needs) == len(notes)
     # best[i][j]: (matches, score) from markers[i:] and notes[j:]; step[i][j]: how to get it.
     best = [[(0, 0.0)] * (k + 1) for _ in range(m + 1)]
     step = [[""] * (k + 1) for _ in range(m + 1)]
     for i in range(m - 1, -1, -1):
         for j in range(k - 1, -1, -1):
             options = [(best[i + 1][j], "skip-marker"), (best[i][j + 1], "skip-note")]
-            if usable or fits[i][j] >= 1:
+            if (usable and not markers[i].needs) or fits[i][j] >= 1:
                 n, score = best[i + 1][j + 1]
                 options.append(((n + 1, score + fits[i][j]), "match"))
             best[i][j], step[i][j] = max(options, key=lambda o: o[0])
@@ -216,7 +235,7 @@ def _align(markers: list[_Marker], notes: list[Footnote]) -> dict[int, _Marker]:
 def _mark(lines: list[Line], notes: list[Footnote]) -> list[NotedLine]:
     """Replace glued markers on a page with ``[^n]``; notes without a marker go to the last line."""
     if not notes:
-        return [NotedLine(ln.text, ln.page) for ln in lines]
+        return [NotedLine(ln.text, ln.page, ln.gap) for ln in lines]
     placed = _align(_markers(lines), notes)
     by_line: dict[int, list[tuple[int, int, int]]] = {}
     for number, marker in placed.items():
@@ -226,7 +245,7 @@ def _mark(lines: list[Line], notes: list[Footnote]) -> list[NotedLine]:
         text = ln.text
         for s, e, n in sorted(by_line.get(i, []), reverse=True):
             text = text[:s].rstrip() + f"[^{n}]" + text[e:]
-        out.append(NotedLine(text, ln.page))
+        out.append(NotedLine(text, ln.page, ln.gap))
     orphans = tuple(n.number for n in notes if n.number not in placed)
     if orphans:
         last = max((i for i, ln in enumerate(out) if ln.text.strip()), default=None)

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,7 @@ HNSW = {"hnsw:space": "cosine", "hnsw:search_ef": 400, "hnsw:construction_ef": 4
 COLLECTION = "wtguide_chunks"
 SENTENCES = "wtguide_sentences"
 EMBED_KEYS = "embed_keys.txt"  # one key per row of vectors.npy
+REPORT = "report.json"  # what ingest noticed: warnings and pages per document
 SENTENCE_KEYS = "sentence_keys.txt"  # one key per row of sentence_vectors.npy
 SPELLED_KEYS = "spelled_keys.txt"  # one key per row of spelled_vectors.npy
 
@@ -61,6 +63,16 @@ def current_dir(index_root: Path) -> Path | None:
 
 def read_info(index_dir: Path) -> IndexInfo:
     return IndexInfo(**json.loads((index_dir / "index.json").read_text()))
+
+
+def read_report(index_dir: Path) -> dict[str, Any]:
+    """The ingest report kept with an index: {doc_id: {"warnings": [...], "pages": [...]}}; {} for
+    an index built before reports were kept."""
+    path = index_dir / REPORT
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
 
 
 def is_fresh(index_root: Path, corpus_hash: str, model: str) -> bool:
@@ -152,8 +164,10 @@ def write_index(
     embedder: Embedder,
     corpus_hash: str,
     progress: Callable[[int], None] | None = None,
+    report: dict[str, Any] | None = None,
 ) -> tuple[Path, int]:
-    """Build a new index aside and swap it in. Returns (live dir, number of chunks embedded)."""
+    """Build a new index aside and swap it in. Returns (live dir, number of chunks embedded).
+    ``report`` (per document: warnings and pages) is kept as ``report.json``."""
     index_root.mkdir(parents=True, exist_ok=True)
     cache = cached_vectors(index_root, embedder.name)
     # Unique even for two builds of one corpus in the same second (an ingest then --rebuild).
@@ -201,6 +215,7 @@ def write_index(
             chunks=len(chunks),
             built_at=time.time(),
         )
+        (tmp / REPORT).write_text(json.dumps(report or {}, ensure_ascii=False, indent=1))
         (tmp / "index.json").write_text(json.dumps(asdict(info), indent=1))
         tmp.rename(build)
     except BaseException:

@@ -17,12 +17,14 @@ from ingest.loaders import RawPage
 BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
 DOTTED_NUMBER = re.compile(r"^\s?(\d{1,3})\.(?:\s|$)")
 URL_LINE = re.compile(r"^\s*https?://\S+\s*$")
+CHAPTER_LIKE = re.compile(r"^(?:Chapter|Part|Section|Annex|Appendix)\s+[A-Z0-9]+\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Line:
     text: str
     page: int | None
+    gap: bool = False  # text is missing just before this line (a PDF page with no text layer)
 
 
 def paginate(raw_pages: list[RawPage]) -> list[Line]:
@@ -114,26 +116,56 @@ def _fill_numbers(explicit: list[int | None]) -> list[int | None]:
 
 
 def _furniture(pages: list[list[str]]) -> set[str]:
-    """Lines repeated at the top or bottom of most pages (running headers and footers)."""
-    if len(pages) < 3:
-        return set()
-    counts: Counter[str] = Counter()
-    for lines in pages:
-        content = [ln for ln in lines if ln.strip()]
-        edge = set(content[:2] + content[-2:])
-        counts.update(re.sub(r"\d+", "#", ln.strip()) for ln in edge)
-    return {key for key, c in counts.items() if c >= max(3, len(pages) // 2)}
+    """Running headers and footers: a line (digits ignored) at the same edge of a page, the top two
+    or the bottom two lines, on at least 3 pages (2 in a document of 2 or 3 pages) and on at least
+    half the pages from the first to the last it is seen on. So a header that changes with the
+    chapter is found too, while a short line that happens to open a few pages far apart is not."""
+    seen: dict[tuple[str, str], list[int]] = {}
+    for number, lines in enumerate(pages):
+        content = [ln.strip() for ln in lines if ln.strip()]
+        for edge, part in (("top", content[:2]), ("bottom", content[-2:])):
+            for key in {_key(ln) for ln in part}:
+                seen.setdefault((edge, key), []).append(number)
+    least = 2 if len(pages) <= 3 else 3
+    return {
+        key
+        for (_, key), where in seen.items()
+        if len(where) >= least and len(where) >= (where[-1] - where[0] + 1) / 2
+    }
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip())
 
 
 def _paginate_pdf(raw_pages: list[RawPage]) -> list[Line]:
+    """Lines with their printed page; running headers, footers and page numbers dropped.
+
+    On each page one line per furniture key is dropped from its top or bottom edge, and a chapter
+    title is kept the first time it appears (its running header repeats it later). An empty page
+    (no text layer) marks the next line with ``gap``."""
     split = [[ln.rstrip() for ln in p.text.split("\n")] for p in raw_pages]
     furniture = _furniture(split)
+    first_seen: set[str] = set()
     out: list[Line] = []
+    gap = False
     for page, lines in zip(raw_pages, split, strict=True):
-        for ln in lines:
-            key = re.sub(r"\d+", "#", ln.strip())
-            if key in furniture or (BARE_NUMBER.match(ln) and int(ln.strip()) == page.number):
+        content = [i for i, ln in enumerate(lines) if ln.strip()]
+        if not content:
+            gap = True
+            continue
+        edges = set(content[:2] + content[-2:])
+        dropped: set[str] = set()
+        for i, ln in enumerate(lines):
+            key = _key(ln)
+            heading_first_time = key not in first_seen and CHAPTER_LIKE.match(ln.strip())
+            if i in edges and key in furniture and key not in dropped and not heading_first_time:
+                dropped.add(key)
                 continue
-            out.append(Line(ln.strip(), page.number))
+            if BARE_NUMBER.match(ln) and int(ln.strip()) == page.number:
+                continue
+            first_seen.add(key)
+            out.append(Line(ln.strip(), page.number, gap and bool(ln.strip())))
+            gap = gap and not ln.strip()
         out.append(Line("", page.number))
     return out

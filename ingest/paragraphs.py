@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from ingest.clean import clean_bullet, is_bullet, join_lines, unglue
 from ingest.footnotes import Footnote, NotedLine
+from ingest.numbering import paragraph_starts
+from ingest.report import IngestWarning
 
 CHAPTER = re.compile(r"^(Chapter\s+\d+\b.*|Introduction|Appendix\s+[A-Z0-9]\b.*)$")
 PARA_START = re.compile(r"^(\d{1,3})(\.?)(?:\s+(.*))?$")
@@ -37,20 +39,49 @@ class Paragraph:
     page: int | None
     text: str
     footnotes: tuple[Footnote, ...] = ()
+    page_end: int | None = None  # the last page the paragraph runs onto (== page when on one page)
+    # Where in ``text`` a new page begins: (character offset, page number), in order.
+    page_breaks: tuple[tuple[int, int], ...] = ()
 
     @property
     def heading(self) -> str | None:
         return self.headings[-1] if self.headings else None
 
+    def page_at(self, offset: int) -> int | None:
+        """The page the character at ``offset`` of ``text`` is printed on."""
+        page = self.page
+        for start, number in self.page_breaks:
+            if start > offset:
+                break
+            page = number
+        return page
+
+    def pages_of(self, quoted: str) -> tuple[int | None, int | None]:
+        """(first, last) page of a quotation of this paragraph (found by its first and last
+        words, footnote marks and spacing ignored); the paragraph's own pages when not found."""
+        if not self.page_breaks:
+            return self.page, self.page_end
+        words = WORDS.findall(FOOTNOTE_MARK.sub("", quoted))
+        start = _find_words(self.text, words[:5], 0)
+        if start is None:
+            return self.page, self.page_end
+        end = _find_words(self.text, words[-3:], start)
+        return self.page_at(start), self.page_at(end if end is not None else start)
+
 
 @dataclass
 class _Unit:
-    number: int | None
+    number: str | None  # the paragraph id of a numbered paragraph
     chapter: str | None
     headings: tuple[str, ...]
     page: int | None
     lines: list[str] = field(default_factory=list)
+    pages: list[int | None] = field(default_factory=list)  # the page of each line
     orphan_notes: list[int] = field(default_factory=list)
+
+    def add(self, line: str, page: int | None) -> None:
+        self.lines.append(line)
+        self.pages.append(page)
 
     def text_so_far(self) -> str:
         return " ".join(ln.strip() for ln in self.lines if ln.strip())
@@ -96,48 +127,66 @@ def build(
     vocab: Counter[str],
     numbered: bool,
     drop_lines: tuple[str, ...] = (),
+    warnings: list[IngestWarning] | None = None,
 ) -> list[Paragraph]:
+    """Paragraphs and unnumbered blocks of one document, in order. Numbering gaps and restarts
+    (``ingest.numbering``) are appended to ``warnings``."""
     lines = [ln for ln in lines if ln.text.strip() not in drop_lines]
     one_line_paragraphs = _one_line_paragraphs(lines)
+    cleaned = [clean_bullet(ln.text.strip()) if ln.text.strip() else "" for ln in lines]
+    pages = [ln.page for ln in lines]
+    found = warnings if warnings is not None else []
+    starts = paragraph_starts(doc_id, cleaned, pages, _chapters(cleaned), found) if numbered else {}
     units: list[_Unit] = []
     chapter: str | None = None
     headings: list[str] = []
-    expected = 1
     current: _Unit | None = None
     donate_to: _Unit | None = None  # a number set apart from its text: see below
     skipping_contents = False
+    skip_next = False
     for i, ln in enumerate(lines):
-        raw = ln.text.strip()
-        if not raw:
-            if current is not None:
-                current.lines.append("")
+        if skip_next:
+            skip_next = False
             continue
-        line = clean_bullet(raw)
+        line = cleaned[i]
+        if ln.gap:
+            # Text is missing before this line (a page with no text layer): nothing runs across it.
+            current, donate_to = None, None
+        if not line:
+            if current is not None:
+                current.add("", ln.page)
+            continue
         if CHAPTER.match(line) and len(line) < 90:
             chapter, headings, current, donate_to = line, [], None, None
             continue
-        m = PARA_START.match(line) if numbered else None
-        if m and int(m.group(1)) == expected and (m.group(2) or not m.group(3)):
-            prev = units[-1] if units and units[-1].number == expected - 1 else None
-            current = _Unit(expected, chapter, tuple(headings), ln.page)
+        start = starts.get(i)
+        if start is not None and start.title:
+            headings, current, donate_to = [start.rest or start.pid], None, None
+            continue
+        if start is not None:
+            prev = units[-1] if units and units[-1].number is not None else None
+            current = _Unit(start.pid, chapter, tuple(headings), ln.page)
             units.append(current)
-            expected += 1
-            if m.group(3):
-                current.lines.append(m.group(3))
+            if start.rest:
+                current.add(start.rest, ln.page)
             # PDF extraction sometimes sets the number apart, before the bullets that
             # end the previous paragraph ("38. ... to:" / "39." / "work together ...").
-            donate_to = prev if (not m.group(3) and prev and prev.text_so_far().endswith(":")) else None
+            donate_to = prev if (not start.rest and prev and prev.text_so_far().endswith(":")) else None
             current.orphan_notes.extend(ln.orphan_notes)
             continue
         if donate_to is not None:
             if not line[0].isupper() or is_bullet(line):
                 if i > 0 and not lines[i - 1].text.strip():
-                    donate_to.lines.append("")  # keep the break: it may start a bullet
-                donate_to.lines.append(line)
+                    donate_to.add("", ln.page)  # keep the break: it may start a bullet
+                donate_to.add(line, ln.page)
                 donate_to.orphan_notes.extend(ln.orphan_notes)
                 continue
             donate_to = None
         awaiting_text = current is not None and current.number is not None and not current.text_so_far()
+        if not awaiting_text and numbered and _wrapped_heading(lines, i):
+            headings, current = [f"{line} {cleaned[i + 1]}"], None
+            skip_next = True
+            continue
         if not awaiting_text and _is_heading(lines, i, numbered):
             following = _next_text(lines, i)
             caption = (LIST_START.match(following) or is_bullet(clean_bullet(following))) and (
@@ -157,9 +206,48 @@ def build(
         if current is None or _starts_new_block(current, line, lines, i, one_line_paragraphs):
             current = _Unit(None, chapter, tuple(headings), ln.page)
             units.append(current)
-        current.lines.append(line)
+        current.add(line, ln.page)
         current.orphan_notes.extend(ln.orphan_notes)
     return _finish(doc_id, units, notes, vocab)
+
+
+def _chapters(lines: list[str]) -> list[str | None]:
+    """The chapter each line stands in (for the ids of paragraphs numbered again from 1)."""
+    out: list[str | None] = []
+    chapter: str | None = None
+    for line in lines:
+        if CHAPTER.match(line) and len(line) < 90:
+            chapter = line
+        out.append(chapter)
+    return out
+
+
+def _wrapped_heading(lines: list[NotedLine], i: int) -> bool:
+    """A heading wrapped over two lines in a PDF extract: a long first line and a short second one
+    that carries on in lower case, set apart by blank lines (or a page break) from the text around,
+    with no closing punctuation, followed by prose that starts with a capital."""
+    if i + 2 >= len(lines):
+        return False
+    first, second, after = lines[i].text.strip(), lines[i + 1].text.strip(), lines[i + 2].text.strip()
+    prev_blank = i == 0 or not lines[i - 1].text.strip() or lines[i - 1].page != lines[i].page
+    if not (prev_blank and first and second and not after) or lines[i + 1].page != lines[i].page:
+        return False
+    words = len(first.split()) + len(second.split())
+    following = _next_text(lines, i + 1)
+    return (
+        first[0].isupper()
+        and second[0].islower()
+        and len(first) >= 50
+        and len(second) < len(first)
+        and words <= 24
+        and not SENTENCE_END.search(second)
+        and second[-1] not in ",;:"
+        and not is_bullet(first)
+        and not LIST_ITEM.match(first)
+        and not PARA_START.match(first)
+        and following[:1].isupper()
+        and not PARA_START.match(following)
+    )
 
 
 def _starts_new_block(current: _Unit, line: str, lines: list[NotedLine], i: int, one_line: bool) -> bool:
@@ -210,6 +298,40 @@ def _finish(doc_id: str, units: list[_Unit], notes: dict[int, Footnote], vocab: 
                 page=unit.page,
                 text=text,
                 footnotes=fns,
+                page_end=next(
+                    (p for ln, p in zip(reversed(unit.lines), reversed(unit.pages), strict=True) if ln.strip() and p),
+                    unit.page,
+                ),
+                page_breaks=_page_breaks(text, unit),
             )
         )
     return out
+
+
+WORDS = re.compile(r"\w+")
+
+
+def _page_breaks(text: str, unit: _Unit) -> tuple[tuple[int, int], ...]:
+    """Where each later page's first line begins in the finished text: found by its first words
+    (or, when the first word was joined to the line before it, by the words after it)."""
+    breaks: list[tuple[int, int]] = []
+    current, cursor = unit.page, 0
+    for line, page in zip(unit.lines, unit.pages, strict=True):
+        if not line.strip() or page is None or page == current:
+            continue
+        words = WORDS.findall(FOOTNOTE_MARK.sub("", line))
+        at = _find_words(text, words[:4], cursor)
+        if at is None and len(words) > 1:
+            after = _find_words(text, words[1:5], cursor)
+            at = None if after is None else text.rfind(" ", cursor, after) + 1 if " " in text[cursor:after] else after
+        if at is not None:
+            breaks.append((at, page))
+            current, cursor = page, at
+    return tuple(breaks)
+
+
+def _find_words(text: str, words: list[str], start: int) -> int | None:
+    if not words:
+        return None
+    m = re.compile(r"\b" + r"\W+(?:\[\^\d+\]\W*)?".join(map(re.escape, words))).search(text, start)
+    return m.start() if m else None

@@ -7,13 +7,17 @@ import re
 from pathlib import Path
 
 from ingest.loaders import RawPage
+from ingest.report import IngestWarning
 from wtguide.errors import EmptyDocument, UnsupportedDocument
 
 log = logging.getLogger(__name__)
 PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?(\d{1,4})(?:\s+of\s+\d+)?\s*$", re.IGNORECASE)
 
 
-def load_pdf(path: Path) -> list[RawPage]:
+def load_pdf(path: Path, warnings: list[IngestWarning] | None = None, doc: str | None = None) -> list[RawPage]:
+    """One RawPage per PDF page (printed and physical numbers). A page with no text layer (a scanned
+    image among text pages) is kept, empty, with a ``no-text-layer`` warning naming it; a PDF with no
+    text at all is refused (``UnsupportedDocument``)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -43,7 +47,24 @@ def load_pdf(path: Path) -> list[RawPage]:
         raise UnsupportedDocument(
             f"{path.name}: the PDF has no text layer (scanned images?); it needs OCR before it can be added"
         )
-    return [RawPage(_printed_number(text, i + 1), text) for i, text in enumerate(texts)]
+    pages = [RawPage(_printed_number(text, i + 1), text, i + 1) for i, text in enumerate(texts)]
+    for i, page in enumerate(pages):
+        if not page.text.strip():
+            # Its printed number is unknown: count on from the page before it.
+            before = pages[i - 1].number if i else None
+            number = before + 1 if before is not None else i + 1
+            pages[i] = RawPage(number, "", i + 1)
+            if warnings is not None:
+                warnings.append(
+                    IngestWarning(
+                        doc or path.name,
+                        "no-text-layer",
+                        f"{path.name}: page {number} (PDF page {i + 1}) has no text layer (a scanned image?); "
+                        "its text is not indexed",
+                        page=number,
+                    )
+                )
+    return pages
 
 
 def _printed_number(text: str, physical: int) -> int:

@@ -59,8 +59,10 @@ def make_citation(
     heading: str | None,
     numbered: bool,
     score: float = 1.0,
+    page_end: int | None = None,
 ) -> Citation:
-    """A citation of (part of) one paragraph, with its document's title, edition and status."""
+    """A citation of (part of) one paragraph, with its document's title, edition and status.
+    ``page``/``page_end``: the first and last page of ``text``."""
     doc = store.documents[doc_id]
     return Citation(
         id=cid,
@@ -76,6 +78,7 @@ def make_citation(
         score=round(float(score), 4),
         url=paragraph_url(doc_id, paragraph),
         numbered=numbered,
+        page_end=page_end if page_end is not None else page,
     )
 
 
@@ -122,7 +125,7 @@ class Assistant:
             score = hit_or_chunk.score if isinstance(hit_or_chunk, Hit) else 1.0
         c = self.store.chunks[index]
         return make_citation(
-            self.store, cid, c.doc_id, c.paragraph, with_notes(c), c.page, c.heading, c.numbered, score
+            self.store, cid, c.doc_id, c.paragraph, with_notes(c), c.page, c.heading, c.numbered, score, c.page_end
         )
 
     def _doc_for_reference(self, query: Query) -> str:
@@ -282,7 +285,7 @@ class Assistant:
         trace |= {"features": decision.features, "probability": round(decision.probability, 4)}
         if decision.status == "declined":
             return self._declined(q, "not_covered", decision.reasons, notices, trace, t0, guarded)
-        citations = _quoted_first(draft.citations, checked)
+        citations = _quoted_first(draft.citations, checked, self.store)
         number = {old: new.id for old, new in citations.items()}
         text = " ".join(f"{c.render()} [{number[c.cid]}]" for c in checked)
         shown = list(citations.values())
@@ -326,14 +329,23 @@ class Assistant:
         self.ask("What changed since 2018 about the safeguarding partners?")  # builds the crosswalk
 
 
-def _quoted_first(citations: tuple[Citation, ...], claims: list[Claim]) -> dict[int, Citation]:
+def _quoted_first(citations: tuple[Citation, ...], claims: list[Claim], store: IndexStore) -> dict[int, Citation]:
     """Old id -> the citation as shown: those the claims quote first, in the order quoted and
-    numbered from 1, then one per paragraph of the rest, as related paragraphs (``quoted=False``)."""
+    numbered from 1, then one per paragraph of the rest, as related paragraphs (``quoted=False``).
+    A quoted citation carries the pages of the sentences quoted, not of its whole paragraph."""
     by_id = {c.id: c for c in citations}
     out: dict[int, Citation] = {}
     keys = set()
     for old in dict.fromkeys(c.cid for c in claims):
-        out[old] = replace(by_id[old], id=len(out) + 1, quoted=True)
+        cited = by_id[old]
+        para = store.paragraphs.get((cited.doc_id, cited.paragraph or ""))
+        if para is not None and para.page_breaks:
+            quoted = [part for c in claims if c.cid == old for part in c.parts]
+            spans = [para.pages_of(q) for q in quoted]
+            pages = [p for span in spans for p in span if p is not None]
+            if pages:
+                cited = replace(cited, page=min(pages), page_end=max(pages))
+        out[old] = replace(cited, id=len(out) + 1, quoted=True)
         keys.add((by_id[old].doc_id, by_id[old].paragraph))
     for c in citations:
         if c.id not in out and (c.doc_id, c.paragraph) not in keys:

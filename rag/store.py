@@ -13,7 +13,7 @@ import numpy as np
 
 from ingest.chunks import Chunk
 from ingest.footnotes import Footnote
-from ingest.index import COLLECTION, SENTENCES, IndexInfo, chroma_client, current_dir, read_info
+from ingest.index import COLLECTION, SENTENCES, IndexInfo, chroma_client, current_dir, read_info, read_report
 from ingest.manifest import DocumentInfo
 from ingest.paragraphs import FOOTNOTE_MARK, Paragraph
 from wtguide.errors import IndexNotBuilt, NotFound
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 def _paragraph(data: dict[str, Any]) -> Paragraph:
     data["headings"] = tuple(data["headings"])
     data["footnotes"] = tuple(Footnote(**f) for f in data["footnotes"])
+    data["page_breaks"] = tuple(tuple(b) for b in data.get("page_breaks") or ())
     return Paragraph(**data)
 
 
@@ -61,6 +62,15 @@ class IndexStore:
         for p in paras:
             store._order.setdefault(p.doc_id, []).append(p.paragraph)
         return store
+
+    @cached_property
+    def report(self) -> dict[str, Any]:
+        """What ingest noticed, per document: {"warnings": [...], "pages": [...]} (``ingest.report``)."""
+        return read_report(self.path)
+
+    def warnings(self, doc_id: str) -> list[dict[str, Any]]:
+        """The ingest warnings of one document (each: doc, kind, message, page, line)."""
+        return list(self.report.get(doc_id, {}).get("warnings", []))
 
     @cached_property
     def glossary(self) -> dict[str, str]:

@@ -32,12 +32,16 @@ class Citation:
     verified: bool = True
     numbered: bool = True
     quoted: bool = True  # the answer quotes it; False: a related paragraph retrieval found
+    page_end: int | None = None  # the last page of the cited text (== page when on one page)
 
 
     def reference(self) -> str:
         """Ready reference: 'Working Together to Safeguard Children 2023, paragraph 10, page 11'."""
         where = f"paragraph {self.paragraph}" if self.numbered else f"section '{self.heading or self.paragraph}'"
-        page = f", page {self.page}" if self.page else ""
+        if self.page and self.page_end and self.page_end != self.page:
+            page = f", pages {self.page}–{self.page_end}"
+        else:
+            page = f", page {self.page}" if self.page else ""
         return f"{self.doc_title}, {where}{page}"
 
 

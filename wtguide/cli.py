@@ -42,7 +42,7 @@ def _progress_factory(enabled: bool) -> Callable[[int], Callable[[int], None]] |
     return make
 
 
-def run_ingest(settings: Settings, rebuild: bool = False, progress: bool = False) -> Any:
+def run_ingest(settings: Settings, rebuild: bool = False, progress: bool = False, strict: bool = False) -> Any:
     from ingest.pipeline import ingest
 
     return ingest(
@@ -53,20 +53,36 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: bool = False
         settings.max_chunk_chars,
         rebuild=rebuild,
         progress_factory=_progress_factory(progress),
+        strict=strict,
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _print_warnings(warnings: list[dict[str, Any]], doc_id: str | None = None) -> None:
+    """Each ingest warning on its own line on stderr ("warning: wt2026: page 7 (PDF page 9) has ...")."""
+    for w in warnings:
+        if doc_id is None or w["doc"] == doc_id:
+            print(f"warning: {w['message']}", file=sys.stderr)
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.corpus:
         settings.corpus_dir = Path(args.corpus)
-    result = run_ingest(settings, rebuild=args.rebuild, progress=sys.stderr.isatty() and not args.json)
+    result = run_ingest(
+        settings, rebuild=args.rebuild, progress=sys.stderr.isatty() and not args.json, strict=args.strict
+    )
     if args.json:
-        print(json.dumps(asdict(result)))
+        print(json.dumps(asdict(result), ensure_ascii=False))
     else:
+        _print_warnings(result.warnings)
         verb = "Index is up to date" if result.status == "up-to-date" else "Built index"
         print(
             f"{verb}: {result.documents} documents, {result.paragraphs} paragraphs, {result.chunks} chunks "
             f"({result.embedded} embedded) in {result.seconds:.1f}s -> {result.index_dir}"
+            + (f"; {_count(len(result.warnings), 'warning')}" if result.warnings else "")
         )
     return 0
 
@@ -74,6 +90,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.add import add_document
 
+    results: list[Any] = []
     doc = add_document(
         settings,
         Path(args.file),
@@ -86,9 +103,15 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         publisher=args.publisher,
         source_url=args.source_url,
         licence=args.licence,
-        reindex=lambda: run_ingest(settings, progress=sys.stderr.isatty()),
+        strict=args.strict,
+        reindex=lambda: results.append(run_ingest(settings, progress=sys.stderr.isatty(), strict=args.strict)),
     )
-    print(f"Added {doc.doc_id} ({doc.title}, {doc.kind}, edition {doc.edition or 'n/a'}) and rebuilt the index")
+    warnings = [w for r in results for w in r.warnings if w["doc"] == doc.doc_id]
+    _print_warnings(warnings)
+    print(
+        f"Added {doc.doc_id} ({doc.title}, {doc.kind}, edition {doc.edition or 'n/a'}) and rebuilt the index"
+        + (f"; {_count(len(warnings), 'warning')}" if warnings else "")
+    )
     return 0
 
 
@@ -103,7 +126,7 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
     rows = []
     for doc in store.documents.values():
         paras = store.doc_paragraphs(doc.doc_id)
-        rows.append({**doc.to_dict(), "paragraphs": len(paras)})
+        rows.append({**doc.to_dict(), "paragraphs": len(paras), "warnings": len(store.warnings(doc.doc_id))})
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
@@ -112,6 +135,7 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"{r['doc_id']:<15} {r['kind']:<11} {str(r['edition'] or '-'):<6} {status:<32} "
             f"{r['paragraphs']:>4}  {r['title']}"
+            + (f"  ({_count(r['warnings'], 'warning')}: wtguide ingest --json)" if r["warnings"] else "")
         )
     return 0
 
@@ -145,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="build or refresh the index from corpus/")
     s.add_argument("--corpus", help="corpus directory (default: the project's corpus/)")
     s.add_argument("--rebuild", action="store_true", help="rebuild even if the index is up to date")
-    s.add_argument("--json", action="store_true")
+    s.add_argument("--strict", action="store_true", help="treat every warning (e.g. a page with no text) as an error")
+    s.add_argument("--json", action="store_true", help="print the result, with every warning, as JSON")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("add", help="add a document (PDF, text, HTML) to the corpus and index it")
@@ -156,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--status", default="current", choices=["current", "superseded"])
     s.add_argument("--supersedes", help="doc_id of the edition this document replaces")
     s.add_argument("--doc-id", help="readable id (default: derived from the title and edition)")
+    s.add_argument("--strict", action="store_true", help="refuse the file if reading it gives any warning")
     s.add_argument("--publisher", default="HM Government (Department for Education)")
     s.add_argument("--source-url", default="supplied by the administrator")
     s.add_argument("--licence", default="Open Government Licence v3.0")

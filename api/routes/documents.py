@@ -38,6 +38,7 @@ def paragraph(doc_id: DocId, paragraph: ParagraphNo, assistant: AssistantDep) ->
     prev, nxt = store.neighbours(doc_id, para.paragraph)
     return {
         "doc_id": para.doc_id, "paragraph": para.paragraph, "numbered": para.numbered, "page": para.page,
+        "page_end": para.page_end,
         "heading": para.heading, "headings": list(para.headings), "text": para.text,
         "footnotes": [{"number": f.number, "text": f.text} for f in para.footnotes],
         "prev": prev, "next": nxt, "url": paragraph_url(para.doc_id, para.paragraph),

@@ -51,7 +51,8 @@ FOOTNOTE_MARK = re.compile(r"\[\^(\d{1,3})\]")
 
 def _paragraph_html(p: Any) -> str:
     label = f"Paragraph {escape(p.paragraph)}" if p.numbered else escape(p.heading or "Section")
-    page = f' <span class="page">page {p.page}</span>' if p.page else ""
+    pages = f"pages {p.page}–{p.page_end}" if p.page and p.page_end and p.page_end != p.page else f"page {p.page}"
+    page = f' <span class="page">{pages}</span>' if p.page else ""
     notes = "".join(
         f'<li id="fn-{escape(p.paragraph)}-{f.number}"><sup>{f.number}</sup> {_links(escape(f.text))}</li>'
         for f in p.footnotes

@@ -171,7 +171,7 @@
     return el("li", { class: "wtg-card", id: uid + "-c" + turn + "-" + c.id, tabindex: "-1" }, [
       el("p", { class: "wtg-card-title" }, ["[" + c.id + "] ", c.doc_title]),
       tags,
-      el("p", { class: "wtg-meta", text: where + (c.page ? ", page " + c.page : "") + (c.heading && where !== c.heading ? " \u2014 " + c.heading : "") }),
+      el("p", { class: "wtg-meta", text: where + (c.page ? (c.page_end && c.page_end !== c.page ? ", pages " + c.page + "\u2013" + c.page_end : ", page " + c.page) : "") + (c.heading && where !== c.heading ? " \u2014 " + c.heading : "") }),
       el("blockquote", {}, passage(c.text)),
       el("p", { class: "wtg-vh", text: "Reference: " + c.reference }),
       el("div", { class: "wtg-actions" }, [copyBtn, open].concat(fb)),
