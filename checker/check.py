@@ -10,12 +10,13 @@ replaced by one we hold, with the matching paragraphs from the crosswalk);
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker.find import Found, Quote, Source, find
 from checker.quotes import MATCH, closest_passage, normalise, pieces, score
 from ingest.manifest import DocumentInfo
+from ingest.normalise import normalise_with_offsets
 from rag import crosswalk
 from rag.store import IndexStore
 
@@ -104,7 +105,13 @@ class Checker:
         return self._crosswalks
 
     def check(self, text: str) -> list[Reference]:
-        return [self.check_one(f) for f in find(text)]
+        """Every reference in ``text``, checked. The text is read as ingest reads the guidance
+        (``ingest.normalise``: ligatures, zero-width and bidi marks, no-break spaces), and each
+        reference keeps its offsets in ``text`` as given."""
+        norm, where = normalise_with_offsets(text)
+        if norm == text:
+            return [self.check_one(f) for f in find(text)]
+        return [self.check_one(_back(f, text, where)) for f in find(norm)]
 
     # ---- one reference -------------------------------------------------------------------
     def name(self, doc: DocumentInfo) -> str:
@@ -300,6 +307,19 @@ class Checker:
         quoted = " The quotation matches." if f.quotes else ""
         return self._ref(f, doc, "superseded", f"{note}{self._replaced(doc)}{quoted} {fix}",
                          suggestion=first, suggestions=suggestions, quote_score=quote_score)
+
+
+def _back(f: Found, text: str, where: list[int]) -> Found:
+    """A reference found in the normalised text, with its offsets and words in the original."""
+
+    def span(start: int, end: int) -> tuple[int, int]:
+        if start >= len(where):
+            return len(text), len(text)
+        return where[start], (where[end - 1] + 1 if end > start else where[start])
+
+    start, end = span(f.start, f.end)
+    quotes = tuple(replace(q, start=s, end=e) for q in f.quotes for s, e in [span(q.start, q.end)])
+    return replace(f, start=start, end=end, text=text[start:end], quotes=quotes)
 
 
 def check_text(store: IndexStore, text: str) -> list[Reference]:

@@ -79,7 +79,7 @@ def join_lines(lines: list[str], vocab: Counter[str]) -> str:
     out = ""
     after_blank = False
     for raw in lines:
-        line = raw.strip()
+        line = " ".join(raw.split())  # runs of spaces (table columns in a PDF) as one
         if not line:
             after_blank = bool(out)
             continue

@@ -50,3 +50,24 @@ def normalise_text(text: str) -> str:
         text = text.rstrip()[:-1] + "-"
     text = NON_ASCII.sub(lambda m: _fold(m.group(0)), text)
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``normalise_text`` character by character, with, for each output character, the offset in
+    ``text`` it came from (so spans found in the normalised text map back to the original)."""
+    if text.isascii():
+        return text, list(range(len(text)))
+    out: list[str] = []
+    where: list[int] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == SOFT_HYPHEN:
+            m = BROKEN_AT_SOFT_HYPHEN.match(text, i)
+            i = m.end() if m else i + 1
+            continue
+        folded = ch if ch.isascii() else _fold(ch)
+        out.append(folded)
+        where.extend([i] * len(folded))
+        i += 1
+    return "".join(out), where

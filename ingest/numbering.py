@@ -89,16 +89,19 @@ def paragraph_starts(
     pages: Sequence[int | None],
     chapters: Sequence[str | None],
     warnings: list[IngestWarning],
+    gaps: frozenset[int] = frozenset(),
 ) -> dict[int, Start]:
     """Line index -> the paragraph it opens. ``lines`` are cleaned line texts; ``pages`` and
-    ``chapters`` say where each line stands (for warnings and restart prefixes). Gaps and restarts
-    are appended to ``warnings`` (kinds ``numbering-gap``, ``numbering-restart``)."""
+    ``chapters`` say where each line stands (for warnings and restart prefixes); ``gaps``: lines
+    just after a page with no text layer. Gaps and restarts are appended to ``warnings`` (kinds
+    ``numbering-gap``, ``numbering-restart``)."""
     cands, nested = _candidates(lines)
     starts: dict[int, Start] = {}
     state: Key = (0, 0)
     prefix = ""
     prefixes: set[str] = set()
     run = 0  # a numbered list inside the current paragraph: 1, 2, 3, ... since the last start
+    last_line = -1
     for k, c in enumerate(cands):
         later = cands[k + 1 :]
         if c.key == (run + 1, 0):
@@ -112,7 +115,9 @@ def paragraph_starts(
             awaited = _successors(state, nested)
             goes_on = _successors(c.key, nested)
             nxt = next((x for x in _outside_lists(later) if x.key in goes_on or x.key in awaited), None)
-            if nxt is None or nxt.key in awaited:
+            after_gap = any(last_line < g <= c.line for g in gaps)
+            ends = _after_sentence(lines, c.line) or after_gap
+            if (nxt is None and not ends) or (nxt is not None and nxt.key in awaited):
                 continue
             missing = _missing(state, c.key, nested)
             page = f" (page {pages[c.line]})" if pages[c.line] is not None else ""
@@ -144,9 +149,15 @@ def paragraph_starts(
             )
         else:
             continue
-        state, run = c.key, 0
+        state, run, last_line = c.key, 0, c.line
         starts[c.line] = Start(c.line, _pid(c.key, prefix), c.rest, _is_title(c, nested))
     return starts
+
+
+def _after_sentence(lines: Sequence[str], i: int) -> bool:
+    """The text before line ``i`` ends a sentence (not a lead-in to a list)."""
+    prev = next((t for t in reversed(lines[:i]) if t.strip()), "")
+    return not prev or prev.rstrip()[-1] in ".!?”\")"
 
 
 def _outside_lists(cands: list[_Candidate]) -> list[_Candidate]:

@@ -78,6 +78,7 @@ class _Unit:
     lines: list[str] = field(default_factory=list)
     pages: list[int | None] = field(default_factory=list)  # the page of each line
     orphan_notes: list[int] = field(default_factory=list)
+    order: float = 0  # position among the units (a kept bare heading goes back to where it stood)
 
     def add(self, line: str, page: int | None) -> None:
         self.lines.append(line)
@@ -94,7 +95,7 @@ def slug(text: str, limit: int = 40) -> str:
 
 def _is_heading(lines: list[NotedLine], i: int, numbered_doc: bool) -> bool:
     t = lines[i].text.strip()
-    if not t or len(t) > 90 or len(t.split()) > 12 or is_bullet(t) or LIST_ITEM.match(t):
+    if not t or len(t) > 90 or len(t.split()) > 12 or is_bullet(t) or LIST_ITEM.match(t) or " | " in t:
         return False
     if t[-1] in ".,;:" or not (t[0].isupper() or t[0].isdigit()) or PARA_START.match(t):
         return False
@@ -136,7 +137,8 @@ def build(
     cleaned = [clean_bullet(ln.text.strip()) if ln.text.strip() else "" for ln in lines]
     pages = [ln.page for ln in lines]
     found = warnings if warnings is not None else []
-    starts = paragraph_starts(doc_id, cleaned, pages, _chapters(cleaned), found) if numbered else {}
+    gaps = frozenset(i for i, ln in enumerate(lines) if ln.gap)
+    starts = paragraph_starts(doc_id, cleaned, pages, _chapters(cleaned), found, gaps) if numbered else {}
     units: list[_Unit] = []
     chapter: str | None = None
     headings: list[str] = []
@@ -144,6 +146,25 @@ def build(
     donate_to: _Unit | None = None  # a number set apart from its text: see below
     skipping_contents = False
     skip_next = False
+    # A heading with no text under it: followed by another heading it is that heading's parent
+    # (a box title over its own headings); followed by a new chapter or the end it is text, kept
+    # as a block of its own rather than lost.
+    bare: _Unit | None = None
+
+    def keep_bare() -> None:
+        nonlocal bare
+        if bare is not None:
+            units.append(bare)
+        bare = None
+
+    def set_heading(text: str, page: int | None) -> None:
+        nonlocal bare, headings
+        headings = [*headings[-2:], text] if bare is not None else [text]
+        bare = None
+        if text.lower() != "contents":
+            bare = _Unit(None, chapter, tuple(headings[:-1]), page, order=len(units) - 0.5)
+            bare.add(text, page)
+
     for i, ln in enumerate(lines):
         if skip_next:
             skip_next = False
@@ -157,16 +178,19 @@ def build(
                 current.add("", ln.page)
             continue
         if CHAPTER.match(line) and len(line) < 90:
+            keep_bare()
             chapter, headings, current, donate_to = line, [], None, None
             continue
         start = starts.get(i)
         if start is not None and start.title:
-            headings, current, donate_to = [start.rest or start.pid], None, None
+            set_heading(start.rest or start.pid, ln.page)
+            current, donate_to = None, None
             continue
         if start is not None:
             prev = units[-1] if units and units[-1].number is not None else None
-            current = _Unit(start.pid, chapter, tuple(headings), ln.page)
+            current = _Unit(start.pid, chapter, tuple(headings), ln.page, order=len(units))
             units.append(current)
+            bare = None
             if start.rest:
                 current.add(start.rest, ln.page)
             # PDF extraction sometimes sets the number apart, before the bullets that
@@ -184,7 +208,8 @@ def build(
             donate_to = None
         awaiting_text = current is not None and current.number is not None and not current.text_so_far()
         if not awaiting_text and numbered and _wrapped_heading(lines, i):
-            headings, current = [f"{line} {cleaned[i + 1]}"], None
+            set_heading(f"{line} {cleaned[i + 1]}", ln.page)
+            current = None
             skip_next = True
             continue
         if not awaiting_text and _is_heading(lines, i, numbered):
@@ -193,7 +218,7 @@ def build(
                 current is not None and current.number is not None
             )
             if not caption:
-                headings = [line]
+                set_heading(line, ln.page)
                 current = None
                 skipping_contents = line.lower() == "contents"
                 continue
@@ -204,10 +229,13 @@ def build(
                 headings = [chapter] if chapter else []
             continue
         if current is None or _starts_new_block(current, line, lines, i, one_line_paragraphs):
-            current = _Unit(None, chapter, tuple(headings), ln.page)
+            current = _Unit(None, chapter, tuple(headings), ln.page, order=len(units))
             units.append(current)
+            bare = None
         current.add(line, ln.page)
         current.orphan_notes.extend(ln.orphan_notes)
+    keep_bare()
+    units.sort(key=lambda u: u.order)
     return _finish(doc_id, units, notes, vocab)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from ingest.normalise import normalise_text
 from ingest.sentences import tokens
 from rag.answer import key_terms
 from rag.query import BOTH_EDITIONS, PARA_REF, YEAR, Query, parse, typo_fixes
@@ -23,10 +24,6 @@ from rag.query import BOTH_EDITIONS, PARA_REF, YEAR, Query, parse, typo_fixes
 DATA = Path(__file__).resolve().parent / "data"
 # Zero-width characters, bidi marks, soft hyphens and the byte-order mark: invisible, and they
 # split a word in two for every later stage ("safe\u200bguarding").
-INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, *range(0x202A, 0x202F),
-     *range(0x2066, 0x206A)]
-)
 QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 # "Can you help me write a cover letter...?" asks for a piece of writing, not about the guidance.
 WRITING_TASK = re.compile(
@@ -44,9 +41,10 @@ OTHER_EDITION = re.compile(
 
 
 def normalise(text: str) -> str:
-    """NFKC (ligatures, full-width letters), invisible characters removed, control characters as
-    spaces, curly quotes straight, runs of white space as one space. Never changes a word."""
-    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE).translate(QUOTES)
+    """As ingest reads the guidance (``ingest.normalise``: ligatures, full-width letters, invisible
+    characters and bidi marks, no-break spaces), then control characters as spaces, curly quotes
+    straight, runs of white space as one space. Never changes a word."""
+    text = normalise_text(text).translate(QUOTES)
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     return " ".join(text.split())
 

@@ -1,0 +1,438 @@
+"""The robustness corpus: one small document per way ingestion has lost or garbled text.
+
+Each case is data: the document (text as a str or raw bytes, HTML as a str, a PDF as pages of
+lines, ``[]`` for a page with no text layer), and what ingest must yield from it: every paragraph
+(id, first page, last page, exact text), the warnings by kind (each with words its message must
+hold), and text that must appear nowhere. ``tests/test_ingest_robustness.py`` runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# (paragraph id, first page, last page, text)
+Para = tuple[str, int | None, int | None, str]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    format: str  # "text", "html" or "pdf"
+    content: str | bytes | list[list[str]]
+    paragraphs: list[Para]
+    warnings: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    absent: tuple[str, ...] = ()
+    numbered: bool = True
+    headings: dict[str, str] = field(default_factory=dict)  # paragraph id -> its heading
+
+
+def utf16(text: str, bom: bool) -> bytes:
+    data = text.encode("utf-16-le")
+    return (b"\xff\xfe" + data) if bom else data
+
+
+RUNNING = "Working Together to Safeguard Children 2026"
+
+CASES: list[Case] = [
+    # ---- paragraph numbering ---------------------------------------------------------------
+    Case(
+        "numbering-gap",
+        "text",
+        "1. Everyone shares the duty.\n\n2. Leaders set the direction.\n\n4. Schools name a lead.\n\n"
+        "5. Health services take part.\n",
+        [
+            ("1", None, None, "Everyone shares the duty."),
+            ("2", None, None, "Leaders set the direction."),
+            ("4", None, None, "Schools name a lead."),
+            ("5", None, None, "Health services take part."),
+        ],
+        [("numbering-gap", ("sample", "from 2 to 4", "paragraph 3 not found"))],
+    ),
+    Case(
+        "numbering-gap-of-several",
+        "text",
+        "1. First paragraph.\n\n2. Second paragraph.\n\n6. Sixth paragraph.\n\n7. Seventh paragraph.\n",
+        [
+            ("1", None, None, "First paragraph."),
+            ("2", None, None, "Second paragraph."),
+            ("6", None, None, "Sixth paragraph."),
+            ("7", None, None, "Seventh paragraph."),
+        ],
+        [("numbering-gap", ("from 2 to 6", "paragraphs 3–5"))],
+    ),
+    Case(
+        "numbering-restart-in-an-appendix",
+        "text",
+        "1. The main text begins.\n\n2. The main text ends.\n\nAppendix A: Local forms\n\n"
+        "1. Each form has an owner.\n\n2. Forms are reviewed yearly.\n",
+        [
+            ("1", None, None, "The main text begins."),
+            ("2", None, None, "The main text ends."),
+            ("appendix-a-1", None, None, "Each form has an owner."),
+            ("appendix-a-2", None, None, "Forms are reviewed yearly."),
+        ],
+        [("numbering-restart", ("sample", "start again at 1", "appendix-a-1"))],
+    ),
+    Case(
+        "inner-numbered-list-is-not-a-gap",
+        "text",
+        "1. The first paragraph.\n\n2. Partners should:\n1. agree priorities\n2. share data\n3. review cases\n"
+        "4. publish a report\n\n3. The third paragraph.\n",
+        [
+            ("1", None, None, "The first paragraph."),
+            ("2", None, None, "Partners should:\n1. agree priorities\n2. share data\n3. review cases\n"
+             "4. publish a report"),
+            ("3", None, None, "The third paragraph."),
+        ],
+    ),
+    Case(
+        "number-on-its-own-line",
+        "text",
+        "1.\nEveryone shares the duty.\n\n2.\nLeaders set the direction.\n",
+        [("1", None, None, "Everyone shares the duty."), ("2", None, None, "Leaders set the direction.")],
+    ),
+    Case(
+        "nested-numbering",
+        "text",
+        "1. Introduction\n\n1.1 This guidance is for everyone.\n\n1.2 It replaces the last edition.\n\n"
+        "2. Roles\n\n2.1 The local authority leads.\n\n2.2 The police take part.\n",
+        [
+            ("1.1", None, None, "This guidance is for everyone."),
+            ("1.2", None, None, "It replaces the last edition."),
+            ("2.1", None, None, "The local authority leads."),
+            ("2.2", None, None, "The police take part."),
+        ],
+        headings={"1.1": "Introduction", "2.1": "Roles"},
+    ),
+    Case(
+        "nested-numbering-with-a-gap",
+        "text",
+        "1.1 First point.\n\n1.2 Second point.\n\n1.4 Fourth point.\n\n1.5 Fifth point.\n",
+        [
+            ("1.1", None, None, "First point."),
+            ("1.2", None, None, "Second point."),
+            ("1.4", None, None, "Fourth point."),
+            ("1.5", None, None, "Fifth point."),
+        ],
+        [("numbering-gap", ("from 1.2 to 1.4", "paragraph 1.3 not found"))],
+    ),
+    # ---- Unicode ---------------------------------------------------------------------------
+    Case(
+        "ligatures-zero-width-bidi-nbsp-fullwidth",
+        "text",
+        "1. The ﬁrst duty is to pro\u00adtect chil\u200bdren\u00a0and young\u202fpeople.\n\n"
+        "2. \u200fＥarly help is ofﬂine and online\u2060.\n",
+        [
+            ("1", None, None, "The first duty is to protect children and young people."),
+            ("2", None, None, "Early help is offline and online."),
+        ],
+        absent=("ﬁ", "\u200b", "\u00a0", "\u200f", "Ｅ"),
+    ),
+    Case(
+        "soft-hyphen-at-a-line-break",
+        "text",
+        "1. Everyone must work to pro\u00ad\ntect children from harm.\n",
+        [("1", None, None, "Everyone must work to protect children from harm.")],
+    ),
+    Case(
+        "superscript-footnote-digit-kept",
+        "text",
+        "1. The Children Act 2004\u00b2 sets the duty.\n",
+        [("1", None, None, "The Children Act 2004\u00b2 sets the duty.")],
+    ),
+    # ---- encodings and line ends -------------------------------------------------------------
+    Case(
+        "utf16-with-bom",
+        "text",
+        utf16("1. The child’s voice matters.\n\n2. Listen to it.\n", bom=True),
+        [("1", None, None, "The child’s voice matters."), ("2", None, None, "Listen to it.")],
+    ),
+    Case(
+        "utf16-without-bom",
+        "text",
+        utf16("1. The child’s voice matters in every assessment.\n\n2. Practitioners listen to it.\n", bom=False),
+        [
+            ("1", None, None, "The child’s voice matters in every assessment."),
+            ("2", None, None, "Practitioners listen to it."),
+        ],
+        [("encoding", ("utf-16", "detected"))],
+    ),
+    Case(
+        "utf8-with-bom",
+        "text",
+        b"\xef\xbb\xbf" + "1. The child’s voice matters.\n".encode(),
+        [("1", None, None, "The child’s voice matters.")],
+        absent=("\ufeff",),
+    ),
+    Case(
+        "one-stray-windows-1252-byte-in-utf8",
+        "text",
+        "1. The child’s plan is shared.\n\n".encode() + b"2. The carer\x92s view is heard.\n\n"
+        + "3. The parent’s consent is sought.\n".encode(),
+        [
+            ("1", None, None, "The child’s plan is shared."),
+            ("2", None, None, "The carer’s view is heard."),
+            ("3", None, None, "The parent’s consent is sought."),
+        ],
+        [("decoding", ("line 3", "Windows-1252"))],
+        absent=("â€", "\ufffd"),
+    ),
+    Case(
+        "whole-file-windows-1252",
+        "text",
+        "1. The child’s plan is shared – with care – and reviewed by the team.\n\n"
+        "2. The carer’s view is heard and recorded.\n".encode("cp1252"),
+        [
+            ("1", None, None, "The child’s plan is shared – with care – and reviewed by the team."),
+            ("2", None, None, "The carer’s view is heard and recorded."),
+        ],
+        [("encoding", ("not UTF-8",))],
+    ),
+    Case(
+        "windows-line-ends",
+        "text",
+        b"1. Everyone shares the duty\r\nto keep children safe.\r\n\r\n2. Leaders set the direction.\r\n",
+        [("1", None, None, "Everyone shares the duty to keep children safe."),
+         ("2", None, None, "Leaders set the direction.")],
+        absent=("\r",),
+    ),
+    # ---- HTML ----------------------------------------------------------------------------------
+    Case(
+        "html-cookie-banner-nav-footer-print",
+        "html",
+        """<html><body>
+        <div class="govuk-cookie-banner" role="region" aria-label="Cookies on GOV.UK">
+          <p>We use some essential cookies to make this service work.</p><button>Accept</button></div>
+        <a class="govuk-skip-link" href="#main">Skip to main content</a>
+        <header><p>GOV.UK</p></header><nav><ul><li>Home</li><li>Education</li></ul></nav>
+        <main id="main"><h1>Safeguarding guidance</h1>
+          <p>1. Everyone who works with children has a duty to keep them safe.</p>
+          <p>2. Leaders set the direction.</p>
+          <p><a href="#">Print this page</a></p>
+        </main>
+        <footer><p>All content is available under the Open Government Licence.</p></footer>
+        </body></html>""",
+        [
+            ("1", None, None, "Everyone who works with children has a duty to keep them safe."),
+            ("2", None, None, "Leaders set the direction."),
+        ],
+        absent=("cookies", "Skip to", "Print this page", "Open Government Licence", "Education"),
+    ),
+    Case(
+        "html-hidden-elements",
+        "html",
+        """<html><body><main>
+        <p>1. Everyone shares the duty.<span hidden>Draft note: check with legal.</span></p>
+        <p style="display: none">An old paragraph kept hidden.</p>
+        <p>2. Leaders set the direction.<span aria-hidden="true">★</span></p>
+        </main></body></html>""",
+        [("1", None, None, "Everyone shares the duty."), ("2", None, None, "Leaders set the direction.")],
+        absent=("Draft note", "old paragraph", "★"),
+    ),
+    Case(
+        "html-text-in-a-block-that-holds-blocks",
+        "html",
+        """<html><body><main>
+        <div>Text standing in the section itself.
+          <p>A paragraph inside the section.</p>
+          Text after the paragraph.</div>
+        </main></body></html>""",
+        [
+            ("start-1", None, None, "Text standing in the section itself."),
+            ("start-2", None, None, "A paragraph inside the section."),
+            ("start-3", None, None, "Text after the paragraph."),
+        ],
+        numbered=False,
+    ),
+    Case(
+        "html-list-item-with-a-nested-list",
+        "html",
+        """<html><body><main>
+        <h2>What partners do</h2>
+        <p>The partners should:</p>
+        <ul><li>agree shared priorities, which include:
+              <ul><li>early help</li><li>exploitation</li></ul></li>
+            <li>publish their arrangements</li></ul>
+        </main></body></html>""",
+        [
+            (
+                "what-partners-do-1",
+                None,
+                None,
+                "The partners should:\n• agree shared priorities, which include:\n• early help\n• exploitation\n"
+                "• publish their arrangements",
+            )
+        ],
+        numbered=False,
+    ),
+    Case(
+        "html-table",
+        "html",
+        """<html><body><main>
+        <h2>Who does what</h2>
+        <p>The table shows each partner's lead.</p>
+        <table><tr><th>Partner</th><th>Lead</th></tr><tr><td>Police</td><td>Chief Constable</td></tr></table>
+        </main></body></html>""",
+        [
+            ("who-does-what-1", None, None, "The table shows each partner's lead."),
+            ("who-does-what-2", None, None, "Partner | Lead Police | Chief Constable"),
+        ],
+        numbered=False,
+    ),
+    # ---- PDF -----------------------------------------------------------------------------------
+    Case(
+        "pdf-page-without-text-layer",
+        "pdf",
+        [
+            ["1. The first paragraph is on the first page.", "1"],
+            [],
+            ["3. The third paragraph is on the third page.", "3"],
+        ],
+        [
+            ("1", 1, 1, "The first paragraph is on the first page."),
+            ("3", 3, 3, "The third paragraph is on the third page."),
+        ],
+        [("no-text-layer", ("page 2", "no text layer")), ("numbering-gap", ("from 1 to 3", "paragraph 2 not found"))],
+    ),
+    Case(
+        "pdf-text-after-a-page-without-text-layer",
+        "pdf",
+        [
+            ["1. The first paragraph is on the first page.", "2. The second paragraph starts here and", "10"],
+            [],
+            ["continues after the scanned page.", "3. The third paragraph.", "12"],
+        ],
+        [
+            ("1", 10, 10, "The first paragraph is on the first page."),
+            ("2", 10, 10, "The second paragraph starts here and"),
+            ("start-1", 12, 12, "continues after the scanned page."),
+            ("3", 12, 12, "The third paragraph."),
+        ],
+        [("no-text-layer", ("page 11", "PDF page 2"))],
+    ),
+    Case(
+        "pdf-paragraph-over-a-page-break",
+        "pdf",
+        [
+            [RUNNING, "1. The first paragraph.", "2. The second paragraph starts on this page.", "It says more",
+             "here.", "7"],
+            [RUNNING, "The last sentence is on the next page.", "3. The third paragraph.", "8"],
+        ],
+        [
+            ("1", 7, 7, "The first paragraph."),
+            ("2", 7, 8, "The second paragraph starts on this page. It says more here. The last sentence is on the "
+             "next page."),
+            ("3", 8, 8, "The third paragraph."),
+        ],
+        absent=(RUNNING,),
+    ),
+    Case(
+        "pdf-running-header-on-every-page-including-the-first",
+        "pdf",
+        [
+            [RUNNING, "Introduction", "This guidance is for everyone who works", "1"],
+            [RUNNING, "with children in England.", "2"],
+        ],
+        [
+            ("introduction-1", 1, 2, "This guidance is for everyone who works with children in England."),
+        ],
+        absent=(RUNNING,),
+        numbered=False,
+    ),
+    Case(
+        "pdf-running-headers-that-change-with-the-chapter",
+        "pdf",
+        [
+            ["Chapter 1: Duties", "1. Everyone shares the duty.", "1"],
+            ["Chapter 1: Duties", "2. Leaders set the direction.", "2"],
+            ["Chapter 1: Duties", "3. Schools name a lead.", "3"],
+            ["Chapter 1: Duties", "4. Health services take part.", "4"],
+            ["Chapter 2: Arrangements", "5. Partners publish arrangements.", "5"],
+            ["Chapter 2: Arrangements", "6. Arrangements are reviewed.", "6"],
+            ["Chapter 2: Arrangements", "7. Reviews are published.", "7"],
+            ["Chapter 2: Arrangements", "8. Scrutiny is independent.", "8"],
+        ],
+        [
+            ("1", 1, 1, "Everyone shares the duty."),
+            ("2", 2, 2, "Leaders set the direction."),
+            ("3", 3, 3, "Schools name a lead."),
+            ("4", 4, 4, "Health services take part."),
+            ("5", 5, 5, "Partners publish arrangements."),
+            ("6", 6, 6, "Arrangements are reviewed."),
+            ("7", 7, 7, "Reviews are published."),
+            ("8", 8, 8, "Scrutiny is independent."),
+        ],
+    ),
+    Case(
+        "pdf-number-on-its-own-line",
+        "pdf",
+        [["7.", "Everyone shares the duty.", "8.", "Leaders set the direction.", "3"]],
+        [("7", 3, 3, "Everyone shares the duty."), ("8", 3, 3, "Leaders set the direction.")],
+        [("numbering-gap", ("from the start to 7", "paragraphs 1–6 not found"))],
+    ),
+    Case(
+        "pdf-table-rows-stay-in-their-paragraph",
+        "pdf",
+        [["1. Each partner names a lead:", "Partner    Lead", "Police    Chief Constable",
+          "2. The next paragraph.", "1"]],
+        [
+            ("1", 1, 1, "Each partner names a lead: Partner Lead Police Chief Constable"),
+            ("2", 1, 1, "The next paragraph."),
+        ],
+    ),
+    Case(
+        "pdf-two-columns-read-column-by-column",
+        "pdf",
+        [["1. The left column holds the first", "paragraph of the page.", "2. The right column holds the",
+          "second paragraph.", "4"]],
+        [("1", 4, 4, "The left column holds the first paragraph of the page."),
+         ("2", 4, 4, "The right column holds the second paragraph.")],
+    ),
+    Case(
+        "pdf-footnote-marker-glued-to-a-section-number",
+        "pdf",
+        [["1. Under the Domestic Abuse Act 2021, section 31 recognises a child as a victim.",
+          "2. The next paragraph.", "1 Domestic Abuse Act 2021 Section 3", "5"]],
+        [("1", 5, 5, "Under the Domestic Abuse Act 2021, section 3[^1] recognises a child as a victim."),
+         ("2", 5, 5, "The next paragraph.")],
+    ),
+    # ---- seen in the shipped 2023 text, as small cases ----------------------------------------
+    Case(
+        "wrapped-myth-heading",
+        "text",
+        "1. The first paragraph ends the numbered part.\n\n"
+        "Personal information collected by one organisation/agency cannot be disclosed\nto another\n\n"
+        "No, this is not the case unless the information is to be used for another purpose.\n",
+        [
+            ("1", None, None, "The first paragraph ends the numbered part."),
+            ("personal-information-collected-by-one-or-1", None, None,
+             "No, this is not the case unless the information is to be used for another purpose."),
+        ],
+        headings={
+            "personal-information-collected-by-one-or-1":
+                "Personal information collected by one organisation/agency cannot be disclosed to another"
+        },
+    ),
+    Case(
+        "hyphenated-word-split-by-a-space",
+        "text",
+        "1. Partners need the full co- operation of schools.\n\n2. This co-operation should exist at all levels.\n",
+        [("1", None, None, "Partners need the full co-operation of schools."),
+         ("2", None, None, "This co-operation should exist at all levels.")],
+    ),
+    Case(
+        "mac-line-ends",
+        "text",
+        b"1. Everyone shares the duty\rto keep children safe.\r\r2. Leaders set the direction.\r",
+        [("1", None, None, "Everyone shares the duty to keep children safe."),
+         ("2", None, None, "Leaders set the direction.")],
+    ),
+    Case(
+        "html-bidi-marks-and-nbsp-in-numbered-paragraphs",
+        "html",
+        "<html><body><main><p>1.&nbsp;Everyone\u200e shares&#8203; the duty.</p>"
+        "<p>2. Leaders&nbsp;set the direction.</p></main></body></html>",
+        [("1", None, None, "Everyone shares the duty."), ("2", None, None, "Leaders set the direction.")],
+        absent=("\u200e", "\u200b", "\u00a0"),
+    ),
+]
