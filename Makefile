@@ -50,6 +50,7 @@ lint: setup
 
 bench-ingest: setup
 	$(PY) -m benchmarks.ingest
+	$(PY) -m benchmarks.ingest_seed
 
 bench-ask: setup
 	$(PY) -m benchmarks.ask

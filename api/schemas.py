@@ -113,6 +113,7 @@ class DocumentOut(BaseModel):
     status: str
     paragraphs: int
     replaced_by: str | None = None
+    warnings: int = Field(0, description="how many ingest warnings the document has (wtguide ingest --json lists them)")
 
 
 class FootnoteOut(BaseModel):

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 BULLET = re.compile(r"^(?:[e¢o«•●▪·]|\*)\s*(?<=[·•●▪]|\s)(?=\S)")
 NUMBERED_ITEM = re.compile(r"^(?:\d{1,2}[.)]|\([a-z]\)|[a-z][.)])\s+")
 WORD = re.compile(r"[A-Za-z]+")
+CAPTION = "\ue000"  # (private use) marks a list's caption line (a box title inside a paragraph): it starts a line
 COMPOUND = re.compile(r"[A-Za-z]+-[A-Za-z]+")
 # "co- operation": a hyphenated word split by a space where the source wrapped it.
 SPLIT_COMPOUND = re.compile(r"\b([A-Za-z]+)- ([a-z]+)\b")
@@ -89,9 +90,11 @@ def join_lines(lines: list[str], vocab: Counter[str]) -> str:
         if out and after_blank and line[0].islower() and list_context and not runs_on:
             line = "• " + line  # a bullet whose glyph was lost at a page break
         after_blank = False
+        caption = line.startswith(CAPTION)
+        line = line.lstrip(CAPTION)
         if not out:
             out = line
-        elif is_bullet(line) or NUMBERED_ITEM.match(line):
+        elif caption or is_bullet(line) or NUMBERED_ITEM.match(line):
             out += "\n" + line
         elif out.endswith("-") and len(out) > 1 and out[-2].isalpha():
             head = re.search(r"([A-Za-z]+)-$", out)

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.clean import clean_bullet, is_bullet, join_lines, unglue
+from ingest.clean import CAPTION, clean_bullet, is_bullet, join_lines, unglue
 from ingest.footnotes import Footnote, NotedLine
 from ingest.numbering import paragraph_starts
 from ingest.report import IngestWarning
@@ -222,6 +222,10 @@ def build(
                 current = None
                 skipping_contents = line.lower() == "contents"
                 continue
+            assert current is not None
+            current.add(CAPTION + line, ln.page)  # on a line of its own, above its list
+            current.orphan_notes.extend(ln.orphan_notes)
+            continue
         if skipping_contents:
             # A table of contents is navigation, not text: skip it up to the first blank line.
             skipping_contents = bool(lines[i + 1].text.strip()) if i + 1 < len(lines) else False

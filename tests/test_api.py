@@ -190,6 +190,7 @@ def test_documents(client: TestClient) -> None:
     assert (wt["kind"], wt["edition"], wt["status"]) == ("statutory", "2023", "superseded")
     assert wt["paragraphs"] >= 62
     assert wt["replaced_by"] == "Working Together to Safeguard Children 2026"
+    assert all(d["warnings"] == 0 for d in docs.values())  # the seed corpus reads without a warning
 
 
 def test_paragraph_with_neighbours(client: TestClient) -> None:
@@ -197,6 +198,7 @@ def test_paragraph_with_neighbours(client: TestClient) -> None:
     assert r.status_code == 200
     p = r.json()
     assert (p["doc_id"], p["paragraph"], p["page"], p["prev"], p["next"]) == ("wt2023", "10", 11, "9", "11")
+    assert p["page_end"] == 11
     assert p["heading"] == "Chapter 1: A shared responsibility"
     assert p["text"].startswith("Successful outcomes for children")
     assert p["url"] == "/documents/wt2023#para-10"

@@ -360,3 +360,36 @@ def test_long_wt2023_paragraphs_are_split_and_keep_their_number(chunks) -> None:
     # Each part carries the pages its own text is on: paragraph 18 runs from page 14 to 16.
     assert [(c.page, c.page_end) for c in p18] == [(14, 14), (14, 15), (15, 15), (15, 16), (16, 16)]
     assert p18[0].text.startswith("In the context of a child-centred approach")
+
+
+# --- faults seen in the shipped text (issue 17) -------------------------------------------------
+
+
+def test_footnote_8_is_not_glued_into_section_3(wt2023: dict[str, Paragraph]) -> None:
+    # "section 38" in the extract is section 3 with footnote marker 8, whose note cites Section 3.
+    assert "the Domestic Abuse Act 2021, section 3[^8] recognises" in wt2023["16"].text
+    assert "section 38" not in wt2023["16"].text
+    assert 8 in [f.number for f in wt2023["16"].footnotes]
+
+
+def test_myth_headings_wrapped_over_two_lines_are_whole_headings(corpus: dict[str, list[Paragraph]]) -> None:
+    headings = {p.heading: p for p in corpus["wt2023"] if not p.numbered}
+    for heading in (
+        "Personal information collected by one organisation/agency cannot be disclosed to another",
+        "The common law duty of confidence and the Human Rights Act 1998 prevent the sharing of personal information",
+    ):
+        assert headings[heading].text.startswith("No, this is not the case")
+        assert heading not in headings[heading].text
+
+
+def test_split_hyphenated_word_is_rejoined(corpus: dict[str, list[Paragraph]]) -> None:
+    text = " ".join(p.text for p in corpus["wt2018"])
+    assert "co- operation" not in text and text.count("co-operation") == 3
+
+
+def test_paragraphs_running_over_a_page_keep_their_last_page(wt2023: dict[str, Paragraph]) -> None:
+    p18 = wt2023["18"]
+    assert (p18.page, p18.page_end) == (14, 16)
+    # Each page's first words in the source start where the paragraph records that page begins.
+    assert [page for _, page in p18.page_breaks] == [15, 16]
+    assert all(p.page_end is not None and p.page is not None and p.page_end >= p.page for p in wt2023.values())

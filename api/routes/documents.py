@@ -22,6 +22,7 @@ def documents(assistant: AssistantDep) -> list[dict[str, Any]]:
         {
             "doc_id": d.doc_id, "title": d.title, "kind": d.kind, "edition": d.edition, "status": d.status,
             "paragraphs": len(store.doc_paragraphs(d.doc_id)), "replaced_by": replacement(store, d),
+            "warnings": len(store.warnings(d.doc_id)),
         }
         for d in store.documents.values()
     ]
