@@ -88,8 +88,9 @@ class Checker:
             for p in store.doc_paragraphs(doc_id):
                 if p.numbered and p.paragraph.isdigit():
                     self.numbered.setdefault(doc_id, []).append(int(p.paragraph))
-                if p.page:
-                    self.pages.setdefault(doc_id, {}).setdefault(p.page, []).append(p.paragraph)
+                if p.page:  # every page the paragraph is on: a page reference finds text run onto it
+                    for page in range(p.page, max(p.page, p.page_end or p.page) + 1):
+                        self.pages.setdefault(doc_id, {}).setdefault(page, []).append(p.paragraph)
                 m = re.match(r"Chapter\s+(\d+)", p.chapter or "")
                 if m:
                     self.chapters.setdefault(doc_id, {}).setdefault(int(m.group(1)), []).append(p.paragraph)

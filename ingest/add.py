@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.loaders import format_for
-from ingest.manifest import DocumentInfo, append_entry, load_manifest, update_entry
+from ingest.manifest import DOC_ID, DocumentInfo, append_entry, load_manifest, update_entry
 from ingest.parse import parse_report
 from ingest.pipeline import strict_check
 from wtguide.errors import ManifestError, UnsupportedDocument
@@ -48,6 +48,8 @@ def add_document(
     manifest_path = settings.manifest_path
     manifest = load_manifest(manifest_path)
     doc_id = doc_id or derive_doc_id(title, edition)
+    if not DOC_ID.match(doc_id):
+        raise ManifestError(f"--doc-id {doc_id!r}: use lower-case letters, digits and hyphens (at most 63)")
     if manifest.get(doc_id):
         raise ManifestError(f"manifest already has a document '{doc_id}' (pass --doc-id to choose another)")
     if supersedes and not manifest.get(supersedes):

@@ -76,33 +76,42 @@ def unglue(text: str, vocab: Counter[str]) -> str:
 
 
 def join_lines(lines: list[str], vocab: Counter[str]) -> str:
-    """Join wrapped lines into one text; bullets and list items start their own line."""
-    out = ""
+    """Join wrapped lines into one text; bullets, list items and captions start their own line.
+
+    A word broken with a hyphen at a line end is joined without it only where the corpus writes
+    it unbroken more often than hyphenated ("protec-tion" -> "protection", "co-operation" stays);
+    a number range broken after its hyphen closes up ("2023-" + "2024" -> "2023-2024")."""
+    done: list[str] = []  # finished output lines
+    cur = ""  # the output line being built
     after_blank = False
     for raw in lines:
         line = " ".join(raw.split())  # runs of spaces (table columns in a PDF) as one
         if not line:
-            after_blank = bool(out)
+            after_blank = bool(cur or done)
             continue
-        last_line = out.rsplit("\n", 1)[-1]
-        list_context = out.endswith(":") or last_line.startswith("• ")
-        runs_on = last_line.rsplit(" ", 1)[-1].lower() in RUNS_ON
-        if out and after_blank and line[0].islower() and list_context and not runs_on:
+        list_context = cur.endswith(":") or cur.startswith("• ")
+        runs_on = cur.rsplit(" ", 1)[-1].lower() in RUNS_ON
+        if cur and after_blank and line[0].islower() and list_context and not runs_on:
             line = "• " + line  # a bullet whose glyph was lost at a page break
         after_blank = False
         caption = line.startswith(CAPTION)
         line = line.lstrip(CAPTION)
-        if not out:
-            out = line
+        if not cur and not done:
+            cur = line
         elif caption or is_bullet(line) or NUMBERED_ITEM.match(line):
-            out += "\n" + line
-        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha():
-            head = re.search(r"([A-Za-z]+)-$", out)
+            done.append(cur)
+            cur = line
+        elif cur.endswith("-") and len(cur) > 1 and cur[-2].isalpha():
+            head = re.search(r"([A-Za-z]+)-$", cur)
             tail = re.match(r"[A-Za-z]+", line)
-            if head and tail and vocab[(head.group(1) + tail.group(0)).lower()] > 0:
-                out = out[:-1] + line  # "protec-\ntion" -> "protection"
+            joined = (head.group(1) + tail.group(0)).lower() if head and tail else ""
+            hyphenated = f"{head.group(1)}-{tail.group(0)}".lower() if head and tail else ""
+            if joined and vocab[joined] > 0 and vocab[joined] > vocab[hyphenated]:
+                cur = cur[:-1] + line  # "protec-\ntion" -> "protection"
             else:
-                out += line  # "child-\ncentred" -> "child-centred"
+                cur += line  # "child-\ncentred" -> "child-centred"
+        elif cur.endswith("-") and len(cur) > 1 and cur[-2].isdigit() and line[0].isdigit():
+            cur += line  # "2023-\n2024" -> "2023-2024"
         else:
-            out += " " + line
-    return out
+            cur += " " + line
+    return "\n".join([*done, cur])

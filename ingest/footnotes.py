@@ -16,7 +16,7 @@ from ingest.sentences import tokens
 
 BRACKET_NOTE = re.compile(r"^\s*\[(\d{1,3})\]\s+(\S.*)$")
 BRACKET_REF = re.compile(r"\[(\d{1,3})\]")
-NOTE_START = re.compile(r"^(\d{1,3})\s?(\S.*)$")
+NOTE_START = re.compile(r"^(\d{1,3})(?!\d)\s?(\S.*)$")  # "8 Domestic Abuse Act", never "18" alone
 # A marker glued to a year ("20042" = 2004 + note 2) or to a word (digits or OCR'd symbols).
 YEAR_GLUED = re.compile(r"\b((?:19|20)\d\d)(\d{1,2})\b")
 # The curly apostrophe is a marker only with a digit after it ("requirements’3"); alone it is

@@ -42,8 +42,9 @@ def _rules() -> dict[str, Any]:
 
 def load_html(path: Path, warnings: list[IngestWarning] | None = None, doc: str | None = None) -> list[RawPage]:
     """One RawPage of lines: each block's text on its own line, blocks separated by a blank line,
-    list items as "• " bullets and table cells joined by " | ". Raises ``EmptyDocument`` when the
-    page has no visible text."""
+    list items as "• " bullets (or their number in an ordered list) and table cells joined by
+    " | ". Text outside ``<main>`` is read too, with an ``html-outside-main`` warning, when it is
+    more than a few words. Raises ``EmptyDocument`` when the page has no visible text."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(read_text_file(path, warnings, doc), "html.parser")
@@ -53,7 +54,26 @@ def load_html(path: Path, warnings: list[IngestWarning] | None = None, doc: str 
     for selector in rules["hidden"] + rules["furniture"]:
         for el in soup.select(selector):
             el.decompose()
-    root = next((el for sel in rules["main"] for el in soup.select(sel) if el.get_text(strip=True)), None)
+    main = next((el for sel in rules["main"] for el in soup.select(sel) if el.get_text(strip=True)), None)
+    for selector in rules["outside_main"]:
+        for el in soup.select(selector):
+            if main is None or (el is not main and main not in el.parents):
+                el.decompose()
+    root = main
+    if main is not None:
+        body = soup.body or soup
+        outside = len(body.get_text(" ", strip=True).split()) - len(main.get_text(" ", strip=True).split())
+        if outside >= rules["outside_main_words"]:
+            root = body
+            if warnings is not None:
+                warnings.append(
+                    IngestWarning(
+                        doc or path.name,
+                        "html-outside-main",
+                        f"{path.name}: {outside} words stand outside <main>; they were read too "
+                        "(check they are not site furniture)",
+                    )
+                )
     tokens: list[tuple[str, str]] = []
     _walk(root or soup.body or soup, tokens)
     lines = [ln for ln in _lines(tokens) if not rules["furniture_line"].match(ln.lstrip("• "))]
@@ -62,26 +82,45 @@ def load_html(path: Path, warnings: list[IngestWarning] | None = None, doc: str 
     return [RawPage(None, "\n\n".join(lines))]
 
 
-def _walk(el: Any, out: list[tuple[str, str]]) -> None:
-    """The element's content in document order as ("text", s), ("open"/"close", name), ("br"|"cell", "")."""
-    from bs4 import NavigableString
+def _walk(root: Any, out: list[tuple[str, str]]) -> None:
+    """The element's content in document order as ("text", s), ("open"/"close", name), ("br"|"cell", "").
+
+    Iterative, so a page nested thousands of levels deep is read like any other."""
+    from bs4 import NavigableString, Tag
     from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
-    for child in el.children:
+    stack: list[Any] = [iter(root.children)]
+    closing: list[str | None] = [None]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            name = closing.pop()
+            if name:
+                out.append(("close", name))
+            continue
         if isinstance(child, (Comment, Declaration, Doctype, ProcessingInstruction)):
             continue
         if isinstance(child, NavigableString):
             out.append(("text", str(child)))
-        elif child.name == "br":
-            out.append(("br", ""))
-        elif child.name in BLOCKS:
-            out.append(("open", child.name))
-            _walk(child, out)
-            out.append(("close", child.name))
-        else:
-            if child.name in CELLS:
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                out.append(("br", ""))
+                continue
+            if child.name == "img":
+                alt = " ".join(str(child.get("alt") or "").split())
+                if alt:  # an image's text alternative is the document's words for it
+                    out.extend([("open", "figure"), ("text", alt), ("close", "figure")])
+                continue
+            block = child.name in BLOCKS
+            if block:
+                out.append(("open", child.name))
+                if child.name == "ol":
+                    out.append(("start", str(child.get("start") or "1")))
+            elif child.name in CELLS:
                 out.append(("cell", ""))
-            _walk(child, out)
+            stack.append(iter(child.children))
+            closing.append(child.name if block else None)
 
 
 def _lines(tokens: list[tuple[str, str]]) -> list[str]:
@@ -89,18 +128,17 @@ def _lines(tokens: list[tuple[str, str]]) -> list[str]:
     item gets its bullet."""
     lines: list[str] = []
     buf: list[str] = []
-    bullet_due = 0  # list items opened whose first line is still to come
+    marker = ""  # "• " or "3. ": what the first line of the list item just opened starts with
+    lists: list[list[int] | None] = []  # open lists: the next number of an <ol>, None for a <ul>
 
     def flush() -> None:
-        nonlocal bullet_due
+        nonlocal marker
         text = " ".join("".join(buf).split())
         buf.clear()
         if not text:
             return
-        if bullet_due:
-            text = "• " + text
-            bullet_due = 0
-        lines.append(text)
+        lines.append(marker + text)
+        marker = ""
 
     for kind, value in tokens:
         if kind == "text":
@@ -108,11 +146,24 @@ def _lines(tokens: list[tuple[str, str]]) -> list[str]:
         elif kind == "cell":
             if "".join(buf).strip():
                 buf.append(" | ")
+        elif kind == "start":
+            if lists and lists[-1] is not None:
+                lists[-1][0] = int(value) if value.lstrip("-").isdigit() else 1
         else:
             flush()
-            if kind == "open" and value == "li":
-                bullet_due += 1
+            if kind == "open" and value in ("ul", "ol"):
+                lists.append([1] if value == "ol" else None)
+            elif kind == "close" and value in ("ul", "ol"):
+                if lists:
+                    lists.pop()
+            elif kind == "open" and value == "li":
+                counter = lists[-1] if lists else None
+                if counter is None:
+                    marker = "• "
+                else:  # an ordered list keeps its numbers: "3. ", as the page shows them
+                    marker = f"{counter[0]}. "
+                    counter[0] += 1
             elif kind == "close" and value == "li":
-                bullet_due = 0
+                marker = ""
     flush()
     return lines

@@ -96,6 +96,25 @@ def decode_text(name: str, data: bytes, warnings: list[IngestWarning] | None = N
             )
         )
         return "\n".join(texts)
+    if b"\x00" not in data:
+        # Not UTF-8 and no NULs: in an English document that is almost always Windows-1252 (a
+        # superset of Latin-1's letters); a detector guesses wrong on short texts (cp775 for "£5").
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = ""
+        if text and _looks_like_text(text):
+            marked = [n for n, raw in enumerate(data.split(b"\n"), start=1) if any(b > 0x7F for b in raw)]
+            out.append(
+                IngestWarning(
+                    who,
+                    "encoding",
+                    f"{name}: not UTF-8; read as Windows-1252 (check the accented letters and symbols on "
+                    f"{_lines_named(marked)})",
+                    line=marked[0] if marked else None,
+                )
+            )
+            return text
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from wtguide.errors import ManifestError
 KINDS = ("statutory", "commentary")
 STATUSES = ("current", "superseded")
 FORMATS = {".txt": "text", ".text": "text", ".md": "text", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # used in URLs and file names: nothing else
 REQUIRED = ("doc_id", "title", "kind", "status", "publisher", "source_url", "licence", "attribution", "file")
 
 
@@ -78,6 +80,13 @@ def parse_entry(i: int, raw: Any, root: Path) -> DocumentInfo:
     for key in REQUIRED:
         if raw.get(key) in (None, ""):
             raise ManifestError(f"manifest {name}: missing field '{key}'")
+    if not DOC_ID.match(str(raw["doc_id"])):
+        raise ManifestError(
+            f"manifest {name}: field 'doc_id' must be lower-case letters, digits and hyphens, "
+            f"at most 63 (got {str(raw['doc_id'])!r})"
+        )
+    if Path(str(raw["file"])).name != str(raw["file"]) or str(raw["file"]).startswith("."):
+        raise ManifestError(f"manifest {name}: field 'file' must be a file name in {root}, not a path")
     if raw["kind"] not in KINDS:
         raise ManifestError(f"manifest {name}: field 'kind' must be one of {', '.join(KINDS)}")
     if raw["status"] not in STATUSES:

@@ -16,12 +16,14 @@ list item inside a paragraph is never taken for a missing paragraph.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from ingest.report import IngestWarning
 
-FLAT = re.compile(r"^(\d{1,3})(\.?)(?:\s+(.*))?$")
+FLAT = re.compile(r"^(\d{1,5})(\.?)(?:\s+(.*))?$")
+LETTERED = re.compile(r"^(\d{1,5})([A-Za-z])\.\s+(\S.*)$")
 NESTED = re.compile(r"^(\d{1,2})\.(\d{1,3})\.?(?:\s+(\S.*))?$")
 SENTENCE_END = re.compile(r"[.!?:;,]$")
 CHAPTER_LABEL = re.compile(r"^((?:chapter|part|section|annex|appendix|schedule)\s+[a-z0-9]+)\b", re.IGNORECASE)
@@ -45,6 +47,7 @@ class _Candidate:
     key: Key
     rest: str | None
     dotted: bool
+    suffix: str = ""  # "A" in "1A.": a paragraph inserted by amendment after paragraph 1
 
     @property
     def reads_as_paragraph(self) -> bool:
@@ -62,6 +65,10 @@ def _candidates(lines: Sequence[str]) -> tuple[list[_Candidate], bool]:
         m = FLAT.match(text)
         if m and (m.group(2) or not m.group(3)):
             flat.append(_Candidate(i, (int(m.group(1)), 0), m.group(3), bool(m.group(2))))
+            continue
+        a = LETTERED.match(text)
+        if a:
+            flat.append(_Candidate(i, (int(a.group(1)), 0), a.group(3), True, a.group(2)))
     uses_nested = sum(1 for c in nested if c.reads_as_paragraph) >= 3
     found = sorted(flat + nested, key=lambda c: c.line) if uses_nested else flat
     return found, uses_nested
@@ -101,16 +108,42 @@ def paragraph_starts(
     prefix = ""
     prefixes: set[str] = set()
     run = 0  # a numbered list inside the current paragraph: 1, 2, 3, ... since the last start
+    run_lower = False  # that list's first item starts in lower case
     last_line = -1
+    last_at = {c.key: k for k, c in enumerate(cands) if not c.suffix}  # where each number is seen last
+    as_paragraph_at = {c.key: k for k, c in enumerate(cands) if not c.suffix and c.reads_as_paragraph}
     for k, c in enumerate(cands):
-        later = cands[k + 1 :]
+        later = (x for x in islice(cands, k + 1, None) if not x.suffix)  # read only to weigh a gap
+        if c.suffix:
+            if not nested and c.key[0] == state[0] and c.reads_as_paragraph:
+                starts[c.line] = Start(c.line, _pid(c.key, prefix) + c.suffix, c.rest)
+                run, last_line = 0, c.line
+            continue
+        if c.key == state and c.dotted and c.reads_as_paragraph and state != (0, 0):
+            page = f" (page {pages[c.line]})" if pages[c.line] is not None else ""
+            warnings.append(
+                IngestWarning(
+                    doc,
+                    "numbering-duplicate",
+                    f"{doc}: paragraph {_pid(c.key, prefix)} is numbered twice{page}; "
+                    "the second is kept inside the first",
+                    page=pages[c.line],
+                )
+            )
+            continue
         if c.key == (run + 1, 0):
             run += 1
-            if run > 1:
-                continue  # "3." after "1." and "2." inside a paragraph is a list item
+            if run == 1:
+                run_lower = not c.reads_as_paragraph
+            # "3." after "1." and "2." inside a paragraph is a list item, unless the list was in
+            # lower case and this reads as the paragraph we await ("3. Charlie is ...").
+            elif not (run_lower and c.reads_as_paragraph and c.key in _successors(state, nested)):
+                continue
+        if not c.reads_as_paragraph and as_paragraph_at.get(c.key, -1) > k:
+            continue  # "3. below, which ..." wrapped onto a line of its own; the real 3. comes later
         if c.key in _successors(state, nested) and (c.dotted or c.rest is None):
             pass
-        elif c.key > state and c.key[0] - state[0] <= MAX_JUMP and c.dotted and c.reads_as_paragraph:
+        elif c.key > state and _may_jump(state, c):
             # A gap: accept only if the sequence goes on from here before the awaited number appears.
             awaited = _successors(state, nested)
             goes_on = _successors(c.key, nested)
@@ -133,7 +166,9 @@ def paragraph_starts(
         elif c.key in {(1, 0), (1, 1)} and state[0] > 1 and c.dotted and c.reads_as_paragraph:
             # A restart: only if the number we wait for never comes.
             awaited = _successors(state, nested)
-            if any(x.key in awaited for x in later) or not any(x.key in _successors(c.key, nested) for x in later):
+            comes_later = any(last_at.get(key, -1) > k for key in awaited)
+            goes_on_later = any(last_at.get(key, -1) > k for key in _successors(c.key, nested))
+            if comes_later or not goes_on_later:
                 continue
             prefix = _restart_prefix(chapters[c.line], len(prefixes), prefixes)
             prefixes.add(prefix)
@@ -154,23 +189,28 @@ def paragraph_starts(
     return starts
 
 
+def _may_jump(state: Key, c: _Candidate) -> bool:
+    """A number ahead of the one awaited may open a paragraph: it reads as one, and (after the
+    first paragraph) it is not far ahead. A document may start at any number (an extract)."""
+    near = state == (0, 0) or c.key[0] - state[0] <= MAX_JUMP
+    return near and c.dotted and c.reads_as_paragraph
+
+
 def _after_sentence(lines: Sequence[str], i: int) -> bool:
     """The text before line ``i`` ends a sentence (not a lead-in to a list)."""
     prev = next((t for t in reversed(lines[:i]) if t.strip()), "")
     return not prev or prev.rstrip()[-1] in ".!?”\")"
 
 
-def _outside_lists(cands: list[_Candidate]) -> list[_Candidate]:
+def _outside_lists(cands: Iterable[_Candidate]) -> Iterator[_Candidate]:
     """Candidates that are not items 2, 3, ... of a numbered list (a run counting up from 1)."""
-    out: list[_Candidate] = []
     run = 0
     for c in cands:
         if c.key == (run + 1, 0):
             run += 1
             if run > 1:
                 continue
-        out.append(c)
-    return out
+        yield c
 
 
 def _next(key: Key, nested: bool) -> Key:

@@ -17,6 +17,8 @@ from ingest.loaders import RawPage
 BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
 DOTTED_NUMBER = re.compile(r"^\s?(\d{1,3})\.(?:\s|$)")
 URL_LINE = re.compile(r"^\s*https?://\S+\s*$")
+PAGE_OF = re.compile(r"^\s*page\s+(\d{1,4})(?:\s+of\s+\d{1,4})?\s*$", re.IGNORECASE)
+SENTENCE_END = re.compile(r"[.!?:;”\")]$")
 CHAPTER_LIKE = re.compile(r"^(?:Chapter|Part|Section|Annex|Appendix)\s+[A-Z0-9]+\b", re.IGNORECASE)
 
 
@@ -61,12 +63,37 @@ def _bare_paragraph_numbers(lines: list[str]) -> set[int]:
     return result
 
 
+def _page_number_lines(lines: list[str]) -> dict[int, int]:
+    """Line index -> printed page number: a number alone on its line ("12", "Page 12 of 30"),
+    unless it is a paragraph number missing its dot, or a number inside a sentence ("under the
+    age of" / "18" / "years"), or out of step with the other page numbers."""
+    bare_paragraphs = _bare_paragraph_numbers(lines)
+    found: dict[int, int] = {}
+    for i, ln in enumerate(lines):
+        m = BARE_NUMBER.match(ln) or PAGE_OF.match(ln)
+        if not m or i in bare_paragraphs:
+            continue
+        before = lines[i - 1].strip() if i else ""
+        after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if BARE_NUMBER.match(ln) and before and after and not SENTENCE_END.search(before) and after[0].islower():
+            continue  # the number is a word of the sentence running through it
+        found[i] = int(m.group(1))
+    return {i: found[i] for i in _increasing(list(found.items()))}
+
+
+def _increasing(items: list[tuple[int, int]]) -> set[int]:
+    """Indexes of the longest run of strictly increasing numbers (in line order)."""
+    best: list[list[int]] = []
+    for k, (_, n) in enumerate(items):
+        prev = max((best[j] for j in range(k) if items[j][1] < n), key=len, default=[])
+        best.append([*prev, k])
+    chain = max(best, key=len, default=[])
+    return {items[k][0] for k in chain}
+
+
 def _paginate_text(text: str) -> list[Line]:
     lines = [ln.rstrip() for ln in text.split("\n")]
-    bare_paragraphs = _bare_paragraph_numbers(lines)
-    page_numbers = {
-        i: int(m.group(1)) for i, ln in enumerate(lines) if (m := BARE_NUMBER.match(ln)) and i not in bare_paragraphs
-    }
+    page_numbers = _page_number_lines(lines)
     has_pages = bool(page_numbers)
     # Split into page segments: (explicit number or None, lines)
     segments: list[tuple[int | None, list[str]]] = [(None, [])]
@@ -96,6 +123,9 @@ def _paginate_text(text: str) -> list[Line]:
         blank_run = 0
         segments[-1][1].append(ln.lstrip() if has_pages else ln)
     numbers = _fill_numbers([n for n, _ in segments]) if has_pages else [None] * len(segments)
+    if len(segments) > 1:
+        kept = _drop_furniture([seg for _, seg in segments])
+        segments = [(n, seg) for (n, _), seg in zip(segments, kept, strict=True)]
     return [Line(ln, num) for (_, seg), num in zip(segments, numbers, strict=True) for ln in seg]
 
 
@@ -138,33 +168,48 @@ def _key(line: str) -> str:
     return re.sub(r"\d+", "#", line.strip())
 
 
-def _paginate_pdf(raw_pages: list[RawPage]) -> list[Line]:
-    """Lines with their printed page; running headers, footers and page numbers dropped.
-
-    On each page one line per furniture key is dropped from its top or bottom edge, and a chapter
-    title is kept the first time it appears (its running header repeats it later). An empty page
-    (no text layer) marks the next line with ``gap``."""
-    split = [[ln.rstrip() for ln in p.text.split("\n")] for p in raw_pages]
-    furniture = _furniture(split)
+def _drop_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Each page's lines without its running header/footer lines (see ``_furniture``): on each page
+    one line per furniture key is dropped from its top or bottom edge, and a chapter title is kept
+    the first time it appears (its running header repeats it later)."""
+    furniture = _furniture(pages)
+    if not furniture:
+        return pages
     first_seen: set[str] = set()
-    out: list[Line] = []
-    gap = False
-    for page, lines in zip(raw_pages, split, strict=True):
+    out: list[list[str]] = []
+    for lines in pages:
         content = [i for i, ln in enumerate(lines) if ln.strip()]
-        if not content:
-            gap = True
-            continue
         edges = set(content[:2] + content[-2:])
         dropped: set[str] = set()
+        kept: list[str] = []
         for i, ln in enumerate(lines):
             key = _key(ln)
             heading_first_time = key not in first_seen and CHAPTER_LIKE.match(ln.strip())
             if i in edges and key in furniture and key not in dropped and not heading_first_time:
                 dropped.add(key)
                 continue
+            if ln.strip():
+                first_seen.add(key)
+            kept.append(ln)
+        out.append(kept)
+    return out
+
+
+def _paginate_pdf(raw_pages: list[RawPage]) -> list[Line]:
+    """Lines with their printed page; running headers, footers and page numbers dropped. An empty
+    page (no text layer) marks the next line with ``gap``."""
+    split = _drop_furniture([[ln.rstrip() for ln in p.text.split("\n")] for p in raw_pages])
+    out: list[Line] = []
+    gap = False
+    for page, lines in zip(raw_pages, split, strict=True):
+        if not any(ln.strip() for ln in lines):
+            gap = gap or not page.text.strip()
+            continue
+        for ln in lines:
             if BARE_NUMBER.match(ln) and int(ln.strip()) == page.number:
                 continue
-            first_seen.add(key)
+            if PAGE_OF.match(ln) and int(PAGE_OF.match(ln).group(1)) == page.number:  # type: ignore[union-attr]
+                continue
             out.append(Line(ln.strip(), page.number, gap and bool(ln.strip())))
             gap = gap and not ln.strip()
         out.append(Line("", page.number))

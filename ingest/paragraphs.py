@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from ingest.clean import CAPTION, clean_bullet, is_bullet, join_lines, unglue
 from ingest.footnotes import Footnote, NotedLine
@@ -19,7 +20,7 @@ from ingest.numbering import paragraph_starts
 from ingest.report import IngestWarning
 
 CHAPTER = re.compile(r"^(Chapter\s+\d+\b.*|Introduction|Appendix\s+[A-Z0-9]\b.*)$")
-PARA_START = re.compile(r"^(\d{1,3})(\.?)(?:\s+(.*))?$")
+PARA_START = re.compile(r"^(\d{1,5})(\.?)(?:\s+(.*))?$")
 LIST_START = re.compile(r"^(?:1[.)]|a[.)]|\(a\))\s+")
 LIST_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[a-z][.)]|\([a-z]\))\s+")
 FOOTNOTE_REF = re.compile(r"\[\^(\d{1,3})\]")
@@ -146,6 +147,7 @@ def build(
     donate_to: _Unit | None = None  # a number set apart from its text: see below
     skipping_contents = False
     skip_next = False
+    in_items = False  # inside a list of short lines after a lead-in
     # A heading with no text under it: followed by another heading it is that heading's parent
     # (a box title over its own headings); followed by a new chapter or the end it is text, kept
     # as a block of its own rather than lost.
@@ -159,10 +161,11 @@ def build(
 
     def set_heading(text: str, page: int | None) -> None:
         nonlocal bare, headings
+        before = tuple(headings) if bare is None else tuple(headings[:-1])
         headings = [*headings[-2:], text] if bare is not None else [text]
         bare = None
         if text.lower() != "contents":
-            bare = _Unit(None, chapter, tuple(headings[:-1]), page, order=len(units) - 0.5)
+            bare = _Unit(None, chapter, before, page, order=len(units) - 0.5)
             bare.add(text, page)
 
     for i, ln in enumerate(lines):
@@ -207,6 +210,16 @@ def build(
                 continue
             donate_to = None
         awaiting_text = current is not None and current.number is not None and not current.text_so_far()
+        if current is not None and (in_items or current.text_so_far().endswith(":")) and _item_here(
+            cleaned, i, starts
+        ):
+            # Short lines after a lead-in ("should consider:" / "Early help" / "Social care") are its
+            # list, whose bullets the extract lost: they stay in the paragraph, not become headings.
+            current.add("• " + line, ln.page)
+            current.orphan_notes.extend(ln.orphan_notes)
+            in_items = True
+            continue
+        in_items = False
         if not awaiting_text and numbered and _wrapped_heading(lines, i):
             set_heading(f"{line} {cleaned[i + 1]}", ln.page)
             current = None
@@ -241,6 +254,23 @@ def build(
     keep_bare()
     units.sort(key=lambda u: u.order)
     return _finish(doc_id, units, notes, vocab)
+
+
+def _short(text: str) -> bool:
+    """A short line that is not a lead-in and not a table row (columns set apart by runs of spaces)."""
+    return bool(text) and len(text) <= 60 and len(text.split()) <= 8 and not text.endswith(":") and "  " not in text
+
+
+def _item_here(cleaned: list[str], i: int, starts: dict[int, Any]) -> bool:
+    """Line ``i`` is a short line whose next text is another short line, a paragraph, a chapter or
+    the end: an item of a list without its bullets, not a heading over prose."""
+    line = cleaned[i]
+    if not _short(line) or is_bullet(line) or LIST_ITEM.match(line) or i in starts or CHAPTER.match(line):
+        return False
+    j = next((k for k in range(i + 1, len(cleaned)) if cleaned[k]), None)
+    if j is None or j in starts or CHAPTER.match(cleaned[j]):
+        return True
+    return _short(cleaned[j]) and not LIST_ITEM.match(cleaned[j])
 
 
 def _chapters(lines: list[str]) -> list[str | None]:

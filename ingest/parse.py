@@ -68,6 +68,15 @@ def parse_report(
     )
     if not paras:
         raise EmptyDocument(f"{path.name}: no text found in the document")
+    if doc.paragraphs == "numbered" and not any(p.numbered for p in paras):
+        warnings.append(
+            IngestWarning(
+                doc.doc_id,
+                "no-numbered-paragraphs",
+                f"{doc.doc_id}: no numbered paragraphs found (expected '1.', '2.', ...); its text is kept "
+                "as unnumbered sections, cited by heading",
+            )
+        )
     return Parsed(paras, tuple(warnings), body.pages)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from pathlib import Path
 
 from ingest.loaders import RawPage
@@ -12,6 +13,7 @@ from wtguide.errors import EmptyDocument, UnsupportedDocument
 
 log = logging.getLogger(__name__)
 PAGE_NUMBER = re.compile(r"^\s*(?:page\s+)?(\d{1,4})(?:\s+of\s+\d+)?\s*$", re.IGNORECASE)
+GLYPH_NAME = re.compile(r"/(?:g|G|uni|glyph)\d+[A-F0-9]*|\(cid:\d+\)")
 
 
 def load_pdf(path: Path, warnings: list[IngestWarning] | None = None, doc: str | None = None) -> list[RawPage]:
@@ -47,31 +49,63 @@ def load_pdf(path: Path, warnings: list[IngestWarning] | None = None, doc: str |
         raise UnsupportedDocument(
             f"{path.name}: the PDF has no text layer (scanned images?); it needs OCR before it can be added"
         )
-    pages = [RawPage(_printed_number(text, i + 1), text, i + 1) for i, text in enumerate(texts)]
-    for i, page in enumerate(pages):
-        if not page.text.strip():
-            # Its printed number is unknown: count on from the page before it.
-            before = pages[i - 1].number if i else None
-            number = before + 1 if before is not None else i + 1
-            pages[i] = RawPage(number, "", i + 1)
-            if warnings is not None:
-                warnings.append(
-                    IngestWarning(
-                        doc or path.name,
-                        "no-text-layer",
-                        f"{path.name}: page {number} (PDF page {i + 1}) has no text layer (a scanned image?); "
-                        "its text is not indexed",
-                        page=number,
-                    )
+    texts = [_readable(path.name, text, i + 1, warnings, doc) for i, text in enumerate(texts)]
+    pages = [RawPage(n, text, i + 1) for i, (text, n) in enumerate(zip(texts, _printed(texts), strict=True))]
+    for page in pages:
+        if not page.text.strip() and warnings is not None:
+            warnings.append(
+                IngestWarning(
+                    doc or path.name,
+                    "no-text-layer",
+                    f"{path.name}: page {page.number} (PDF page {page.physical}) has no text layer "
+                    "(a scanned image?); its text is not indexed",
+                    page=page.number,
                 )
+            )
     return pages
 
 
-def _printed_number(text: str, physical: int) -> int:
-    """The page number printed alone on the first or last line, else the physical page."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    for line in (lines[-1:] + lines[:1]) if lines else []:
-        m = PAGE_NUMBER.match(line)
-        if m:
-            return int(m.group(1))
-    return physical
+def _readable(name: str, text: str, physical: int, warnings: list[IngestWarning] | None, doc: str | None) -> str:
+    """A page's text without what the PDF could not map to characters: glyph names of a font with
+    no Unicode map ("/g17", "(cid:42)") and NUL or replacement characters, with an
+    ``undecodable-text`` warning naming the page."""
+    bad = len(GLYPH_NAME.findall(text)) + sum(text.count(ch) for ch in "\x00\ufffd")
+    if not bad:
+        return text
+    if warnings is not None:
+        warnings.append(
+            IngestWarning(
+                doc or name,
+                "undecodable-text",
+                f"{name}: PDF page {physical} has {bad} character{'s' if bad != 1 else ''} the PDF gives no "
+                "letters for (a font without a Unicode map); they are left out, so words there may be missing",
+                page=physical,
+            )
+        )
+    return GLYPH_NAME.sub("", text).replace("\x00", "").replace("\ufffd", "")
+
+
+def _in_sentence(lines: list[str], j: int) -> bool:
+    """The number on line ``j`` is a word of the sentence running through it ("age of" / "18" / "years")."""
+    if j == 0 or j == len(lines) - 1:
+        return False
+    return lines[j - 1][-1] not in ".!?:;)”\"" and lines[j + 1][:1].islower()
+
+
+def _printed(texts: list[str]) -> list[int]:
+    """Each page's printed number. A number alone on one of a page's first or last two lines is a
+    candidate; the offset between printed and physical numbers that most pages agree on wins, so
+    a running header or footnote between the number and the page edge does not hide it, and a
+    page without one is numbered on from its neighbours. No agreement: physical page numbers."""
+    offsets: Counter[int] = Counter()
+    for physical, text in enumerate(texts, start=1):
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        edges = {j for j in (0, 1, len(lines) - 2, len(lines) - 1) if 0 <= j < len(lines)}
+        found = {int(m.group(1)) for j in edges if (m := PAGE_NUMBER.match(lines[j])) and not _in_sentence(lines, j)}
+        offsets.update({n - physical for n in found})
+    if not offsets:
+        return list(range(1, len(texts) + 1))
+    offset, votes = offsets.most_common(1)[0]
+    if votes < 2 and len(texts) > 1:
+        return list(range(1, len(texts) + 1))
+    return [physical + offset if physical + offset > 0 else physical for physical in range(1, len(texts) + 1)]

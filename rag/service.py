@@ -151,8 +151,11 @@ class Assistant:
                 continue
             hits += [Hit(self.store.chunk_index[c.id], 1.0) for c in self.store.chunks_of(doc_id, n)][:1]
         if query.page is not None and not query.paragraphs:
-            hits += [
-                Hit(i, 0.9) for i, c in enumerate(self.store.chunks) if c.doc_id == doc_id and c.page == query.page
+            page = query.page
+            hits += [  # a chunk is on every page from its first to its last
+                Hit(i, 0.9)
+                for i, c in enumerate(self.store.chunks)
+                if c.doc_id == doc_id and c.page is not None and c.page <= page <= (c.page_end or c.page)
             ]
         return hits
 

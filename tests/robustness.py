@@ -435,4 +435,158 @@ CASES: list[Case] = [
         [("1", None, None, "Everyone shares the duty."), ("2", None, None, "Leaders set the direction.")],
         absent=("\u200e", "\u200b", "\u00a0"),
     ),
+    # ---- found by a helper attacking ingestion (issue 17) ---------------------------------------
+    Case(
+        "number-inside-a-sentence-is-not-a-page-number",
+        "text",
+        "1. The guidance applies to all children under the age of\n18\nyears, whether living with their "
+        "families or not.\n\n2. It lists the ages\n16\nand 17 separately.\n",
+        [("1", None, None, "The guidance applies to all children under the age of 18 years, whether living with "
+          "their families or not."),
+         ("2", None, None, "It lists the ages 16 and 17 separately.")],
+    ),
+    Case(
+        "pdf-number-inside-a-sentence-is-not-a-footnote",
+        "pdf",
+        [["1. The guidance applies to all children under the age of", "18", "years, wherever they live.",
+          "2. Bravo.", "5"]],
+        [("1", 5, 5, "The guidance applies to all children under the age of 18 years, wherever they live."),
+         ("2", 5, 5, "Bravo.")],
+    ),
+    Case(
+        "paragraph-numbers-above-999",
+        "text",
+        "".join(f"{n}. Paragraph {n}.\n\n" for n in range(998, 1003)),
+        [(str(n), None, None, f"Paragraph {n}.") for n in range(998, 1003)],
+        [("numbering-gap", ("from the start to 998", "paragraphs 1–997 not found"))],  # an extract
+    ),
+    Case(
+        "html-nested-1500-levels-deep",
+        "html",
+        "<html><body><main><h2>Deep</h2>" + "<div>" * 1500 + "<p>1. Everyone shares the duty.</p>"
+        + "</div>" * 1500 + "</main></body></html>",
+        [("1", None, None, "Everyone shares the duty.")],
+    ),
+    Case(
+        "html-text-outside-main-is-read-with-a-warning",
+        "html",
+        "<html><body><main><h2>Introduction</h2><p>1. Alpha.</p></main><div class='content'>"
+        "<p>2. Bravo stands outside the main element.</p><p>3. Charlie too.</p></div></body></html>",
+        [("1", None, None, "Alpha."), ("2", None, None, "Bravo stands outside the main element."),
+         ("3", None, None, "Charlie too.")],
+        [("html-outside-main", ("outside <main>", "read too"))],
+    ),
+    Case(
+        "html-aside-header-footer-inside-main-are-text",
+        "html",
+        "<html><body><header>Site name</header><main><h2>Introduction</h2><p>1. Alpha.</p>"
+        "<aside><p>Key point: act early.</p></aside><div class='cookie-policy-note'><p>Children's data is "
+        "kept safe.</p></div><p>2. Bravo.</p><footer><p>Published 13 December 2023</p></footer></main>"
+        "<footer>Crown copyright</footer></body></html>",
+        [("1", None, None, "Alpha. Key point: act early. Children's data is kept safe."),
+         ("2", None, None, "Bravo."),
+         ("introduction-1", None, None, "Published 13 December 2023")],
+        absent=("Site name", "Crown copyright"),
+    ),
+    Case(
+        "html-screen-reader-only-text-is-not-glued-on",
+        "html",
+        "<html><body><main><p>1. Alpha.</p><div class='govuk-warning-text'><strong><span "
+        "class='govuk-visually-hidden'>Warning</span>Call 999 if a child is in danger.</strong></div>"
+        "</main></body></html>",
+        [("1", None, None, "Alpha. Call 999 if a child is in danger.")],
+        absent=("WarningCall",),
+    ),
+    Case(
+        "html-ordered-list-keeps-its-numbers",
+        "html",
+        "<html><body><main><h2>Introduction</h2><ol><li>Alpha as item one.</li><li>Bravo as item two.</li></ol>"
+        "<h2>More</h2><ol start='3'><li>Charlie as item three.</li></ol></main></body></html>",
+        [("1", None, None, "Alpha as item one."), ("2", None, None, "Bravo as item two."),
+         ("3", None, None, "Charlie as item three.")],
+        headings={"3": "More"},
+    ),
+    Case(
+        "html-image-text-alternative-is-kept",
+        "html",
+        "<html><body><main><h2>Referral</h2><p>The process is shown below.</p>"
+        "<img src='f.png' alt='Flowchart of the referral process'></main></body></html>",
+        [("referral-1", None, None, "The process is shown below."),
+         ("referral-2", None, None, "Flowchart of the referral process")],
+        numbered=False,
+    ),
+    Case(
+        "a-number-wrapped-to-the-start-of-a-line-is-not-a-paragraph",
+        "text",
+        "1. Alpha.\n\n2. Bravo is explained further in paragraph\n3. below, which sets out the test.\n\n"
+        "3. Charlie is the real paragraph three.\n",
+        [("1", None, None, "Alpha."),
+         ("2", None, None, "Bravo is explained further in paragraph\n3. below, which sets out the test."),
+         ("3", None, None, "Charlie is the real paragraph three.")],
+    ),
+    Case(
+        "lower-case-list-then-the-next-paragraph",
+        "text",
+        "1. Alpha.\n\n2. The steps are:\n\n1. assess the child\n\n2. make a plan\n\n3. Charlie is the "
+        "real paragraph three.\n",
+        [("1", None, None, "Alpha."), ("2", None, None, "The steps are:\n1. assess the child\n2. make a plan"),
+         ("3", None, None, "Charlie is the real paragraph three.")],
+    ),
+    Case(
+        "duplicate-paragraph-number",
+        "text",
+        "1. Alpha.\n\n2. Bravo.\n\n2. Bravo again.\n\n3. Charlie.\n",
+        [("1", None, None, "Alpha."), ("2", None, None, "Bravo.\n2. Bravo again."), ("3", None, None, "Charlie.")],
+        [("numbering-duplicate", ("paragraph 2 is numbered twice",))],
+    ),
+    Case(
+        "paragraph-inserted-by-amendment",
+        "text",
+        "1. Alpha.\n\n1A. Alpha-A was inserted.\n\n2. Bravo.\n",
+        [("1", None, None, "Alpha."), ("1A", None, None, "Alpha-A was inserted."), ("2", None, None, "Bravo.")],
+    ),
+    Case(
+        "short-lines-after-a-lead-in-are-its-list",
+        "text",
+        "1. Partners should consider:\n\nEarly help\n\nSocial care\n\n2. Bravo paragraph.\n",
+        [("1", None, None, "Partners should consider:\n• Early help\n• Social care"),
+         ("2", None, None, "Bravo paragraph.")],
+    ),
+    Case(
+        "pdf-glyph-names-of-a-font-without-unicode-map",
+        "pdf",
+        [["1. Alpha readable text. /g17/g42/g99", "2. Bravo readable.", "1"]],
+        [("1", 1, 1, "Alpha readable text."), ("2", 1, 1, "Bravo readable.")],
+        [("undecodable-text", ("PDF page 1", "3 characters"))],
+        absent=("/g17",),
+    ),
+    Case(
+        "pdf-page-number-above-a-footer",
+        "pdf",
+        [["1. Alpha on printed page seven.", "7", RUNNING], ["2. Bravo on printed page eight.", "8", RUNNING],
+         ["3. Charlie on printed page nine.", "9", RUNNING]],
+        [("1", 7, 7, "Alpha on printed page seven."), ("2", 8, 8, "Bravo on printed page eight."),
+         ("3", 9, 9, "Charlie on printed page nine.")],
+        absent=(RUNNING,),
+    ),
+    Case(
+        "short-windows-1252-file",
+        "text",
+        "1. The fee is £5 – or €6.\n".encode("cp1252"),
+        [("1", None, None, "The fee is £5 – or €6.")],
+        [("encoding", ("Windows-1252", "line 1"))],
+    ),
+    Case(
+        "year-range-broken-after-its-hyphen",
+        "text",
+        "1. The plan covers 2023-\n2024 and the co-\noperation of partners, as co-operation should.\n",
+        [("1", None, None, "The plan covers 2023-2024 and the co-operation of partners, as co-operation should.")],
+    ),
+    Case(
+        "statutory-document-with-no-numbered-paragraphs",
+        "text",
+        "Introduction\n\nThis guidance has no paragraph numbers at all.\n",
+        [("introduction-1", None, None, "This guidance has no paragraph numbers at all.")],
+        [("no-numbered-paragraphs", ("no numbered paragraphs",))],
+    ),
 ]

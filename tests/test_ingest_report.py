@@ -138,3 +138,13 @@ def test_questions_and_checker_read_text_as_ingest_does(fake_index: Path) -> Non
     assert refs[0].text == "Working Together 2023, para\u200bgraph 5"  # as the policy has it
     assert (refs[0].start, refs[0].end) == (4, text.index(", and"))
     assert refs[0].paragraph == "5"
+
+
+def test_add_refuses_a_doc_id_that_is_a_path(live: Settings, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    text = tmp_path / "x.txt"
+    text.write_text("1. Everyone shares the duty.\n", encoding="utf-8")
+    manifest = live.manifest_path.read_bytes()
+    assert main(["add", str(text), *ADD, "--doc-id", "../../evil"]) == 2
+    assert "--doc-id '../../evil': use lower-case letters, digits and hyphens" in capsys.readouterr().err
+    assert live.manifest_path.read_bytes() == manifest
+    assert not list(live.corpus_dir.parent.parent.glob("evil*")) and not list(live.corpus_dir.parent.glob("evil*"))
