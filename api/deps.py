@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -14,6 +15,7 @@ from wtguide.settings import Settings
 
 log = logging.getLogger(__name__)
 _loading = threading.Lock()
+_following = threading.Lock()
 
 
 def build_assistant(settings: Settings) -> Any:
@@ -37,6 +39,51 @@ def load_assistant(state: Any) -> None:
             state.assistant_error = exc
 
 
+def live_index(settings: Settings) -> str | None:
+    """The name of the build the data dir's CURRENT pointer names (what ``ingest``/``add`` swapped in)."""
+    from ingest.index import current_dir
+
+    live = current_dir(settings.index_root)
+    return live.name if live is not None else None
+
+
+def follow_index(state: Any) -> None:
+    """Pick up an index built since this worker loaded its own: at most every
+    ``settings.index_check_seconds``, look at the CURRENT pointer; if it names another build, load
+    it beside the serving one (the embedding model is shared, not reloaded) and swap the reference
+    when it is ready. A request holds the assistant it started with, so nothing mixes two indexes;
+    a build that fails to load is logged and the old index keeps serving."""
+    now = time.monotonic()
+    if now - getattr(state, "index_checked", 0.0) < state.settings.index_check_seconds:
+        return
+    state.index_checked = now
+    name = live_index(state.settings)
+    serving = state.assistant
+    if name is None or serving is None or name in (serving.store.path.name, getattr(state, "index_failed", None)):
+        return
+    if not _following.acquire(blocking=False):
+        return  # another request is already loading it
+
+    def load() -> None:
+        from rag.service import Assistant
+        from rag.store import IndexStore
+
+        try:
+            fresh = Assistant(state.settings, IndexStore.load(state.settings.index_root), serving.embedder, serving.llm)
+            if fresh.store.path.name != name:
+                return  # swapped again meanwhile: the next check loads the newest
+            fresh.warm_up()
+            state.assistant = fresh
+            log.info("now serving index %s", name)
+        except Exception as exc:  # noqa: BLE001 - a damaged new index must never stop the old one serving
+            state.index_failed = name
+            log.warning("index %s not loaded, still serving %s: %s", name, serving.store.path.name, exc)
+        finally:
+            _following.release()
+
+    threading.Thread(target=load, name="wtguide-follow-index", daemon=True).start()
+
+
 def get_assistant(request: Request) -> Any:
     state = request.app.state
     if state.assistant is None:
@@ -44,6 +91,7 @@ def get_assistant(request: Request) -> Any:
         load_assistant(state)
     if state.assistant is None:
         raise state.assistant_error
+    follow_index(state)
     return state.assistant
 
 

@@ -140,6 +140,8 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
     documents: int
     chunks: int
+    index: str = Field(description="the build this worker serves (changes when a new index is swapped in)")
+    built_at: str = Field(description="when that index was built (ISO 8601, UTC)")
 
 
 class FeedbackOut(BaseModel):

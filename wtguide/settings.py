@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     api_keys: list[str] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     rate_limit: str = "60/minute"
+    # How often (seconds) a running worker looks for an index newer than the one it serves.
+    index_check_seconds: float = 2.0
     max_upload_bytes: int = 10 * 1024 * 1024
     log_questions: bool = False
     store_feedback_text: bool = False

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,5 +13,12 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz", response_model=HealthOut, responses={503: {"model": ErrorOut}})
 def healthz(assistant: AssistantDep) -> dict[str, Any]:
+    """Ready, and which index this worker serves (its build id and when it was built)."""
     store = assistant.store
-    return {"status": "ok", "documents": len(store.documents), "chunks": store.info.chunks}
+    return {
+        "status": "ok",
+        "documents": len(store.documents),
+        "chunks": store.info.chunks,
+        "index": store.path.name,
+        "built_at": datetime.fromtimestamp(store.info.built_at, UTC).isoformat(timespec="seconds"),
+    }
