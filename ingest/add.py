@@ -6,25 +6,18 @@ re-indexing fails, so a bad file never damages the corpus or the live index.
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ingest.integrity import check_edition_line, check_not_held, derive_doc_id, held_fingerprints, provenance
 from ingest.loaders import format_for
 from ingest.manifest import DOC_ID, DocumentInfo, append_entry, load_manifest, update_entry
-from ingest.parse import parse_report
+from ingest.parse import Body, parse_report, read_body
 from ingest.pipeline import strict_check
 from wtguide.errors import ManifestError, UnsupportedDocument
 from wtguide.settings import Settings
-
-
-def derive_doc_id(title: str, edition: str) -> str:
-    if "working together" in title.lower():
-        return f"wt{edition}"
-    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:30].rstrip("-")
-    return f"{base}-{edition}" if edition and edition not in base else base
 
 
 def add_document(
@@ -37,14 +30,17 @@ def add_document(
     status: str = "current",
     supersedes: str | None = None,
     doc_id: str | None = None,
-    publisher: str = "",
-    source_url: str = "",
-    licence: str = "",
+    publisher: str | None = None,
+    source_url: str | None = None,
+    licence: str | None = None,
     strict: bool = False,
     reindex: Callable[[], Any],
 ) -> DocumentInfo:
-    """Validate, copy in, write the manifest entry and re-index; ``strict``: a file whose reading
-    gives any warning (``ingest.report``) is refused before anything changes."""
+    """Validate, copy in, write the manifest entry and re-index. Refused before anything changes
+    (``ManifestError``, one line): a copy of a held document (same bytes or same words), a second
+    current statutory edition without ``supersedes``, a broken chain of replacements, a non-
+    statutory document without its publisher (``ingest.integrity``); with ``strict``, a file
+    whose reading gives any warning (``ingest.report``)."""
     manifest_path = settings.manifest_path
     manifest = load_manifest(manifest_path)
     doc_id = doc_id or derive_doc_id(title, edition)
@@ -54,6 +50,7 @@ def add_document(
         raise ManifestError(f"manifest already has a document '{doc_id}' (pass --doc-id to choose another)")
     if supersedes and not manifest.get(supersedes):
         raise ManifestError(f"--supersedes {supersedes}: no such document in the manifest")
+    check_edition_line(manifest, kind, status, supersedes, doc_id)
     if not file.is_file():
         raise UnsupportedDocument(f"{file}: no such file")
     fmt = format_for(file)
@@ -64,14 +61,7 @@ def add_document(
         "edition": edition,
         "kind": kind,
         "status": status,
-        "publisher": publisher or "unknown",
-        "source_url": source_url or "unknown",
-        "licence": licence or "unknown",
-        "attribution": (
-            "Contains public sector information licensed under the Open Government Licence v3.0."
-            if "open government" in (licence or "").lower()
-            else f"{publisher or 'Unknown publisher'}"
-        ),
+        **provenance(kind, publisher, licence, source_url),
         "file": f"{doc_id}{file.suffix.lower()}",
         "format": fmt,
         "paragraphs": "numbered" if kind == "statutory" else "unnumbered",
@@ -80,9 +70,12 @@ def add_document(
 
     # Validate the file by parsing it where it is, before touching the corpus.
     probe = parse_entry(0, {**entry, "file": file.name}, file.parent)
-    parsed = parse_report(probe, file)
+    body = read_body(probe, file)
+    parsed = parse_report(probe, file, body=body)
     if strict:
         strict_check(list(parsed.warnings))
+    held = held_fingerprints(manifest, lambda d: _lines(read_body(d, manifest.file_for(d))))
+    check_not_held(manifest, file, _lines(body), held)
 
     target = manifest.root / entry["file"]
     in_place = target.exists() and target.resolve() == file.resolve()
@@ -105,3 +98,7 @@ def add_document(
     doc = load_manifest(manifest_path).get(doc_id)
     assert doc is not None
     return doc
+
+
+def _lines(body: Body) -> list[str]:
+    return [ln.text for ln in body.lines] + [n.text for n in body.notes.values()]

@@ -61,6 +61,7 @@ def test_add_while_serving_is_answered_by_the_same_server(corpus_copy: Path, tmp
                 encoding="utf-8",
             )
             add_document(settings, text, title="Riverside thresholds", edition="2026", kind="commentary",
+                         publisher="Riverside Safeguarding Children Partnership",
                          doc_id="riverside-thresholds", reindex=lambda: _reindex(settings))
             new = (settings.index_root / "CURRENT").read_text().strip()
             assert new != first["index"]

@@ -305,7 +305,8 @@ def test_cli_add_text_marks_a_current_document_superseded(live: Settings, capsys
 
     text = tmp_path / "explainer-2026.txt"
     text.write_text("Early help\n\nEarly help is support for children, updated for 2026.\n", encoding="utf-8")
-    args = ["--title", "Local government explainer 2026", "--edition", "2026", "--kind", "commentary"]
+    args = ["--title", "Local government explainer 2026", "--edition", "2026", "--kind", "commentary",
+            "--publisher", "Local government sector body"]
     assert main(["add", str(text), *args, "--supersedes", "lg-explainer", "--doc-id", "lg-explainer-2026"]) == 0
     capsys.readouterr()
     store = IndexStore.load(live.index_root)

@@ -182,9 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--supersedes", help="doc_id of the edition this document replaces")
     s.add_argument("--doc-id", help="readable id (default: derived from the title and edition)")
     s.add_argument("--strict", action="store_true", help="refuse the file if reading it gives any warning")
-    s.add_argument("--publisher", default="HM Government (Department for Education)")
-    s.add_argument("--source-url", default="supplied by the administrator")
-    s.add_argument("--licence", default="Open Government Licence v3.0")
+    s.add_argument("--publisher", help="who published it (default for statutory: HM Government; required otherwise)")
+    s.add_argument("--source-url", help="where it was published")
+    s.add_argument("--licence", help="default for statutory: Open Government Licence v3.0")
     s.set_defaults(func=cmd_add)
 
     s = sub.add_parser("documents", help="list the documents in the index")

@@ -1,0 +1,91 @@
+"""Corpus integrity on add (issue 16, part 3): no document twice, one current statutory edition,
+provenance by kind, ids that keep whole words and years."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.add import add_document
+from ingest.integrity import derive_doc_id, provenance
+from ingest.manifest import load_manifest
+from wtguide.cli import main
+from wtguide.errors import ManifestError
+from wtguide.settings import Settings
+
+WT2026 = ["--title", "Working Together to Safeguard Children 2026", "--edition", "2026", "--kind", "statutory"]
+
+
+@pytest.fixture
+def settings(corpus_copy: Path, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", corpus_dir=corpus_copy, embedder="fake", _env_file=None)  # type: ignore[call-arg]
+
+
+def test_a_byte_identical_copy_is_refused_naming_the_document(  # type: ignore[no-untyped-def]
+    corpus_copy: Path, cli_env, tmp_path: Path, capsys
+) -> None:
+    cli_env(corpus_dir=corpus_copy)
+    copy = tmp_path / "Working_together_2023.txt"
+    copy.write_bytes((corpus_copy / "wt2023.txt").read_bytes())
+    manifest = (corpus_copy / "manifest.yaml").read_bytes()
+    assert main(["add", str(copy), *WT2026, "--supersedes", "wt2023"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "wtguide: error: Working_together_2023.txt is a copy of wt2023 (Working Together to Safeguard " \
+                  "Children 2023), already held"
+    assert (corpus_copy / "manifest.yaml").read_bytes() == manifest
+    assert not (corpus_copy / "wt2026.txt").exists()
+
+
+def test_the_same_words_in_other_bytes_are_refused(settings: Settings, tmp_path: Path) -> None:
+    resaved = tmp_path / "wt2018-resaved.txt"
+    resaved.write_bytes((settings.corpus_dir / "wt2018.txt").read_bytes().replace(b"\n", b"\r\n"))
+    with pytest.raises(ManifestError, match="has the same text as wt2018"):
+        add_document(settings, resaved, title="An explainer", edition="2018", kind="commentary",
+                     publisher="Someone", reindex=lambda: None)
+
+
+def test_commentary_names_its_publisher_and_is_never_crown_copyright(settings: Settings, tmp_path: Path) -> None:
+    blog = tmp_path / "blog.txt"
+    blog.write_text("Thoughts\n\nA blogger's view of the 2026 changes for schools.\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="--publisher is required for a commentary document"):
+        add_document(settings, blog, title="A blog", edition="2026", kind="commentary", reindex=lambda: None)
+    doc = add_document(settings, blog, title="A blog", edition="2026", kind="commentary",
+                       publisher="A schools consultant", reindex=lambda: None)
+    assert doc.publisher == "A schools consultant"
+    assert "Open Government" not in doc.licence and "Open Government" not in doc.attribution
+    assert doc.attribution == "A schools consultant. Commentary, not statutory guidance."
+    statutory = provenance("statutory", None, None, None)
+    assert statutory["publisher"].startswith("HM Government") and statutory["licence"].startswith("Open Government")
+
+
+def test_one_current_statutory_edition_and_an_unbroken_chain(settings: Settings, make_pdf) -> None:  # type: ignore[no-untyped-def]
+    new = make_pdf([["1. Everyone shares the duty to keep children safe in 2026.", "1"]], "new.pdf")
+    add_document(settings, new, title="Working Together to Safeguard Children 2026", edition="2026",
+                 kind="statutory", supersedes="wt2023", reindex=lambda: None)
+    manifest = load_manifest(settings.manifest_path)
+    assert manifest.get("wt2023").superseded_by == "wt2026"  # type: ignore[union-attr]
+    later = make_pdf([["1. A later edition says something new in 2030.", "1"]], "later.pdf")
+    with pytest.raises(ManifestError, match="wt2026 is the current statutory edition: pass --supersedes wt2026"):
+        add_document(settings, later, title="Working Together to Safeguard Children 2030", edition="2030",
+                     kind="statutory", reindex=lambda: None)
+    with pytest.raises(ManifestError, match="--supersedes wt2018: it is already replaced by wt2023"):
+        add_document(settings, later, title="Working Together to Safeguard Children 2030", edition="2030",
+                     kind="statutory", supersedes="wt2018", reindex=lambda: None)
+    doc = add_document(settings, later, title="Working Together to Safeguard Children 2030", edition="2030",
+                       kind="statutory", supersedes="wt2026", reindex=lambda: None)
+    assert doc.status == "current"
+    assert load_manifest(settings.manifest_path).get("wt2026").superseded_by == "wt2030"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("title", "edition", "doc_id"),
+    [
+        ("Local safeguarding thresholds Guidance 2030", "2030", "local-safeguarding-thresholds-guidance-2030"),
+        ("A very long title about multi-agency safeguarding arrangements in the region", "2026",
+         "a-very-long-title-about-multi-agency-2026"),
+        ("Working Together to Safeguard Children 2026", "2026", "wt2026"),
+    ],
+)
+def test_derived_ids_keep_whole_words_and_years(title: str, edition: str, doc_id: str) -> None:
+    assert derive_doc_id(title, edition) == doc_id
