@@ -21,7 +21,7 @@ from rag import crosswalk
 from rag.store import IndexStore
 
 YEAR = re.compile(r"(?:19|20)\d\d")
-ORDER = {"mismatch": 0, "not_found": 1, "superseded": 2, "not_held": 3, "ok": 4}
+ORDER = {"mismatch": 0, "not_found": 1, "superseded": 2, "unrecognised": 3, "not_held": 4, "ok": 5}
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,13 @@ class Checker:
         return doc.short_title or doc.title
 
     def check_one(self, f: Found) -> Reference:
+        if f.kind == "unrecognised":
+            return self._ref(
+                f, None, "unrecognised",
+                f"“{f.text}” looks like a reference to the guidance, but not in a form we can check "
+                "(decimal or lettered numbers, abbreviations): cite it as, for example, "
+                "“Working Together to Safeguard Children 2023, paragraph 14”.",
+            )
         src = f.source or Source("wt")
         if src.family == "other":
             return self._ref(f, None, "not_held", f"We do not hold {src.name}, so this reference cannot be checked.")
@@ -155,6 +162,11 @@ class Checker:
             quoted = f" The quotation is from paragraph {matched}; consider citing it."
             suggestion = Suggestion(doc.doc_id, matched, doc.edition)
         verb = "are" if len(f.numbers) > 1 else "is"
+        # A reference that names a replaced edition is out of date, whether or not we hold the newer
+        # text; with no edition named it was only checked against the newest we hold.
+        if doc.status == "superseded" and src.year:
+            return self._ref(f, doc, "superseded", f"{tail.strip()} {where} {verb} in the text we hold.{quoted}",
+                             suggestion=suggestion, quote_score=quote_score)
         return self._ref(f, doc, "ok", f"{note}{where} {verb} in the text we hold.{quoted}{tail}",
                          suggestion=suggestion, quote_score=quote_score)
 
@@ -286,17 +298,28 @@ class Checker:
         links = self.crosswalks.get((doc.doc_id, new_id), [])
         olds = {str(n) for n in f.numbers} if f.kind == "paragraph" else set()
         partners: list[str] = []
+        weak: dict[str, float] = {}  # partner -> its crosswalk score, when below a confident match
         for link in sorted(links, key=lambda x: -x.score):
             if link.old_paragraph in olds and link.new_paragraph and link.new_paragraph not in partners:
                 partners.append(link.new_paragraph)
+                if link.score < crosswalk.CONFIDENT:
+                    weak[link.new_paragraph] = link.score
         if f.quotes:  # the quotation's own home in the newer edition is the best partner
             s, pid = self._quote_scores(new, f.quotes[0], [p.paragraph for p in self.store.doc_paragraphs(new_id)])
             if s >= MATCH and pid:
                 partners = [pid] + [p for p in partners if p != pid]
+                weak.pop(pid, None)
         suggestions = tuple(Suggestion(new_id, p, new.edition) for p in partners)
-        if partners and (f.kind == "paragraph" or f.quotes):
-            fix = f"The matching text is in paragraph{'s' if len(partners) > 1 else ''} " \
-                  f"{', '.join(partners)} of {self.name(new)}."
+        sure = [p for p in partners if p not in weak]
+        maybe = [f"{p} (similarity {weak[p]:.2f})" for p in partners if p in weak]
+        if sure and (f.kind == "paragraph" or f.quotes):
+            fix = f"The matching text is in paragraph{'s' if len(sure) > 1 else ''} " \
+                  f"{', '.join(sure)} of {self.name(new)}."
+            if maybe:
+                fix += f" Possibly also paragraph{'s' if len(maybe) > 1 else ''} {', '.join(maybe)}."
+        elif maybe and (f.kind == "paragraph" or f.quotes):
+            fix = f"The closest text is possibly paragraph{'s' if len(maybe) > 1 else ''} {', '.join(maybe)} " \
+                  f"of {self.name(new)}: check that it says the same thing."
         elif f.kind == "paragraph":
             fix = f"No paragraph of {self.name(new)} says the same thing (the crosswalk marks it removed)."
         else:

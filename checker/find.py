@@ -32,13 +32,20 @@ OTHER_NAMES = (
 )
 OTHER_MENTION = re.compile(rf"\b(?P<name>{OTHER_NAMES})(?:\s*,?\s*\(?(?P<year>{YEAR})\)?(?!\d))?", re.I)
 
-NUM = r"\d{1,3}(?:\s?\([a-z0-9]{1,4}\))?(?!\.\d|\d)"
+# A number we can check: "12", "12(a)"; never the start of "4.2", "12a" or "3(b)(ii)" (those are unrecognised).
+NUM = r"\d{1,3}(?:\s?\([a-z0-9]{1,4}\))?(?!\.\d|\d|[A-Za-z(])"
 SEP = r"\s*(?:,\s*(?:and|or)?|and|&|or|-|–|—|to)\s*"
 LOCATORS = {
-    "paragraph": re.compile(rf"\b(?:paragraphs?|paras?\.?|¶¶?|§§?)\s*(?P<nums>{NUM}(?:{SEP}{NUM})*)", re.I),
+    "paragraph": re.compile(rf"(?:\b(?:paragraphs?|paras?\.?)|¶¶?|§§?)\s*(?P<nums>{NUM}(?:{SEP}{NUM})*)", re.I),
     "page": re.compile(rf"\b(?:pages?|pp?\.)\s*(?P<nums>{NUM}(?:\s*(?:-|–|—|to)\s*{NUM})?)", re.I),
     "chapter": re.compile(rf"\b(?:chapters?|ch\.)\s*(?P<nums>{NUM}(?:{SEP}{NUM})*)", re.I),
 }
+# Reference-like text the locators above cannot read ("paragraph 4.2", "para. 12a", "§ 3(b)(ii)"):
+# reported as unrecognised when the guidance is named in the same sentence, never dropped.
+REFERENCE_LIKE = re.compile(
+    r"(?:\b(?:paragraphs?|paras?\.?|pages?|pp?\.|chapters?|ch\.|annex|appendix)|¶¶?|§§?)\s*\d[\w.()–-]*", re.I
+)
+WT_ABBREVIATION = re.compile(r"\b(?:WTTSC|WTSC|WT)\b")
 SELF_REFERENCE = re.compile(
     r"\s*(?:of\s+(?:this|our|the\s+(?:policy|procedure|procedures|document|plan|protocol))\b|above\b|below\b)", re.I
 )
@@ -90,7 +97,7 @@ class Found:
     start: int
     end: int
     text: str
-    kind: str  # paragraph | page | chapter | document
+    kind: str  # paragraph | page | chapter | document | unrecognised (reference-like, not read)
     numbers: tuple[int, ...] = ()
     label: str | None = None  # "12", "12-14", "12, 14" as it will be reported
     source: Source | None = None  # None: no document named anywhere near
@@ -318,4 +325,24 @@ def find(text: str) -> list[Found]:
         target = _target(refs, q, close, text, notes, layout)
         if target is not None:
             attached.setdefault(target, []).append(q)
-    return [replace(r, quotes=tuple(attached.get(i, ()))) for i, r in enumerate(refs)]
+    found = [replace(r, quotes=tuple(attached.get(i, ()))) for i, r in enumerate(refs)]
+    return sorted(found + _unrecognised(text, found, named, layout), key=lambda f: f.start)
+
+
+def _unrecognised(text: str, refs: list[Found], named: list[Mention], layout: Layout) -> list[Found]:
+    """Reference-like text no locator read, in a sentence that names the guidance (or "WT")."""
+    out: list[Found] = []
+    for m in REFERENCE_LIKE.finditer(text):
+        end = m.end()
+        while end > m.start() and (
+            text[end - 1] in ".,;:–-"
+            or (text[end - 1] == ")" and text.count("(", m.start(), end) < text.count(")", m.start(), end))
+        ):
+            end -= 1  # a full stop or unmatched bracket after the number is the sentence's, not the reference's
+        if any(r.start < end and m.start() < r.end for r in refs) or SELF_REFERENCE.match(text, end):
+            continue
+        s0, s1 = layout.sentence(m.start())
+        names_guidance = any(n.source.family == "wt" and s0 <= n.start < s1 for n in named)
+        if names_guidance or WT_ABBREVIATION.search(text, s0, s1):
+            out.append(Found(m.start(), end, text[m.start() : end], "unrecognised"))
+    return out

@@ -14,7 +14,8 @@ import numpy as np
 from ingest.sentences import tokens
 from rag.store import IndexStore
 
-MATCH = 0.55
+MATCH = 0.55  # below this a paragraph has no partner: removed (or new)
+CONFIDENT = 0.75  # from here a partner is stated; between MATCH and this it is offered as "possibly"
 UNCHANGED = 0.9
 
 

@@ -41,10 +41,10 @@ class ReferenceOut(BaseModel):
     doc_id: str | None
     edition: str | None
     paragraph: str | None
-    status: Literal["ok", "mismatch", "not_found", "superseded", "not_held"]
+    status: Literal["ok", "mismatch", "not_found", "superseded", "not_held", "unrecognised"]
     message: str
     suggestion: SuggestionOut | None
-    kind: Literal["paragraph", "page", "chapter", "document"]
+    kind: Literal["paragraph", "page", "chapter", "document", "unrecognised"]
     label: str | None
     quote: str | None
     quote_score: float | None

@@ -1,7 +1,7 @@
 /* The citation checker page: sends the text or file to POST /api/check and shows the report. */
 (function () {
   "use strict";
-  var LABELS = { ok: "OK", mismatch: "Mismatch", not_found: "Not found", superseded: "Superseded", not_held: "Not held" };
+  var LABELS = { ok: "OK", mismatch: "Mismatch", not_found: "Not found", superseded: "Superseded", not_held: "Not held", unrecognised: "Unrecognised" };
   var form = document.getElementById("check-form");
   var textArea = document.getElementById("policy-text");
   var fileInput = document.getElementById("policy-file");
