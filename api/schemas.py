@@ -54,7 +54,7 @@ class CitationOut(BaseModel):
     id: int
     doc_id: str
     doc_title: str
-    kind: Literal["statutory", "commentary"]
+    kind: Literal["statutory", "commentary", "local"]
     edition: str | None
     status: str
     paragraph: str | None

@@ -79,7 +79,11 @@ class Checker:
         statutory = [d for d in store.documents.values() if d.kind == "statutory" and d.edition]
         self.editions: dict[str, DocumentInfo] = {d.edition: d for d in statutory if d.edition}
         self.default = self.editions[max(self.editions)] if self.editions else None
-        self.norm = {key: normalise(p.text) for key, p in store.paragraphs.items()}
+        # Quotations are looked for in the guidance and commentary; a partnership's local procedures
+        # are kept apart (a policy's quotation is never "found" in the policy's own local text).
+        self.norm = {
+            key: normalise(p.text) for key, p in store.paragraphs.items() if store.documents[key[0]].kind != "local"
+        }
         self._elsewhere: dict[tuple[tuple[str, ...], str], tuple[float, tuple[str, str]] | None] = {}
         self.numbered: dict[str, list[int]] = {}
         self.pages: dict[str, dict[int, list[str]]] = {}

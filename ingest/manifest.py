@@ -12,7 +12,7 @@ import yaml
 
 from wtguide.errors import ManifestError
 
-KINDS = ("statutory", "commentary")
+KINDS = ("statutory", "commentary", "local")  # local: a partnership's own procedures and thresholds
 STATUSES = ("current", "superseded")
 FORMATS = {".txt": "text", ".text": "text", ".md": "text", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # used in URLs and file names: nothing else

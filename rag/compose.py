@@ -199,6 +199,13 @@ def defining_similarity(
     return similarity
 
 
+def label(kind: str, title: str, publisher: str) -> str:
+    """What is said before a passage that is not national statutory guidance."""
+    if kind == "local":
+        return f"Local procedure, not national guidance — {publisher}'s {title} says:"
+    return f"The {title} (commentary) says:"
+
+
 def compose(
     q: Query,
     hits: list[Hit],
@@ -229,8 +236,8 @@ def compose(
             citations.append(cite(cid, index, h.score))
             chunk_of[cid] = index
             doc = store.documents[part.doc_id]
-            if doc.kind == "commentary":
-                labels[cid] = f"The {doc.short_title or doc.title} (commentary) says:"
+            if doc.kind != "statutory":
+                labels[cid] = label(doc.kind, doc.short_title or doc.title, doc.publisher)
             nxt = store.following(part) if part is parts[-1] else None
             following: tuple[str, ...] = ()
             following_cid = 0
@@ -241,7 +248,7 @@ def compose(
                 lines = split_sentences(nxt.text)
                 following = (lines[0], *_list_after(lines, 0))
             passages.append(
-                Passage(cid, rank, tuple(candidates(part)), doc.kind == "commentary", following, following_cid)
+                Passage(cid, rank, tuple(candidates(part)), doc.kind != "statutory", following, following_cid)
             )
     for h in hits:  # the rest of what retrieval found: related paragraphs
         cid = len(citations) + 1

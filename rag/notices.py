@@ -25,6 +25,8 @@ def source_notices(store: IndexStore, citations: list[Citation]) -> list[str]:
         doc = store.documents[c.doc_id]
         if doc.kind == "commentary":
             out.append(f"{doc.title} is commentary ({doc.publisher}), not statutory guidance.")
+        elif doc.kind == "local":
+            out.append(f"{doc.title} is a local procedure of {doc.publisher}, not national statutory guidance.")
         elif doc.status == "superseded":
             newer = replacement(store, doc)
             held = doc.superseded_by in store.documents

@@ -213,6 +213,8 @@ class Retriever:
         years = set(query.years) if query else set()
         if chunk.kind == "commentary":
             return 1.4 if query and query.commentary else 0.8
+        if chunk.kind == "local":  # a partnership's own procedures: beside the guidance, never above it
+            return 0.9
         if chunk.edition and chunk.edition in years:
             return 1.15 if query and query.comparison else 1.5
         if chunk.doc_id in self.latest:

@@ -177,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.add_argument("--title", required=True)
     s.add_argument("--edition", required=True)
-    s.add_argument("--kind", required=True, choices=["statutory", "commentary"])
+    s.add_argument("--kind", required=True, choices=["statutory", "commentary", "local"],
+                   help="local: a partnership's own procedures (needs --publisher), never shown as national guidance")
     s.add_argument("--status", default="current", choices=["current", "superseded"])
     s.add_argument("--supersedes", help="doc_id of the edition this document replaces")
     s.add_argument("--doc-id", help="readable id (default: derived from the title and edition)")

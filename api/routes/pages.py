@@ -39,7 +39,11 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
 
 def status_line(store: Any, doc: Any) -> str:
     """'2023 — replaced by Working Together to Safeguard Children 2026' style line for the top of the viewer."""
-    edition = doc.edition or (f"commentary on the {doc.about_edition} edition" if doc.about_edition else "commentary")
+    if doc.kind == "local":
+        edition = f"local procedure of {doc.publisher}" + (f", {doc.edition}" if doc.edition else "")
+    else:
+        about = f"commentary on the {doc.about_edition} edition" if doc.about_edition else "commentary"
+        edition = doc.edition or about
     newer = replacement(store, doc)
     if newer:
         return f"{edition} — replaced by {newer}"
@@ -128,7 +132,10 @@ def document_page(doc_id: Annotated[str, PathParam(max_length=100)], assistant: 
             parts.append(f'<h2 class="section-heading">{escape(p.heading)}</h2>')
         heading = p.heading
         parts.append(_paragraph_html(p))
-    badge = '<strong class="tag tag-commentary">Commentary</strong> ' if doc.kind == "commentary" else ""
+    badge = {
+        "commentary": '<strong class="tag tag-commentary">Commentary</strong> ',
+        "local": '<strong class="tag tag-local">Local procedure</strong> ',
+    }.get(doc.kind, "")
     warning = ""
     if doc.status == "superseded":
         warning = (

@@ -160,7 +160,8 @@
     var edition = c.edition ? c.edition + (c.replaced_by ? " \u2014 replaced by " + shortEdition(c.replaced_by) : "") : null;
     var tags = el("p", { class: "wtg-meta" }, [
       edition ? el("strong", { class: "wtg-tag" + (c.replaced_by ? " wtg-tag-old" : ""), text: edition }) : null,
-      c.kind === "commentary" ? el("strong", { class: "wtg-tag wtg-tag-commentary", text: "Commentary" }) : null,
+      c.kind === "commentary" ? el("strong", { class: "wtg-tag wtg-tag-commentary", text: "Commentary" })
+        : c.kind === "local" ? el("strong", { class: "wtg-tag wtg-tag-commentary", text: "Local procedure" }) : null,
     ]);
     var copyBtn = el("button", { type: "button", text: "Copy reference" });
     copyBtn.addEventListener("click", function () { copy(c.reference, copyBtn); });
