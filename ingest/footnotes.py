@@ -16,9 +16,10 @@ from ingest.sentences import tokens
 
 BRACKET_NOTE = re.compile(r"^\s*\[(\d{1,3})\]\s+(\S.*)$")
 BRACKET_REF = re.compile(r"\[(\d{1,3})\]")
-NOTE_START = re.compile(r"^(\d{1,3})(?!\d)\s?(\S.*)$")  # "8 Domestic Abuse Act", never "18" alone
+# "8 Domestic Abuse Act" or OCR's "8Domestic"; never "18" alone, nor "2) Verbal" (a list item)
+NOTE_START = re.compile(r"^(\d{1,3})(?!\d)(?:\s+|(?=[A-Za-z“\"‘']))(\S.*)$")
 # A marker glued to a year ("20042" = 2004 + note 2) or to a word (digits or OCR'd symbols).
-YEAR_GLUED = re.compile(r"\b((?:19|20)\d\d)(\d{1,2})\b")
+YEAR_GLUED = re.compile(r"\b((?:19|20)\d\d)(\d{1,3})\b")
 # The curly apostrophe is a marker only with a digit after it ("requirements’3"); alone it is
 # a possessive or a closing quote.
 SYMBOL_GLUED = re.compile(r"(?<=[A-Za-z)\d])( ?'|[?®°”*!']|’(?=[\dS°!]))([\dS°®”!?']?)(?=[\s.,;:)]|$)")
@@ -90,8 +91,11 @@ def _note_region_start(page: list[Line], expected: int) -> int | None:
         m = NOTE_START.match(ln.text)
         if m and int(m.group(1)) == expected and not ln.text.startswith(f"{expected}."):
             rest = page[i + 1 :]
-            # The rest of the page is footnotes, their wrapped lines and their links.
-            if all(_is_note_line(r.text, expected) for r in rest):
+            # The rest of the page is footnotes, their wrapped lines and their links, at its foot
+            # (never more than half of it: a page of body text is not a footnote).
+            content = sum(1 for r in page if r.text.strip())
+            at_foot = sum(1 for r in rest if r.text.strip()) < content / 2
+            if at_foot and all(_is_note_line(r.text, expected) for r in rest):
                 return i
     return None
 

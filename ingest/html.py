@@ -54,6 +54,7 @@ def load_html(path: Path, warnings: list[IngestWarning] | None = None, doc: str 
     for selector in rules["hidden"] + rules["furniture"]:
         for el in soup.select(selector):
             el.decompose()
+    _mark_footnotes(soup, rules)
     main = next((el for sel in rules["main"] for el in soup.select(sel) if el.get_text(strip=True)), None)
     for selector in rules["outside_main"]:
         for el in soup.select(selector):
@@ -75,11 +76,35 @@ def load_html(path: Path, warnings: list[IngestWarning] | None = None, doc: str 
                     )
                 )
     tokens: list[tuple[str, str]] = []
-    _walk(root or soup.body or soup, tokens)
+    if root is None and soup.head is not None:
+        soup.head.decompose()
+    _walk(root or soup, tokens)  # the whole document: text after </body> or </html> is text too
     lines = [ln for ln in _lines(tokens) if not rules["furniture_line"].match(ln.lstrip("• "))]
     if not lines:
         raise EmptyDocument(f"{path.name}: the HTML has no visible text")
     return [RawPage(None, "\n\n".join(lines))]
+
+
+def _mark_footnotes(soup: Any, rules: dict[str, Any]) -> None:
+    """Footnote references become "[n]" and footnote bodies "[n] text" lines, the bracket style the
+    footnote stage reads anywhere (``ingest.footnotes``); so "Act 1989<sup>1</sup>" is never "Act 19891"
+    and the notes are attached to the paragraphs that cite them, not run into the last one."""
+    from bs4 import NavigableString
+
+    for selector in rules["footnote_backlinks"]:
+        for el in soup.select(selector):
+            el.decompose()
+    for selector in rules["footnote_items"]:
+        for item in soup.select(selector):
+            number = re.search(r"\d+", str(item.get("id") or "")) or re.match(r"\s*(\d+)", item.get_text())
+            if number:
+                text = " ".join(item.get_text(" ", strip=True).replace("↩", "").split())
+                item.replace_with(NavigableString(f"\n[{int(number.group(0))}] {text}\n"))
+    for selector in rules["footnote_refs"]:
+        for ref in soup.select(selector):
+            digits = ref.get_text(strip=True).strip("[]()")
+            if digits.isdigit() and len(digits) <= 3:
+                ref.replace_with(NavigableString(f"[{int(digits)}]"))
 
 
 def _walk(root: Any, out: list[tuple[str, str]]) -> None:
@@ -109,11 +134,13 @@ def _walk(root: Any, out: list[tuple[str, str]]) -> None:
                 continue
             if child.name == "img":
                 alt = " ".join(str(child.get("alt") or "").split())
-                if alt:  # an image's text alternative is the document's words for it
-                    out.extend([("open", "figure"), ("text", alt), ("close", "figure")])
+                if alt:  # an image's text alternative is the document's words for it, where it stands
+                    out.append(("text", f" {alt} "))
                 continue
             block = child.name in BLOCKS
             if block:
+                if child.name == "li" and str(child.get("value") or "").isdigit():
+                    out.append(("value", str(child.get("value"))))  # <li value="7">: numbered 7 on
                 out.append(("open", child.name))
                 if child.name == "ol":
                     out.append(("start", str(child.get("start") or "1")))
@@ -156,6 +183,9 @@ def _lines(tokens: list[tuple[str, str]]) -> list[str]:
             elif kind == "close" and value in ("ul", "ol"):
                 if lists:
                     lists.pop()
+            elif kind == "value":
+                if lists and lists[-1] is not None and value.isdigit():
+                    lists[-1][0] = int(value)
             elif kind == "open" and value == "li":
                 counter = lists[-1] if lists else None
                 if counter is None:

@@ -99,12 +99,18 @@ def decode_text(name: str, data: bytes, warnings: list[IngestWarning] | None = N
     if b"\x00" not in data:
         # Not UTF-8 and no NULs: in an English document that is almost always Windows-1252 (a
         # superset of Latin-1's letters); a detector guesses wrong on short texts (cp775 for "£5").
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = ""
+        # Bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) are shown as \ufffd on
+        # their lines (named below) rather than sending the whole file to a worse guess.
+        undefined = sum(data.count(b) for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
+        non_ascii = sum(1 for b in data if b > 0x7F)
+        text = data.decode("cp1252", errors="replace") if undefined <= max(1, non_ascii // 20) else ""
         if text and _looks_like_text(text):
             marked = [n for n, raw in enumerate(data.split(b"\n"), start=1) if any(b > 0x7F for b in raw)]
+            if undefined:
+                holes = b"\x81\x8d\x8f\x90\x9d"
+                bad = [n for n, raw in enumerate(data.split(b"\n"), start=1) if any(b in raw for b in holes)]
+                out.append(IngestWarning(who, "decoding", f"{name}: {_lines_named(bad)} had bytes that are not "
+                                         "Windows-1252 characters; they are shown as \ufffd", line=bad[0]))
             out.append(
                 IngestWarning(
                     who,

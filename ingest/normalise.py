@@ -24,6 +24,8 @@ INVISIBLE = frozenset(
      *range(0x2066, 0x206A)]
 )
 KEEP = frozenset("¹²³⁰ⁱ⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+# Unicode's own line and paragraph separators and NEL break lines as a newline does.
+LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n\n", "\x85": "\n"})
 NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 BROKEN_AT_SOFT_HYPHEN = re.compile("\u00ad[ \\t]*\\r?\\n[ \\t]*")
 
@@ -45,7 +47,7 @@ def normalise_text(text: str) -> str:
     the line joiner can decide from the corpus whether the word is hyphenated."""
     if text.isascii():
         return text
-    text = BROKEN_AT_SOFT_HYPHEN.sub("", text)
+    text = BROKEN_AT_SOFT_HYPHEN.sub("", text).translate(LINE_BREAKS)
     if text.rstrip().endswith(SOFT_HYPHEN):
         text = text.rstrip()[:-1] + "-"
     text = NON_ASCII.sub(lambda m: _fold(m.group(0)), text)

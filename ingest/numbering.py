@@ -119,7 +119,7 @@ def paragraph_starts(
                 starts[c.line] = Start(c.line, _pid(c.key, prefix) + c.suffix, c.rest)
                 run, last_line = 0, c.line
             continue
-        if c.key == state and c.dotted and c.reads_as_paragraph and state != (0, 0):
+        if c.key == state and c.dotted and c.reads_as_paragraph and state != (0, 0) and _after_sentence(lines, c.line):
             page = f" (page {pages[c.line]})" if pages[c.line] is not None else ""
             warnings.append(
                 IngestWarning(
@@ -131,7 +131,7 @@ def paragraph_starts(
                 )
             )
             continue
-        if c.key == (run + 1, 0):
+        if c.key == (run + 1, 0) and c.dotted:  # a bare "1" (a raised footnote marker) starts no list
             run += 1
             if run == 1:
                 run_lower = not c.reads_as_paragraph

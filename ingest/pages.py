@@ -17,6 +17,7 @@ from ingest.loaders import RawPage
 BARE_NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
 DOTTED_NUMBER = re.compile(r"^\s?(\d{1,3})\.(?:\s|$)")
 URL_LINE = re.compile(r"^\s*https?://\S+\s*$")
+NUMBER_ONLY = re.compile(r"^#(?:\.#)*[.)]$")  # "14." or "4.2." alone: a paragraph number, never furniture
 PAGE_OF = re.compile(r"^\s*page\s+(\d{1,4})(?:\s+of\s+\d{1,4})?\s*$", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?:;”\")]$")
 CHAPTER_LIKE = re.compile(r"^(?:Chapter|Part|Section|Annex|Appendix)\s+[A-Z0-9]+\b", re.IGNORECASE)
@@ -149,19 +150,38 @@ def _furniture(pages: list[list[str]]) -> set[str]:
     """Running headers and footers: a line (digits ignored) at the same edge of a page, the top two
     or the bottom two lines, on at least 3 pages (2 in a document of 2 or 3 pages) and on at least
     half the pages from the first to the last it is seen on. So a header that changes with the
-    chapter is found too, while a short line that happens to open a few pages far apart is not."""
+    chapter is found too, while a short line that happens to open a few pages far apart is not.
+    Its numbers must be the same on every page (a year) or step with the page (a page number):
+    footnotes that differ only in their numbers ("4 Children Act 1989, as amended") are text."""
     seen: dict[tuple[str, str], list[int]] = {}
+    same: dict[str, set[tuple[int, ...]]] = {}  # the numbers in the line, as they are
+    step: dict[str, set[tuple[int, ...]]] = {}  # ... with the first counted from the page's position
     for number, lines in enumerate(pages):
         content = [ln.strip() for ln in lines if ln.strip()]
         for edge, part in (("top", content[:2]), ("bottom", content[-2:])):
-            for key in {_key(ln) for ln in part}:
-                seen.setdefault((edge, key), []).append(number)
+            for ln in part:
+                key = _key(ln)
+                if number not in seen.setdefault((edge, key), []):
+                    seen[(edge, key)].append(number)
+                digits = tuple(int(d) for d in re.findall(r"\d+", ln))
+                same.setdefault(key, set()).add(digits)
+                step.setdefault(key, set()).add(tuple(d - number for d in digits[:1]) + digits[1:])
     least = 2 if len(pages) <= 3 else 3
-    return {
+    found = {
         key
         for (_, key), where in seen.items()
-        if len(where) >= least and len(where) >= (where[-1] - where[0] + 1) / 2
+        if len(where) >= least
+        and len(where) >= (where[-1] - where[0] + 1) / 2
+        and not NUMBER_ONLY.match(key)
+        and (len(same[key]) == 1 or len(step[key]) == 1)
     }
+    # Where most pages open (or close) with running furniture, the document has a header (footer)
+    # line: then a line in that place on two pages in a row is one too (a two-page chapter's title).
+    for slot in (0, -1):
+        at_slot = [_key(filled[slot]) if (filled := [ln for ln in lines if ln.strip()]) else "" for lines in pages]
+        if len(pages) >= 4 and sum(1 for k in at_slot if k in found) >= len(pages) / 2:
+            found |= {a for a, b in zip(at_slot, at_slot[1:], strict=False) if a and a == b}
+    return found
 
 
 def _key(line: str) -> str:

@@ -94,10 +94,10 @@ def slug(text: str, limit: int = 40) -> str:
     return s[:limit].rstrip("-") or "text"
 
 
-def _is_heading(lines: list[NotedLine], i: int, numbered_doc: bool) -> bool:
+def _is_heading(lines: list[NotedLine], i: int, numbered_doc: bool, wrapped: bool = False) -> bool:
     t = lines[i].text.strip()
-    if not t or len(t) > 90 or len(t.split()) > 12 or is_bullet(t) or LIST_ITEM.match(t) or " | " in t:
-        return False
+    if not t or len(t) > 90 or len(t.split()) > 12 or is_bullet(t) or LIST_ITEM.match(t) or " | " in t or "  " in t:
+        return False  # (a table row, its columns set apart by " | " or runs of spaces, is not a heading)
     if t[-1] in ".,;:" or not (t[0].isupper() or t[0].isdigit()) or PARA_START.match(t):
         return False
     prev_blank = i == 0 or not lines[i - 1].text.strip() or lines[i - 1].page != lines[i].page
@@ -105,7 +105,14 @@ def _is_heading(lines: list[NotedLine], i: int, numbered_doc: bool) -> bool:
     if numbered_doc:
         # PDF text has no blank lines: there a heading is a short line between the end of
         # one sentence and the start of the next numbered paragraph.
-        return (prev_blank and not nxt) or (_after_sentence(lines, i) and bool(PARA_START.match(nxt)))
+        after = _after_sentence(lines, i)
+        # ... or a short line after a finished sentence, above a line that starts a new sentence
+        # (a box's title above its text).
+        boxed = (
+            wrapped and after and len(t) <= 60 and nxt[:1].isupper() and not PARA_START.match(nxt)
+            and not is_bullet(nxt)
+        )
+        return (prev_blank and not nxt) or (after and bool(PARA_START.match(nxt))) or boxed
     # Unnumbered documents often have one line per paragraph and no blank lines.
     return bool(nxt) and len(nxt) > len(t) and not is_bullet(nxt) or (prev_blank and not nxt)
 
@@ -135,6 +142,7 @@ def build(
     (``ingest.numbering``) are appended to ``warnings``."""
     lines = [ln for ln in lines if ln.text.strip() not in drop_lines]
     one_line_paragraphs = _one_line_paragraphs(lines)
+    wrapped = _wrapped(lines)
     cleaned = [clean_bullet(ln.text.strip()) if ln.text.strip() else "" for ln in lines]
     pages = [ln.page for ln in lines]
     found = warnings if warnings is not None else []
@@ -225,7 +233,7 @@ def build(
             current = None
             skip_next = True
             continue
-        if not awaiting_text and _is_heading(lines, i, numbered):
+        if not awaiting_text and _is_heading(lines, i, numbered, wrapped):
             following = _next_text(lines, i)
             caption = (LIST_START.match(following) or is_bullet(clean_bullet(following))) and (
                 current is not None and current.number is not None
@@ -321,6 +329,12 @@ def _starts_new_block(current: _Unit, line: str, lines: list[NotedLine], i: int,
     text = current.text_so_far()
     after_break = one_line or i == 0 or not lines[i - 1].text.strip()
     return bool(text) and after_break and bool(SENTENCE_END.search(text))
+
+
+def _wrapped(lines: list[NotedLine]) -> bool:
+    """Text wrapped at a page's width (a PDF extract): many lines carry on a sentence in lower case."""
+    text = [ln.text.strip() for ln in lines if ln.text.strip()]
+    return bool(text) and sum(1 for t in text if t[0].islower()) >= 0.25 * len(text)
 
 
 def _one_line_paragraphs(lines: list[NotedLine]) -> bool:

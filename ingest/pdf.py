@@ -87,8 +87,8 @@ def _readable(name: str, text: str, physical: int, warnings: list[IngestWarning]
 
 def _in_sentence(lines: list[str], j: int) -> bool:
     """The number on line ``j`` is a word of the sentence running through it ("age of" / "18" / "years")."""
-    if j == 0 or j == len(lines) - 1:
-        return False
+    if j <= 1 or j == len(lines) - 1:
+        return False  # right under the page's first line (a running header) it is the page number
     return lines[j - 1][-1] not in ".!?:;)”\"" and lines[j + 1][:1].islower()
 
 
@@ -100,9 +100,13 @@ def _printed(texts: list[str]) -> list[int]:
     offsets: Counter[int] = Counter()
     for physical, text in enumerate(texts, start=1):
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        edges = {j for j in (0, 1, len(lines) - 2, len(lines) - 1) if 0 <= j < len(lines)}
-        found = {int(m.group(1)) for j in edges if (m := PAGE_NUMBER.match(lines[j])) and not _in_sentence(lines, j)}
-        offsets.update({n - physical for n in found})
+        # The footer's number first, then the header's: one candidate per page.
+        edges = [j for j in (len(lines) - 1, 0, 1, len(lines) - 2) if 0 <= j < len(lines)]
+        found = next(
+            (int(m.group(1)) for j in edges if (m := PAGE_NUMBER.match(lines[j])) and not _in_sentence(lines, j)), None
+        )
+        if found is not None:
+            offsets[found - physical] += 1
     if not offsets:
         return list(range(1, len(texts) + 1))
     offset, votes = offsets.most_common(1)[0]

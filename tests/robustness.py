@@ -589,4 +589,83 @@ CASES: list[Case] = [
         [("introduction-1", None, None, "This guidance has no paragraph numbers at all.")],
         [("no-numbered-paragraphs", ("no numbered paragraphs",))],
     ),
+    # ---- found by a second helper (issue 17) ------------------------------------------------
+    Case(
+        "pdf-paragraph-number-on-its-own-line-at-a-page-foot-is-not-furniture",
+        "pdf",
+        [[RUNNING, "5", "1.", "Alpha paragraph.", "2.", "Bravo paragraph."],
+         [RUNNING, "6", "3.", "Charlie paragraph.", "4.", "Delta paragraph."]],
+        [("1", 5, 5, "Alpha paragraph."), ("2", 5, 5, "Bravo paragraph."), ("3", 6, 6, "Charlie paragraph."),
+         ("4", 6, 6, "Delta paragraph.")],
+    ),
+    Case(
+        "pdf-raised-footnote-digit-starts-no-list",
+        "pdf",
+        [[RUNNING, "7", "1. Local authorities have duties under the Children Act 1989 to provide", "1",
+          "services to children in need.", "2. Partners must work together.", "1 Children Act 1989, section 17."],
+         [RUNNING, "8", "3. Charlie paragraph.", "4. Delta paragraph."]],
+        [("1", 7, 7, "Local authorities have duties under the Children Act 1989 to provide 1 services to children "
+          "in need."),
+         ("2", 7, 7, "Partners must work together."), ("3", 8, 8, "Charlie paragraph."),
+         ("4", 8, 8, "Delta paragraph.")],
+    ),
+    Case(
+        "pdf-page-number-under-the-header-and-a-paragraph-over-the-break",
+        "pdf",
+        [[RUNNING, "20", "1. Alpha on page twenty.", "2. Bravo begins on page twenty and"],
+         [RUNNING, "21", "ends on page twenty-one.", "3. Charlie on page twenty-one."]],
+        [("1", 20, 20, "Alpha on page twenty."), ("2", 20, 21, "Bravo begins on page twenty and ends on page "
+          "twenty-one."), ("3", 21, 21, "Charlie on page twenty-one.")],
+    ),
+    Case(
+        "pdf-footnotes-that-differ-only-in-their-numbers-are-not-a-footer",
+        "pdf",
+        [["1. The Children Act 19891 and the Children Act 20042 apply.", "1 Children Act 1989, as amended",
+          "2 Children Act 2004, as amended", "1"],
+         ["2. The Children Act 19893 applies again.", "3 Children Act 1989, as amended", "2"],
+         ["3. The Children Act 19894 and the Children Act 20045 apply.", "4 Children Act 1989, as amended",
+          "5 Children Act 2004, as amended", "3"],
+         ["4. The Children Act 19896 applies at last.", "6 Children Act 1989, as amended", "4"]],
+        [("1", 1, 1, "The Children Act 1989[^1] and the Children Act 2004[^2] apply."),
+         ("2", 2, 2, "The Children Act 1989[^3] applies again."),
+         ("3", 3, 3, "The Children Act 1989[^4] and the Children Act 2004[^5] apply."),
+         ("4", 4, 4, "The Children Act 1989[^6] applies at last.")],
+    ),
+    Case(
+        "html-accordion-hidden-until-found-is-text",
+        "html",
+        "<html><body><main><p>1. Alpha.</p><div hidden='until-found'><p>2. Bravo in a collapsed section.</p>"
+        "</div></main></body></html>",
+        [("1", None, None, "Alpha."), ("2", None, None, "Bravo in a collapsed section.")],
+    ),
+    Case(
+        "html-govuk-footnotes",
+        "html",
+        "<html><body><main><p>1. The Children Act 1989<sup id='fnref:1'><a href='#fn:1'>1</a></sup> applies.</p>"
+        "<p>2. Partners work together.</p><div class='footnotes'><ol><li id='fn:1'><p>Children Act 1989, section "
+        "17. <a href='#fnref:1' class='reversefootnote'>↩</a></p></li></ol></div></main></body></html>",
+        [("1", None, None, "The Children Act 1989[^1] applies."), ("2", None, None, "Partners work together.")],
+        absent=("↩", "19891"),
+    ),
+    Case(
+        "html-deleted-text-and-list-values",
+        "html",
+        "<html><body><main><ol><li value='7'>Reviews happen <del>every two years</del><ins>every year</ins>."
+        "</li><li>Reports are published.</li></ol></main></body></html>",
+        [("7", None, None, "Reviews happen every year."), ("8", None, None, "Reports are published.")],
+        [("numbering-gap", ("from the start to 7",))],
+    ),
+    Case(
+        "unicode-line-separators",
+        "text",
+        "1. Alpha.\u20292. Bravo\u2028continues.\u20293. Charlie.",
+        [("1", None, None, "Alpha."), ("2", None, None, "Bravo continues."), ("3", None, None, "Charlie.")],
+    ),
+    Case(
+        "windows-1252-with-an-undefined-byte",
+        "text",
+        b"1. The child\x92s \x93voice\x94 matters \x96 always.\n\n2. A stray \x81 byte.\n",
+        [("1", None, None, "The child’s “voice” matters – always."), ("2", None, None, "A stray \ufffd byte.")],
+        [("encoding", ("Windows-1252",)), ("decoding", ("line 3", "not Windows-1252"))],
+    ),
 ]
