@@ -246,7 +246,29 @@ class GoldResolver:
             raise DatasetError(f"{where}: gold quote {quote[:60]!r} not found in {doc_id} (best match {best:.0f}%)")
         return pid
 
-    def resolve(self, q: Question) -> tuple[Key, ...]:
+    def resolve(self, q: Question, successors: dict[Key, tuple[Key, ...]] | None = None) -> tuple[Key, ...]:
+        """The question's gold paragraphs; with ``successors`` (a replaced edition's paragraph -> its
+        partners in the edition that replaced it, from the crosswalk), a question that names no
+        edition also counts the newer edition's partners as gold."""
         where = f"line {q.line} ({q.id})" if q.line else q.id
         keys = [self.resolve_ref(ref, where) for ref in q.gold]
+        if successors and not EDITION_YEAR.search(q.question):
+            keys += [new for key in keys for new in successors.get(key, ())]
         return tuple(dict.fromkeys(keys))
+
+
+EDITION_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def successors(store: Any) -> dict[Key, tuple[Key, ...]]:
+    """Each paragraph of a replaced statutory edition -> its partners in the held edition that
+    replaced it (``rag.crosswalk``; unchanged and changed links, not removed ones)."""
+    from rag import crosswalk
+
+    out: dict[Key, list[Key]] = {}
+    for doc in store.documents.values():
+        if doc.kind == "statutory" and doc.superseded_by in store.documents:
+            for link in crosswalk.build(store, doc.doc_id, doc.superseded_by):
+                if link.old_paragraph and link.new_paragraph:
+                    out.setdefault((doc.doc_id, link.old_paragraph), []).append((link.new_doc, link.new_paragraph))
+    return {k: tuple(v) for k, v in out.items()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from evals.dataset import OFF_TOPIC, GoldResolver, Question
+from evals.dataset import OFF_TOPIC, GoldResolver, Question, successors
 from evals.metrics import (
     ABSTENTION,
     ANSWER,
@@ -187,7 +187,10 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
 ) -> EvalRun:
     resolver = GoldResolver(assistant.store.paragraphs)
-    gold = {q.id: resolver.resolve(q) for q in questions}  # fail fast on bad gold, before any work
+    # A newer edition held (2026 replacing 2023): gold mapped through the crosswalk where a
+    # question names no edition.
+    mapped = successors(assistant.store)
+    gold = {q.id: resolver.resolve(q, mapped) for q in questions}  # fail fast on bad gold, before any work
     results = []
     furniture = Furniture.of(assistant.store)
     for q in questions:

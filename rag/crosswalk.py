@@ -1,12 +1,15 @@
 """Paragraph crosswalk between two editions: which paragraphs say the same thing.
 
 Scores combine embedding cosine and word overlap; one-to-many is allowed. A pair
-is "unchanged" when the words barely differ, "changed" when they match in
-substance, and an older paragraph with no match is "removed" (a newer one, "new").
+is "unchanged" only when its words are the same words in the same order (a sentence
+added or one word changed is "changed": a crosswalk that says "unchanged" must be
+right), "changed" when they match in substance, and an older paragraph with no match
+is "removed" (a newer one, "new"). Matches below ``CONFIDENT`` are offered, not stated.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +19,6 @@ from rag.store import IndexStore
 
 MATCH = 0.55  # below this a paragraph has no partner: removed (or new)
 CONFIDENT = 0.75  # from here a partner is stated; between MATCH and this it is offered as "possibly"
-UNCHANGED = 0.9
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ def _paragraph_vectors(store: IndexStore, doc_id: str) -> tuple[list[str], np.nd
     return ids, np.vstack(rows) if rows else np.zeros((0, store.vectors.shape[1]))
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", re.sub(r"\[\^\d+\]", "", text).lower())
+
+
 def _overlap(a: str, b: str) -> float:
     ta, tb = set(tokens(a)), set(tokens(b))
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
@@ -61,9 +67,10 @@ def build(store: IndexStore, old_doc: str, new_doc: str) -> list[Link]:
         best = [s for s in scored[:3] if s[0] >= MATCH and s[0] >= scored[0][0] - 0.05]
         if not best:
             links.append(Link(old_doc, oid, new_doc, None, round(scored[0][0], 3) if scored else 0.0, "removed"))
-        for score, nid, lex in best:
+        for score, nid, _lex in best:
             matched_new.add(nid)
-            status = "unchanged" if lex >= UNCHANGED else "changed"
+            same = _words(old_text) == _words(store.paragraph(new_doc, nid).text)
+            status = "unchanged" if same else "changed"
             links.append(Link(old_doc, oid, new_doc, nid, round(score, 3), status))
     for nid in new_ids:
         if nid not in matched_new:

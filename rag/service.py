@@ -14,6 +14,7 @@ import yaml
 
 from ingest.chunks import Chunk
 from ingest.embed import Embedder, make_embedder
+from ingest.manifest import DocumentInfo
 from rag import crosswalk, decide, generate, language
 from rag.compose import Claim, compose
 from rag.notices import coverage_statement, source_notices
@@ -196,11 +197,7 @@ class Assistant:
 
     def _comparison_hits(self, query: Query, top_k: int) -> list[Hit]:
         """Both editions side by side: each edition's best paragraph next to its crosswalk partner."""
-        statutory = sorted(
-            (d for d in self.store.documents.values() if d.kind == "statutory"),
-            key=lambda d: d.edition or "",
-            reverse=True,
-        )
+        statutory = self._compared(query)
         per_doc = {d.doc_id: self.retriever.search(query, Filters(doc_ids=(d.doc_id,)), top_k) for d in statutory}
         partners = self._partners()
         out: list[Hit] = []
@@ -222,6 +219,26 @@ class Assistant:
                 seen.add(self._key(h))
                 deduped.append(h)
         return deduped[:top_k]
+
+    def _compared(self, query: Query) -> list[DocumentInfo]:
+        """The two editions a comparison is between, newest first: the two it names; one it names
+        and the edition it replaced (or that replaced it); else the newest and the one it replaced."""
+        statutory = sorted(
+            (d for d in self.store.documents.values() if d.kind == "statutory"),
+            key=lambda d: d.edition or "",
+            reverse=True,
+        )
+        named = [d for d in statutory if d.edition in query.years]
+        if len(named) >= 2:
+            return named[:2]
+        anchor = named[0] if named else (statutory[0] if statutory else None)
+        if anchor is None:
+            return []
+        neighbour = next((d for d in statutory if d.superseded_by == anchor.doc_id), None) or self.store.documents.get(
+            anchor.superseded_by or ""
+        )
+        pair = [anchor] + ([neighbour] if neighbour is not None and neighbour.kind == "statutory" else [])
+        return sorted(pair, key=lambda d: d.edition or "", reverse=True)
 
     def _partners(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
         """Crosswalk links both ways, best score first."""
