@@ -51,6 +51,7 @@ lint: setup
 bench-ingest: setup
 	$(PY) -m benchmarks.ingest
 	$(PY) -m benchmarks.ingest_seed
+	$(PY) -m benchmarks.drill_add
 
 bench-ask: setup
 	$(PY) -m benchmarks.ask

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -247,28 +247,37 @@ class GoldResolver:
         return pid
 
     def resolve(self, q: Question, successors: dict[Key, tuple[Key, ...]] | None = None) -> tuple[Key, ...]:
-        """The question's gold paragraphs; with ``successors`` (a replaced edition's paragraph -> its
-        partners in the edition that replaced it, from the crosswalk), a question that names no
-        edition also counts the newer edition's partners as gold."""
+        """The question's gold paragraphs. With ``successors`` (see ``successors``), a question that
+        names no edition, in itself or its history, and is not a comparison, has its gold in the
+        replaced edition moved to that paragraph's partners in the edition now held (a paragraph
+        the new edition removed keeps its old gold)."""
         where = f"line {q.line} ({q.id})" if q.line else q.id
         keys = [self.resolve_ref(ref, where) for ref in q.gold]
-        if successors and not EDITION_YEAR.search(q.question):
-            keys += [new for key in keys for new in successors.get(key, ())]
+        said = " ".join([q.question, *(t.content for t in q.history)])
+        if successors and not EDITION_NAMED.search(said) and q.type != "comparison":
+            keys = [new for key in keys for new in (successors.get(key) or (key,))]
         return tuple(dict.fromkeys(keys))
 
 
-EDITION_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+EDITION_NAMED = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|\b(?:both|either|previous|earlier|old|new)\s+editions?\b", re.I)
 
 
-def successors(store: Any) -> dict[Key, tuple[Key, ...]]:
-    """Each paragraph of a replaced statutory edition -> its partners in the held edition that
-    replaced it (``rag.crosswalk``; unchanged and changed links, not removed ones)."""
+def successors(store: Any, questions: Sequence[Question]) -> dict[Key, tuple[Key, ...]]:
+    """The questions were written against the newest statutory edition their gold names; when a
+    newer edition replacing it is now held, each of its paragraphs -> its partners in the new one
+    (``rag.crosswalk``: unchanged and changed links at a confident score). {} otherwise, so the
+    seed's 2018 gold is never moved to 2023."""
     from rag import crosswalk
 
+    named = {ref.doc_id for q in questions for ref in q.gold}
+    statutory = [d for d in store.documents.values() if d.kind == "statutory" and d.doc_id in named]
+    if not statutory:
+        return {}
+    written = max(statutory, key=lambda d: d.edition or "")
+    if written.superseded_by not in store.documents:
+        return {}
     out: dict[Key, list[Key]] = {}
-    for doc in store.documents.values():
-        if doc.kind == "statutory" and doc.superseded_by in store.documents:
-            for link in crosswalk.build(store, doc.doc_id, doc.superseded_by):
-                if link.old_paragraph and link.new_paragraph:
-                    out.setdefault((doc.doc_id, link.old_paragraph), []).append((link.new_doc, link.new_paragraph))
+    for link in crosswalk.build(store, written.doc_id, written.superseded_by or ""):
+        if link.old_paragraph and link.new_paragraph and link.score >= crosswalk.CONFIDENT:
+            out.setdefault((written.doc_id, link.old_paragraph), []).append((link.new_doc, link.new_paragraph))
     return {k: tuple(v) for k, v in out.items()}
