@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ingest.integrity import check_edition_line, check_not_held, derive_doc_id, held_fingerprints, provenance
 from ingest.loaders import format_for
 from ingest.manifest import DOC_ID, DocumentInfo, append_entry, load_manifest, update_entry
@@ -102,3 +104,50 @@ def add_document(
 
 def _lines(body: Body) -> list[str]:
     return [ln.text for ln in body.lines] + [n.text for n in body.notes.values()]
+
+
+def amend_document(
+    settings: Settings, file: Path, *, doc_id: str, note: str, strict: bool = False, reindex: Callable[[], Any]
+) -> DocumentInfo:
+    """Record an in-place amendment of an edition (2023 was updated in February 2024) as a new
+    version of the same document, not a new edition: the file in force is replaced, the one it
+    replaces is kept beside it as ``<doc_id>.v<n><ext>`` and listed under ``versions`` with
+    ``note``; the id, edition and status stay. Refused (``ManifestError``) for an unknown
+    document, another format, or a file with the same bytes or words as a held one."""
+    manifest_path = settings.manifest_path
+    manifest = load_manifest(manifest_path)
+    doc = manifest.get(doc_id)
+    if doc is None:
+        raise ManifestError(f"--amends {doc_id}: no such document in the manifest")
+    if not file.is_file():
+        raise UnsupportedDocument(f"{file}: no such file")
+    if format_for(file) != doc.format:
+        raise ManifestError(f"{file.name}: {doc_id} is a {doc.format} document; amend it with a {doc.format} file")
+    body = read_body(doc, file)
+    parsed = parse_report(doc, file, body=body)
+    if strict:
+        strict_check(list(parsed.warnings))
+    held = held_fingerprints(manifest, lambda d: _lines(read_body(d, manifest.file_for(d))))
+    check_not_held(manifest, file, _lines(body), held)
+    current = manifest.file_for(doc)
+    count = len(doc.versions) + 1
+    kept = current.with_name(f"{doc_id}.v{count}{current.suffix}")
+    backup = manifest_path.read_bytes()
+    raw = yaml.safe_load(backup.decode("utf-8"))
+    entry = next(e for e in raw["documents"] if e.get("doc_id") == doc_id)
+    versions = [*(entry.get("versions") or []), {"file": kept.name, "note": f"replaced by: {note}"}]
+    shutil.copyfile(current, kept)
+    previous = current.read_bytes()
+    try:
+        shutil.copyfile(file, current)
+        update_entry(manifest_path, doc_id, {"versions": versions, "published": note or entry.get("published", "")})
+        load_manifest(manifest_path)
+        reindex()
+    except BaseException:
+        manifest_path.write_bytes(backup)
+        current.write_bytes(previous)
+        kept.unlink(missing_ok=True)
+        raise
+    amended = load_manifest(manifest_path).get(doc_id)
+    assert amended is not None
+    return amended

@@ -40,6 +40,9 @@ class DocumentInfo:
     paragraphs: str = "numbered"
     drop_lines: tuple[str, ...] = ()
     notes: str = ""
+    # Earlier versions of this same edition amended in place ("factual update February 2024"):
+    # each "file — note", oldest first; ``file`` is the version in force.
+    versions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -125,6 +128,9 @@ def parse_entry(i: int, raw: Any, root: Path) -> DocumentInfo:
         paragraphs=paragraphs,
         drop_lines=tuple(raw.get("drop_lines") or ()),
         notes=str(raw.get("notes") or ""),
+        versions=tuple(
+            f"{v.get('file', '')} — {v.get('note', '')}" for v in raw.get("versions") or () if isinstance(v, dict)
+        ),
     )
 
 

@@ -75,6 +75,9 @@ def test_add_while_serving_is_answered_by_the_same_server(corpus_copy: Path, tmp
         hits = client.post("/api/search", json={"query": "Riverside threshold document four levels of need"}).json()
         assert hits["results"][0]["doc_id"] == "riverside-thresholds"
         assert statuses and set(statuses) == {200}, sorted(set(statuses))
+        asked = client.post("/api/ask", json={"question": "How many levels of need does the Riverside threshold "
+                                                          "document set?"}).json()
+        assert any(c["doc_id"] == "riverside-thresholds" for c in asked["citations"]), asked["answer"]
 
 
 def test_a_damaged_new_index_leaves_the_old_one_serving(corpus_copy: Path, tmp_path: Path) -> None:

@@ -142,3 +142,21 @@ def test_what_changed_in_2026_pairs_both_editions(drill: tuple[Drill, Settings])
     answer = Assistant.from_settings(drill[1]).ask("What changed in 2026 about the safeguarding partners?")
     docs = {c.doc_id for c in answer.citations if c.quoted}
     assert {"wt2023", "wt2026"} <= docs, (answer.status, answer.answer)
+
+
+def test_the_viewer_shows_where_each_paragraph_went(drill: tuple[Drill, Settings]) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    fate = drill[0].truth.fate
+    kept = next(n for n, (what, _) in sorted(fate.items()) if what == "unchanged" and n > 10)
+    gone = next(n for n, (what, _) in sorted(fate.items()) if what == "removed")
+    with TestClient(create_app(drill[1])) as client:
+        old = client.get("/documents/wt2023").text
+        new = client.get("/documents/wt2026").text
+    section = old.split(f'id="para-{kept}"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/documents/wt2026#para-{fate[kept][1]}">paragraph {fate[kept][1]}</a> (unchanged)' in section
+    removed = old.split(f'id="para-{gone}"', 1)[1].split("</section>", 1)[0]
+    assert "Removed in" in removed or "possibly" in removed
+    assert "New in this edition" in new

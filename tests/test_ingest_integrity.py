@@ -89,3 +89,28 @@ def test_one_current_statutory_edition_and_an_unbroken_chain(settings: Settings,
 )
 def test_derived_ids_keep_whole_words_and_years(title: str, edition: str, doc_id: str) -> None:
     assert derive_doc_id(title, edition) == doc_id
+
+
+def test_an_in_place_amendment_is_a_version_not_a_new_edition(corpus_copy: Path, cli_env, capsys) -> None:  # type: ignore[no-untyped-def]
+    from rag.store import IndexStore
+
+    settings = cli_env(corpus_dir=corpus_copy)
+    amended = corpus_copy.parent / "wt2023-feb-2024.txt"
+    text = (corpus_copy / "wt2023.txt").read_text(encoding="utf-8")
+    amended.write_text(text.replace("Nothing is more important than children", "Nothing matters more than children"),
+                       encoding="utf-8")
+    before = (corpus_copy / "wt2023.txt").read_text(encoding="utf-8")
+    assert main(["add", str(amended), "--amends", "wt2023", "--note", "factual update February 2024"]) == 0
+    assert "version 2 is now in force" in capsys.readouterr().out
+    doc = load_manifest(corpus_copy / "manifest.yaml").get("wt2023")
+    assert doc is not None and (doc.edition, doc.status, doc.file) == ("2023", "superseded", "wt2023.txt")
+    assert doc.versions == ("wt2023.v1.txt — replaced by: factual update February 2024",)
+    assert (corpus_copy / "wt2023.v1.txt").read_text(encoding="utf-8") == before  # the earlier text is kept
+    store = IndexStore.load(settings.index_root)
+    assert [d for d in store.documents if d.startswith("wt2023")] == ["wt2023"]  # one document, not two
+    assert "Nothing matters more than children" in " ".join(p.text for p in store.doc_paragraphs("wt2023"))
+    # The same text again is refused, naming the document; so is a bare add without title.
+    assert main(["add", str(amended), "--amends", "wt2023"]) == 2
+    assert "wt2023" in capsys.readouterr().err
+    assert main(["add", str(amended)]) == 2
+    assert "add needs --title, --edition, --kind" in capsys.readouterr().err

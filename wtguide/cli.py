@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from wtguide.errors import WtguideError
+from wtguide.errors import BadRequest, WtguideError
 from wtguide.settings import Settings, get_settings
 
 log = logging.getLogger("wtguide")
@@ -88,9 +88,22 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.add import add_document
+    from ingest.add import add_document, amend_document
 
     results: list[Any] = []
+    if args.amends:
+        doc = amend_document(
+            settings, Path(args.file), doc_id=args.amends, note=args.note or "amended", strict=args.strict,
+            reindex=lambda: results.append(run_ingest(settings, progress=sys.stderr.isatty(), strict=args.strict)),
+        )
+        _print_warnings([w for r in results for w in r.warnings if w["doc"] == doc.doc_id])
+        print(f"Amended {doc.doc_id} ({doc.title}): version {len(doc.versions) + 1} is now in force; "
+              f"the earlier text is kept as {doc.versions[-1].split(' — ')[0]}")
+        return 0
+    missing = [flag for flag, value in (("--title", args.title), ("--edition", args.edition), ("--kind", args.kind))
+               if not value]
+    if missing:
+        raise BadRequest(f"add needs {', '.join(missing)} (or --amends DOC_ID to record a new version of a held one)")
     doc = add_document(
         settings,
         Path(args.file),
@@ -175,14 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("add", help="add a document (PDF, text, HTML) to the corpus and index it")
     s.add_argument("file")
-    s.add_argument("--title", required=True)
-    s.add_argument("--edition", required=True)
-    s.add_argument("--kind", required=True, choices=["statutory", "commentary", "local"],
+    s.add_argument("--title")
+    s.add_argument("--edition")
+    s.add_argument("--kind", choices=["statutory", "commentary", "local"],
                    help="local: a partnership's own procedures (needs --publisher), never shown as national guidance")
     s.add_argument("--status", default="current", choices=["current", "superseded"])
     s.add_argument("--supersedes", help="doc_id of the edition this document replaces")
     s.add_argument("--doc-id", help="readable id (default: derived from the title and edition)")
     s.add_argument("--strict", action="store_true", help="refuse the file if reading it gives any warning")
+    s.add_argument("--amends", metavar="DOC_ID",
+                   help="an in-place amendment of a held edition: a new version of DOC_ID, not a new edition")
+    s.add_argument("--note", help="with --amends: what the version is ('factual update February 2024')")
     s.add_argument("--publisher", help="who published it (default for statutory: HM Government; required otherwise)")
     s.add_argument("--source-url", help="where it was published")
     s.add_argument("--licence", help="default for statutory: Open Government Licence v3.0")

@@ -53,7 +53,35 @@ def status_line(store: Any, doc: Any) -> str:
 FOOTNOTE_MARK = re.compile(r"\[\^(\d{1,3})\]")
 
 
-def _paragraph_html(p: Any) -> str:
+def _crosswalk_notes(store: Any, cached: dict[tuple[str, str], list[Any]], doc_id: str) -> dict[str, str]:
+    """Paragraph -> a line saying where it went in the edition that replaced it, or where it came
+    from in the one it replaced (from the crosswalk; a weak match is "possibly")."""
+    from rag.crosswalk import CONFIDENT
+
+    notes: dict[str, list[str]] = {}
+    for (old, new), links in cached.items():
+        if doc_id not in (old, new):
+            continue
+        other = store.documents[new if doc_id == old else old]
+        name = escape(other.short_title or other.title)
+        for link in sorted(links, key=lambda x: -x.score):
+            mine, theirs = (link.old_paragraph, link.new_paragraph) if doc_id == old else (
+                link.new_paragraph, link.old_paragraph)
+            if mine is None:
+                continue
+            if theirs is None:
+                said = f"Removed in {name}." if doc_id == old else f"New in this edition (not in {name})."
+            else:
+                how = "unchanged" if link.status == "unchanged" else "changed"
+                maybe = "possibly " if link.score < CONFIDENT else ""
+                href = f"/documents/{escape(other.doc_id)}#para-{escape(theirs)}"
+                where = f'<a href="{href}">paragraph {escape(theirs)}</a>'
+                said = f"In {name}: {maybe}{where} ({how})."
+            notes.setdefault(mine, []).append(said)
+    return {pid: " ".join(dict.fromkeys(lines)) for pid, lines in notes.items()}
+
+
+def _paragraph_html(p: Any, crosswalk_note: str = "") -> str:
     label = f"Paragraph {escape(p.paragraph)}" if p.numbered else escape(p.heading or "Section")
     pages = f"pages {p.page}–{p.page_end}" if p.page and p.page_end and p.page_end != p.page else f"page {p.page}"
     page = f' <span class="page">{pages}</span>' if p.page else ""
@@ -67,7 +95,9 @@ def _paragraph_html(p: Any) -> str:
         f'aria-labelledby="label-{escape(p.paragraph)}">'
         f'<h3 class="para-label" id="label-{escape(p.paragraph)}">'
         f'<a href="#para-{escape(p.paragraph)}">{label}</a>{page}</h3>'
-        f"{_body_html(p)}{notes_html}</section>"
+        f"{_body_html(p)}{notes_html}"
+        + (f'<p class="crosswalk">{crosswalk_note}</p>' if crosswalk_note else "")
+        + "</section>"
     )
 
 
@@ -127,11 +157,12 @@ def document_page(doc_id: Annotated[str, PathParam(max_length=100)], assistant: 
         return _page("Not available", f"<h1>Not available</h1><p>{escape(str(exc))}</p>", status=exc.http_status)
     parts: list[str] = []
     heading = None
+    moved = _crosswalk_notes(store, assistant.crosswalks, doc_id) if doc.kind == "statutory" else {}
     for p in store.doc_paragraphs(doc_id):
         if p.heading and p.heading != heading and p.numbered:
             parts.append(f'<h2 class="section-heading">{escape(p.heading)}</h2>')
         heading = p.heading
-        parts.append(_paragraph_html(p))
+        parts.append(_paragraph_html(p, moved.get(p.paragraph, "")))
     badge = {
         "commentary": '<strong class="tag tag-commentary">Commentary</strong> ',
         "local": '<strong class="tag tag-local">Local procedure</strong> ',
