@@ -331,6 +331,19 @@ class Checker:
         if new.superseded_by and new.superseded_by not in self.store.documents:
             fix += f" Note that {self.name(new)} has itself been replaced by " \
                    f"{new.superseded_by_title or new.superseded_by}, which we do not hold."
+        elif new.superseded_by in self.store.documents:
+            # Follow the chain to the edition in force (2018 -> 2023 -> 2026), through the next crosswalk.
+            newest = self.store.documents[new.superseded_by or ""]
+            onward = [
+                link.new_paragraph for p in sure for link in self.crosswalks.get((new_id, newest.doc_id), [])
+                if link.old_paragraph == p and link.new_paragraph and link.score >= crosswalk.CONFIDENT
+            ]
+            onward = list(dict.fromkeys(p for p in onward if p))
+            where = f": there it is paragraph{'s' if len(onward) > 1 else ''} {', '.join(onward)}" if onward else ""
+            fix += f" {self.name(new)} has itself been replaced by {self.name(newest)}{where}."
+            suggestions = tuple(Suggestion(newest.doc_id, p, newest.edition) for p in onward) + suggestions
+            if not onward:
+                suggestions = (Suggestion(newest.doc_id, None, newest.edition), *suggestions)
         first = suggestions[0] if suggestions else Suggestion(new_id, None, new.edition)
         quoted = " The quotation matches." if f.quotes else ""
         return self._ref(f, doc, "superseded", f"{note}{self._replaced(doc)}{quoted} {fix}",

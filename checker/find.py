@@ -326,7 +326,11 @@ def find(text: str) -> list[Found]:
         if target is not None:
             attached.setdefault(target, []).append(q)
     found = [replace(r, quotes=tuple(attached.get(i, ()))) for i, r in enumerate(refs)]
-    return sorted(found + _unrecognised(text, found, named, layout), key=lambda f: f.start)
+    odd = _unrecognised(text, found, named, layout)
+    # "Working Together 2023, paragraph 4.2": one reference (unrecognised), not also the document alone.
+    beside = [(r, u) for r in found for u in odd if re.fullmatch(r"[\s,]*", text[r.end : u.start])]
+    found = [r for r in found if not (r.kind == "document" and not r.quotes and any(r is b for b, _ in beside))]
+    return sorted(found + odd, key=lambda f: f.start)
 
 
 def _unrecognised(text: str, refs: list[Found], named: list[Mention], layout: Layout) -> list[Found]:

@@ -27,10 +27,11 @@ def add_document(
     file: Path,
     *,
     title: str,
-    edition: str,
+    edition: str | None,
     kind: str,
     status: str = "current",
     supersedes: str | None = None,
+    superseded_by: str | None = None,
     doc_id: str | None = None,
     publisher: str | None = None,
     source_url: str | None = None,
@@ -45,24 +46,36 @@ def add_document(
     whose reading gives any warning (``ingest.report``)."""
     manifest_path = settings.manifest_path
     manifest = load_manifest(manifest_path)
-    doc_id = doc_id or derive_doc_id(title, edition)
+    if kind == "statutory" and not edition:
+        raise ManifestError("--edition is required for statutory guidance (the year of the edition)")
+    doc_id = doc_id or derive_doc_id(title, edition or "")
     if not DOC_ID.match(doc_id):
         raise ManifestError(f"--doc-id {doc_id!r}: use lower-case letters, digits and hyphens (at most 63)")
+    if not file.is_file():
+        raise UnsupportedDocument(f"{file}: no such file")
+    fmt = format_for(file)
+    # A copy of a held document is the likeliest mistake: say so first, whatever else is wrong.
+    copy_probe = DocumentInfo(doc_id=doc_id, title=title, kind=kind, status=status, file=file.name, format=fmt,
+                              publisher="", source_url="", licence="", attribution="",
+                              paragraphs="numbered" if kind == "statutory" else "unnumbered")
+    copy_body = read_body(copy_probe, file)
+    held = held_fingerprints(manifest, lambda d: _lines(read_body(d, manifest.file_for(d))))
+    check_not_held(manifest, file, _lines(copy_body), held)
     if manifest.get(doc_id):
         raise ManifestError(f"manifest already has a document '{doc_id}' (pass --doc-id to choose another)")
     if supersedes and not manifest.get(supersedes):
         raise ManifestError(f"--supersedes {supersedes}: no such document in the manifest")
+    if status == "superseded" and not superseded_by:
+        raise ManifestError("--status superseded needs --superseded-by DOC_ID (the edition that replaced it)")
     check_edition_line(manifest, kind, status, supersedes, doc_id)
-    if not file.is_file():
-        raise UnsupportedDocument(f"{file}: no such file")
-    fmt = format_for(file)
     entry: dict[str, Any] = {
         "doc_id": doc_id,
         "title": title,
         "short_title": title,
-        "edition": edition,
+        "edition": edition or None,
         "kind": kind,
         "status": status,
+        **({"superseded_by": superseded_by} if superseded_by else {}),
         **provenance(kind, publisher, licence, source_url),
         "file": f"{doc_id}{file.suffix.lower()}",
         "format": fmt,
@@ -72,12 +85,9 @@ def add_document(
 
     # Validate the file by parsing it where it is, before touching the corpus.
     probe = parse_entry(0, {**entry, "file": file.name}, file.parent)
-    body = read_body(probe, file)
-    parsed = parse_report(probe, file, body=body)
+    parsed = parse_report(probe, file, body=copy_body)
     if strict:
         strict_check(list(parsed.warnings))
-    held = held_fingerprints(manifest, lambda d: _lines(read_body(d, manifest.file_for(d))))
-    check_not_held(manifest, file, _lines(body), held)
 
     target = manifest.root / entry["file"]
     in_place = target.exists() and target.resolve() == file.resolve()
@@ -135,12 +145,12 @@ def amend_document(
     backup = manifest_path.read_bytes()
     raw = yaml.safe_load(backup.decode("utf-8"))
     entry = next(e for e in raw["documents"] if e.get("doc_id") == doc_id)
-    versions = [*(entry.get("versions") or []), {"file": kept.name, "note": f"replaced by: {note}"}]
+    versions = [*(entry.get("versions") or []), {"file": kept.name, "note": f"the text before: {note}"}]
     shutil.copyfile(current, kept)
     previous = current.read_bytes()
     try:
         shutil.copyfile(file, current)
-        update_entry(manifest_path, doc_id, {"versions": versions, "published": note or entry.get("published", "")})
+        update_entry(manifest_path, doc_id, {"versions": versions})
         load_manifest(manifest_path)
         reindex()
     except BaseException:

@@ -102,7 +102,7 @@ def check_edition_line(manifest: Manifest, kind: str, status: str, supersedes: s
         names = ", ".join(d.doc_id for d in others)
         raise ManifestError(
             f"{names} is the current statutory edition: pass --supersedes {others[0].doc_id} to replace it, "
-            "or --status superseded to add an older edition"
+            "or --status superseded --superseded-by DOC_ID to add an older edition"
         )
 
 

@@ -298,3 +298,8 @@ def test_reference_like_text_it_cannot_read_is_unrecognised_never_dropped(
 
 def test_reference_like_text_about_something_else_is_not_flagged(checker: Checker) -> None:
     assert checker.check("Section 4.2 of this policy and paragraph 3.1 of our procedure apply.") == []
+
+
+def test_a_reference_it_cannot_read_is_one_finding_not_two(checker: Checker) -> None:
+    refs = checker.check("Working Together 2023, paragraph 4.2 sets this out.")
+    assert [(r.text, r.status) for r in refs] == [("paragraph 4.2", "unrecognised")]

@@ -160,3 +160,12 @@ def test_the_viewer_shows_where_each_paragraph_went(drill: tuple[Drill, Settings
     removed = old.split(f'id="para-{gone}"', 1)[1].split("</section>", 1)[0]
     assert "Removed in" in removed or "possibly" in removed
     assert "New in this edition" in new
+
+
+def test_a_2018_reference_follows_the_chain_to_2026(store: IndexStore) -> None:
+    from checker.check import Checker
+
+    (ref,) = Checker(store).check("WT2018 para 11 applies.")
+    assert ref.status == "superseded"
+    assert "has itself been replaced by Working Together to Safeguard Children 2026" in ref.message
+    assert ref.suggestion is not None and ref.suggestion.doc_id == "wt2026"

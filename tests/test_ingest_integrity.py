@@ -101,16 +101,44 @@ def test_an_in_place_amendment_is_a_version_not_a_new_edition(corpus_copy: Path,
                        encoding="utf-8")
     before = (corpus_copy / "wt2023.txt").read_text(encoding="utf-8")
     assert main(["add", str(amended), "--amends", "wt2023", "--note", "factual update February 2024"]) == 0
-    assert "version 2 is now in force" in capsys.readouterr().out
+    assert "the amended text (factual update February 2024) is now the one indexed" in capsys.readouterr().out
     doc = load_manifest(corpus_copy / "manifest.yaml").get("wt2023")
     assert doc is not None and (doc.edition, doc.status, doc.file) == ("2023", "superseded", "wt2023.txt")
-    assert doc.versions == ("wt2023.v1.txt — replaced by: factual update February 2024",)
+    assert doc.versions == ("wt2023.v1.txt — the text before: factual update February 2024",)
+    assert doc.published == "December 2023 (factual update February 2024)"  # the manifest's own words kept
     assert (corpus_copy / "wt2023.v1.txt").read_text(encoding="utf-8") == before  # the earlier text is kept
     store = IndexStore.load(settings.index_root)
     assert [d for d in store.documents if d.startswith("wt2023")] == ["wt2023"]  # one document, not two
     assert "Nothing matters more than children" in " ".join(p.text for p in store.doc_paragraphs("wt2023"))
     # The same text again is refused, naming the document; so is a bare add without title.
     assert main(["add", str(amended), "--amends", "wt2023"]) == 2
-    assert "wt2023" in capsys.readouterr().err
+    assert "--amends needs --note" in capsys.readouterr().err
+    assert main(["add", str(amended), "--amends", "wt2023", "--note", "again"]) == 2
+    assert "is a copy of wt2023" in capsys.readouterr().err
     assert main(["add", str(amended)]) == 2
-    assert "add needs --title, --edition, --kind" in capsys.readouterr().err
+    assert "add needs --title, --kind" in capsys.readouterr().err
+
+
+def test_the_copy_is_named_first_and_an_older_edition_can_be_added(  # type: ignore[no-untyped-def]
+    corpus_copy: Path, cli_env, tmp_path: Path, capsys
+) -> None:
+    cli_env(corpus_dir=corpus_copy)
+    copy = tmp_path / "again.txt"
+    copy.write_bytes((corpus_copy / "wt2023.txt").read_bytes())
+    # Same id and same file: the copy is what the administrator needs to hear, not "pass --doc-id".
+    assert main(["add", str(copy), "--title", "Working Together to Safeguard Children 2023", "--edition", "2023",
+                 "--kind", "statutory"]) == 2
+    assert "is a copy of wt2023" in capsys.readouterr().err
+    old = tmp_path / "wt2015.txt"
+    old.write_text("1. An older edition's only paragraph.\n", encoding="utf-8")
+    args = ["--title", "Working Together to Safeguard Children 2015", "--edition", "2015", "--kind", "statutory",
+            "--status", "superseded"]
+    assert main(["add", str(old), *args]) == 2
+    assert "--status superseded needs --superseded-by DOC_ID" in capsys.readouterr().err
+    assert main(["add", str(old), *args, "--superseded-by", "wt2018"]) == 0
+    doc = load_manifest(corpus_copy / "manifest.yaml").get("wt2015")
+    assert doc is not None and (doc.status, doc.superseded_by) == ("superseded", "wt2018")
+    blog = tmp_path / "blog.txt"
+    blog.write_text("Thoughts\n\nA blogger's view of the changes for schools.\n", encoding="utf-8")
+    assert main(["add", str(blog), "--title", "A blog", "--kind", "commentary", "--publisher", "A blogger"]) == 0
+    assert load_manifest(corpus_copy / "manifest.yaml").get("a-blog").edition is None  # type: ignore[union-attr]

@@ -92,16 +92,17 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
 
     results: list[Any] = []
     if args.amends:
+        if not args.note:
+            raise BadRequest("--amends needs --note saying what the amendment is ('factual update February 2024')")
         doc = amend_document(
             settings, Path(args.file), doc_id=args.amends, note=args.note or "amended", strict=args.strict,
             reindex=lambda: results.append(run_ingest(settings, progress=sys.stderr.isatty(), strict=args.strict)),
         )
         _print_warnings([w for r in results for w in r.warnings if w["doc"] == doc.doc_id])
-        print(f"Amended {doc.doc_id} ({doc.title}): version {len(doc.versions) + 1} is now in force; "
+        print(f"Amended {doc.doc_id} ({doc.title}): the amended text ({args.note}) is now the one indexed; "
               f"the earlier text is kept as {doc.versions[-1].split(' — ')[0]}")
         return 0
-    missing = [flag for flag, value in (("--title", args.title), ("--edition", args.edition), ("--kind", args.kind))
-               if not value]
+    missing = [flag for flag, value in (("--title", args.title), ("--kind", args.kind)) if not value]
     if missing:
         raise BadRequest(f"add needs {', '.join(missing)} (or --amends DOC_ID to record a new version of a held one)")
     doc = add_document(
@@ -112,6 +113,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         kind=args.kind,
         status=args.status,
         supersedes=args.supersedes,
+        superseded_by=args.superseded_by,
         doc_id=args.doc_id,
         publisher=args.publisher,
         source_url=args.source_url,
@@ -193,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--kind", choices=["statutory", "commentary", "local"],
                    help="local: a partnership's own procedures (needs --publisher), never shown as national guidance")
     s.add_argument("--status", default="current", choices=["current", "superseded"])
+    s.add_argument("--superseded-by", metavar="DOC_ID", help="with --status superseded: the edition that replaced it")
     s.add_argument("--supersedes", help="doc_id of the edition this document replaces")
     s.add_argument("--doc-id", help="readable id (default: derived from the title and edition)")
     s.add_argument("--strict", action="store_true", help="refuse the file if reading it gives any warning")
@@ -246,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # "wtguide crosswalk … | head": the reader has gone; stop quietly, as Unix tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
