@@ -199,6 +199,9 @@ def defining_similarity(
     return similarity
 
 
+REPLY = re.compile(r"^(?:No|Yes)\b[,.]")
+
+
 def label(kind: str, title: str, publisher: str) -> str:
     """What is said before a passage that is not national statutory guidance."""
     if kind == "local":
@@ -238,6 +241,10 @@ def compose(
             doc = store.documents[part.doc_id]
             if doc.kind != "statutory":
                 labels[cid] = label(doc.kind, doc.short_title or doc.title, doc.publisher)
+            elif not part.numbered and part.heading and REPLY.match(part.text):
+                # A block that replies to its heading (a myth-buster: "No, this is not the case")
+                # means nothing without it: the answer says what is being answered first.
+                labels[cid] = f"On “{part.heading.rstrip(' .?')}”:"
             nxt = store.following(part) if part is parts[-1] else None
             following: tuple[str, ...] = ()
             following_cid = 0

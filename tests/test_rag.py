@@ -22,8 +22,16 @@ def assistant(fake_index: Path) -> Assistant:
     return Assistant.from_settings(Settings(data_dir=fake_index.parent, embedder="fake"))
 
 
+# What the answer says before a quotation, not itself quoted: what a myth-buster's reply answers,
+# or that commentary or a local procedure follows (rag/compose.py).
+LABEL = re.compile(
+    r"^(?:On “[^”]+”:|The .+? \(commentary\) says:|Local procedure, not national guidance — .+? says:)\s*"
+)
+
+
 def sentences(answer: str) -> list[tuple[str, int]]:
-    return [(s.strip(), int(n)) for s, n in re.findall(r"(.+?)\s*\[(\d+)\]", answer)]
+    """(quoted sentence, citation number) pairs, framing labels taken off."""
+    return [(LABEL.sub("", s.strip()), int(n)) for s, n in re.findall(r"(.+?)\s*\[(\d+)\]", answer)]
 
 
 def test_paragraph_lookup_goes_to_the_paragraph_store(assistant: Assistant) -> None:
@@ -307,3 +315,8 @@ def test_a_definition_question_ranks_and_quotes_the_definition_first(real: Assis
     # A definition held only by commentary still comes back (in the top five) for a term the guidance uses.
     hits = real.search("What are relevant agencies in multi-agency safeguarding arrangements?")
     assert "lg-explainer" in [c.doc_id for c in hits]
+
+
+def test_a_myth_busters_reply_says_what_it_answers(assistant: Assistant) -> None:
+    ans = assistant.ask("Is consent needed to share personal information?")
+    assert "On “Consent is needed to share personal information”: No, you do not need consent" in ans.answer
