@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
 from typing import Any
+
+from defusedcsv import csv  # the csv module, with cells a spreadsheet would run as formulas escaped
 
 from wtguide.errors import BadRequest, PortInUse
 from wtguide.settings import Settings

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from typing import Any
+
+from defusedcsv import csv  # the csv module, with cells a spreadsheet would run as formulas escaped
 
 from checker.check import Reference
 from rag.crosswalk import Link

@@ -6,7 +6,6 @@ the paragraph that proves the answer.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -16,6 +15,8 @@ import xml.etree.ElementTree as ET
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
+
+from defusedcsv import csv  # the csv module, with cells that a spreadsheet would run as formulas escaped
 
 from quiz.types import GAP
 from wtguide.errors import BadRequest
@@ -80,7 +81,7 @@ def gift_escape(text: str) -> str:
 def _gift_item(item: dict[str, Any]) -> str:
     title = gift_escape(f"{item['type']} {item['id']}")
     feedback = gift_escape(item["explanation"]).strip()
-    source = f"// {item['id']}: {reference(item)}".replace("\n", " ")
+    source = re.sub(r"\s+", " ", f"// {item['id']}: {reference(item)}")  # one comment line, no CR
     if item["type"] == "mcq":
         options = " ".join(
             ("=" if i == item["answer"] else "~") + gift_escape(o) for i, o in enumerate(item["options"])
@@ -146,12 +147,26 @@ def _moodle_question(item: dict[str, Any]) -> ET.Element:
     return q
 
 
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """Strings without the characters XML 1.0 cannot hold (control characters), at any depth."""
+    if isinstance(value, str):
+        return XML_INVALID.sub("", value)
+    if isinstance(value, dict):
+        return {k: _xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe(v) for v in value]
+    return value
+
+
 def to_moodle_xml(items: list[dict[str, Any]], category: str = "wtguide") -> str:
     root = ET.Element("quiz")
     cat = ET.SubElement(root, "question", {"type": "category"})
-    _text(cat, "category", f"$course$/top/{category}")
+    _text(cat, "category", f"$course$/top/{_xml_safe(category)}")
     for item in items:
-        root.append(_moodle_question(item))
+        root.append(_moodle_question(_xml_safe(item)))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 

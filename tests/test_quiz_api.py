@@ -56,6 +56,10 @@ def test_quiz_options_are_honoured(client: TestClient) -> None:
     assert {i["type"] for i in r.json()["items"]} == {"cloze"}
 
 
+ITEM = {"id": "a", "type": "mcq", "question": "Who leads?", "options": ["The LSPs", "Nobody"], "answer": 0,
+        "explanation": "The LSPs lead.", "citation": {"doc_id": "wt2023", "paragraph": "48", "doc_title": "WT 2023"}}
+
+
 @pytest.mark.parametrize(
     ("body", "status", "detail"),
     [
@@ -107,16 +111,20 @@ def test_export_of_accepted_items(client: TestClient) -> None:
     ("body", "status", "detail"),
     [
         (
-            {"format": "docx", "items": [{}]},
+            {"format": "docx", "items": [ITEM]},
             422,
             "format: must be one of 'json', 'gift', 'moodle-xml', 'csv' or 'anki'",
         ),
         ({"format": "gift", "items": []}, 422, "items: list should have at least 1 item after validation, not 0"),
-        (
-            {"format": "gift", "items": [{"question": "x"}]},
-            400,
-            "items[0]: not a quiz item (missing answer, citation, explanation, id, options, type)",
-        ),
+        ({"format": "gift", "items": [{"question": "x"}]}, 422, "items[0].id: is required (and 5 more problems)"),
+        # Wrong-shaped items are a 422 naming the field, never a 500 in an exporter.
+        ({"format": "csv", "items": [{**ITEM, "answer": 5}]}, 422,
+         "items[0]: value error, 'answer' 5 is not an index of the 2 options"),
+        ({"format": "gift", "items": [{**ITEM, "type": "true_false"}]}, 422,
+         "items[0]: value error, a true_false item's 'answer' must be true or false"),
+        ({"format": "moodle-xml", "items": [{**ITEM, "options": "ab"}]}, 422, "items[0].options: must be a list"),
+        ({"format": "moodle-xml", "items": [{**ITEM, "citation": ["wt2023"]}]}, 422,
+         "items[0].citation: must be a JSON object"),
     ],
 )
 def test_bad_export_requests(client: TestClient, body: dict, status: int, detail: str) -> None:
@@ -130,8 +138,8 @@ def test_recheck_endpoint(client: TestClient) -> None:
     r = client.post("/api/quiz/check", json={"items": items})
     assert r.status_code == 200 and r.json()["stale"] == 0
     r = client.post("/api/quiz/check", json={"items": [{"id": "x"}]})
-    assert r.status_code == 400
-    assert r.json() == {"detail": "not a wtguide quiz: expected a JSON object with 'items', each with a 'citation'"}
+    assert r.status_code == 422
+    assert r.json() == {"detail": "items[0].citation: is required"}
 
 
 def test_trainer_page_is_served(client: TestClient) -> None:

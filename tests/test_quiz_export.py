@@ -191,3 +191,26 @@ def test_cli_errors_are_one_line(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_exports_are_safe_for_spreadsheets_moodle_and_gift() -> None:
+    """Cells a spreadsheet would run as formulas are escaped; XML never carries control characters;
+    a GIFT comment stays on one line."""
+    import csv as stdlib_csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    from quiz.export import to_csv, to_gift, to_moodle_xml
+
+    item = {"id": "=cmd|' /C calc'!A0", "type": "mcq", "question": "@SUM(1+1) who\x01 leads?",
+            "options": ["+The LSPs", "-Nobody"], "answer": 0, "explanation": "The LSPs\x0b lead.\r// injected",
+            "flags": [], "citation": {"doc_id": "wt2023", "doc_title": "WT\r2023", "paragraph": "48",
+                                      "edition": "2023", "page": 26, "reference": "WT 2023,\r paragraph 48"}}
+    rows = list(stdlib_csv.DictReader(io.StringIO(to_csv([item]))))
+    cells = [v for v in rows[0].values() if v]
+    assert not any(v[0] in "=+@" for v in cells), cells
+    assert rows[0]["id"].startswith("'=")
+    ET.fromstring(to_moodle_xml([item]).split("\n", 1)[1])  # parses: no control characters left
+    gift = to_gift([item])
+    comment = next(line for line in gift.split("\n") if line.startswith("// "))
+    assert "\r" not in gift and "injected" not in comment

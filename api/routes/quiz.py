@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep
@@ -17,7 +17,6 @@ from quiz.build import build_quiz
 from quiz.export import MEDIA_TYPES, export
 from quiz.stale import check_quiz
 from quiz.types import MAX_COUNT, QuizRequest
-from wtguide.errors import BadRequest
 
 router = APIRouter(tags=["quiz"])
 pages = APIRouter(include_in_schema=False)
@@ -36,16 +35,75 @@ class QuizIn(StrictInput):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
 
 
+Text = Annotated[str, StringConstraints(max_length=4000)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class CitationIn(BaseModel):
+    """The fields of an item's citation the exporters and the staleness check read; others are kept."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+    doc_id: Id
+    paragraph: Annotated[str, StringConstraints(max_length=100)] | None = None
+    doc_title: Text = ""
+    edition: Annotated[str, StringConstraints(max_length=20)] | None = None
+    page: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    reference: Text | None = None
+    text: Text = ""
+    status: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class SourceIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+    sentence: Text = ""
+    paragraph_hash: Annotated[str, StringConstraints(max_length=100)] = ""
+
+
+class ItemIn(BaseModel):
+    """A quiz item as POST /api/quiz returned it, after the trainer's edits. Each type's answer
+    must fit its options, so a wrong-shaped item is a 422 naming the field, never a 500."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+    id: Id
+    type: ItemType
+    question: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    options: Annotated[list[Text], Field(max_length=10)]
+    answer: int | bool | Text
+    explanation: Text
+    citation: CitationIn
+    accept: Annotated[list[Text], Field(max_length=20)] = []
+    flags: Annotated[list[Short], Field(max_length=20)] = []
+    source: SourceIn | None = None
+
+    @model_validator(mode="after")
+    def answer_fits(self) -> ItemIn:
+        if self.type == "mcq":
+            if isinstance(self.answer, bool) or not isinstance(self.answer, int) or len(self.options) < 2:
+                raise ValueError("an mcq item needs at least two options and 'answer' the index of the right one")
+            if not 0 <= self.answer < len(self.options):
+                raise ValueError(f"'answer' {self.answer} is not an index of the {len(self.options)} options")
+        elif self.type == "true_false" and not isinstance(self.answer, bool):
+            raise ValueError("a true_false item's 'answer' must be true or false")
+        elif self.type == "cloze" and not isinstance(self.answer, str):
+            raise ValueError("a cloze item's 'answer' must be the missing words")
+        return self
+
+
+class CheckItemIn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+    id: Id | None = None
+    citation: CitationIn
+    source: SourceIn | None = None
+
+
 class ExportIn(StrictInput):
     format: Literal["json", "gift", "moodle-xml", "csv", "anki"]
-    # Items as POST /api/quiz returned them, after the trainer's edits; checked loosely here
-    # because each exporter reads only the contract's fields.
-    items: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_COUNT)]
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=MAX_COUNT)]
     topic: Annotated[str, StringConstraints(max_length=200)] = "quiz"
 
 
 class CheckIn(StrictInput):
-    items: Annotated[list[dict[str, Any]], Field(max_length=MAX_COUNT)]
+    items: Annotated[list[CheckItemIn], Field(max_length=MAX_COUNT)]
 
 
 @router.post("/quiz", responses=ERRORS)
@@ -61,13 +119,8 @@ async def make_quiz(body: QuizIn, assistant: AssistantDep) -> dict[str, Any]:
 @router.post("/quiz/export", responses=ERRORS)
 async def export_quiz(body: ExportIn) -> Response:
     """The accepted items as a file for a learning platform (Moodle XML, GIFT, CSV, JSON, Anki)."""
-    required = {"id", "type", "question", "options", "answer", "explanation", "citation"}
-    for i, item in enumerate(body.items):
-        missing = sorted(required - set(item))
-        if missing or item.get("type") not in ("mcq", "true_false", "cloze"):
-            raise BadRequest(f"items[{i}]: not a quiz item (missing {', '.join(missing) or 'a valid type'})")
-        item.setdefault("flags", [])
-    data = await run_in_threadpool(export, {"items": body.items, "request": {"topic": body.topic}}, body.format)
+    items = [item.model_dump() for item in body.items]
+    data = await run_in_threadpool(export, {"items": items, "request": {"topic": body.topic}}, body.format)
     media, ext = MEDIA_TYPES[body.format]
     return Response(
         data, media_type=media, headers={"Content-Disposition": f'attachment; filename="wtguide-quiz.{ext}"'}
@@ -77,7 +130,7 @@ async def export_quiz(body: ExportIn) -> Response:
 @router.post("/quiz/check", responses=ERRORS)
 def recheck_quiz(body: CheckIn, assistant: AssistantDep) -> dict[str, Any]:
     """Which items of an exported quiz need review: paragraph changed, moved or superseded since export."""
-    return check_quiz(assistant, {"items": body.items})
+    return check_quiz(assistant, {"items": [item.model_dump() for item in body.items]})
 
 
 @pages.get("/trainer")
