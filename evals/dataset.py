@@ -262,11 +262,13 @@ class GoldResolver:
 EDITION_NAMED = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|\b(?:both|either|previous|earlier|old|new)\s+editions?\b", re.I)
 
 
-def successors(store: Any, questions: Sequence[Question]) -> dict[Key, tuple[Key, ...]]:
+def successors(
+    store: Any, questions: Sequence[Question], crosswalks: dict[tuple[str, str], list[Any]] | None = None
+) -> dict[Key, tuple[Key, ...]]:
     """The questions were written against the newest statutory edition their gold names; when a
     newer edition replacing it is now held, each of its paragraphs -> its partners in the new one
     (``rag.crosswalk``: unchanged and changed links at a confident score). {} otherwise, so the
-    seed's 2018 gold is never moved to 2023."""
+    seed's 2018 gold is never moved to 2023. ``crosswalks``: the assistant's cached ones, if built."""
     from rag import crosswalk
 
     named = {ref.doc_id for q in questions for ref in q.gold}
@@ -277,7 +279,9 @@ def successors(store: Any, questions: Sequence[Question]) -> dict[Key, tuple[Key
     if written.superseded_by not in store.documents:
         return {}
     out: dict[Key, list[Key]] = {}
-    for link in crosswalk.build(store, written.doc_id, written.superseded_by or ""):
+    pair = (written.doc_id, written.superseded_by or "")
+    links = (crosswalks or {}).get(pair)
+    for link in links if links is not None else crosswalk.build(store, *pair):
         if link.old_paragraph and link.new_paragraph and link.score >= crosswalk.CONFIDENT:
             out.setdefault((written.doc_id, link.old_paragraph), []).append((link.new_doc, link.new_paragraph))
     return {k: tuple(v) for k, v in out.items()}

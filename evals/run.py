@@ -189,7 +189,7 @@ def evaluate(
     resolver = GoldResolver(assistant.store.paragraphs)
     # A newer edition held (2026 replacing 2023): gold mapped through the crosswalk where a
     # question names no edition.
-    mapped = successors(assistant.store, questions)
+    mapped = successors(assistant.store, questions, assistant.crosswalks)
     gold = {q.id: resolver.resolve(q, mapped) for q in questions}  # fail fast on bad gold, before any work
     results = []
     furniture = Furniture.of(assistant.store)

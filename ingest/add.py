@@ -15,7 +15,7 @@ import yaml
 
 from ingest.integrity import check_edition_line, check_not_held, derive_doc_id, held_fingerprints, provenance
 from ingest.loaders import format_for
-from ingest.manifest import DOC_ID, DocumentInfo, append_entry, load_manifest, update_entry
+from ingest.manifest import DOC_ID, DocumentInfo, Manifest, append_entry, load_manifest, update_entry
 from ingest.parse import Body, parse_report, read_body
 from ingest.pipeline import strict_check
 from wtguide.errors import ManifestError, UnsupportedDocument
@@ -59,8 +59,7 @@ def add_document(
                               publisher="", source_url="", licence="", attribution="",
                               paragraphs="numbered" if kind == "statutory" else "unnumbered")
     copy_body = read_body(copy_probe, file)
-    held = held_fingerprints(manifest, lambda d: _lines(read_body(d, manifest.file_for(d))))
-    check_not_held(manifest, file, _lines(copy_body), held)
+    _refuse_copies(manifest, file, copy_body)
     if manifest.get(doc_id):
         raise ManifestError(f"manifest already has a document '{doc_id}' (pass --doc-id to choose another)")
     if supersedes and not manifest.get(supersedes):
@@ -116,6 +115,12 @@ def _lines(body: Body) -> list[str]:
     return [ln.text for ln in body.lines] + [n.text for n in body.notes.values()]
 
 
+def _refuse_copies(manifest: Manifest, file: Path, body: Body) -> None:
+    """``ManifestError`` when ``file`` (read as ``body``) has the bytes or the words of a held document."""
+    held = held_fingerprints(manifest, lambda d: _lines(read_body(d, manifest.file_for(d))))
+    check_not_held(manifest, file, _lines(body), held)
+
+
 def amend_document(
     settings: Settings, file: Path, *, doc_id: str, note: str, strict: bool = False, reindex: Callable[[], Any]
 ) -> DocumentInfo:
@@ -137,8 +142,7 @@ def amend_document(
     parsed = parse_report(doc, file, body=body)
     if strict:
         strict_check(list(parsed.warnings))
-    held = held_fingerprints(manifest, lambda d: _lines(read_body(d, manifest.file_for(d))))
-    check_not_held(manifest, file, _lines(body), held)
+    _refuse_copies(manifest, file, body)
     current = manifest.file_for(doc)
     count = len(doc.versions) + 1
     kept = current.with_name(f"{doc_id}.v{count}{current.suffix}")

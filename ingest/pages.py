@@ -64,6 +64,12 @@ def _bare_paragraph_numbers(lines: list[str]) -> set[int]:
     return result
 
 
+def number_in_sentence(before: str, after: str) -> bool:
+    """A number alone on a line between these two lines is a word of the sentence running through
+    it ("under the age of" / "18" / "years"), not a page number."""
+    return bool(before) and bool(after) and not SENTENCE_END.search(before) and after[0].islower()
+
+
 def _page_number_lines(lines: list[str]) -> dict[int, int]:
     """Line index -> printed page number: a number alone on its line ("12", "Page 12 of 30"),
     unless it is a paragraph number missing its dot, or a number inside a sentence ("under the
@@ -76,8 +82,8 @@ def _page_number_lines(lines: list[str]) -> dict[int, int]:
             continue
         before = lines[i - 1].strip() if i else ""
         after = lines[i + 1].strip() if i + 1 < len(lines) else ""
-        if BARE_NUMBER.match(ln) and before and after and not SENTENCE_END.search(before) and after[0].islower():
-            continue  # the number is a word of the sentence running through it
+        if BARE_NUMBER.match(ln) and number_in_sentence(before, after):
+            continue
         found[i] = int(m.group(1))
     return {i: found[i] for i in _increasing(list(found.items()))}
 

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from ingest.loaders import RawPage
+from ingest.pages import number_in_sentence
 from ingest.report import IngestWarning
 from wtguide.errors import EmptyDocument, UnsupportedDocument
 
@@ -89,7 +90,7 @@ def _in_sentence(lines: list[str], j: int) -> bool:
     """The number on line ``j`` is a word of the sentence running through it ("age of" / "18" / "years")."""
     if j <= 1 or j == len(lines) - 1:
         return False  # right under the page's first line (a running header) it is the page number
-    return lines[j - 1][-1] not in ".!?:;)”\"" and lines[j + 1][:1].islower()
+    return number_in_sentence(lines[j - 1], lines[j + 1])
 
 
 def _printed(texts: list[str]) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from ingest.chunks import Chunk, chunk_paragraphs
 from ingest.clean import vocabulary
 from ingest.embed import Embedder
 from ingest.index import current_dir, embedding_units, is_fresh, read_info, read_report, write_index
-from ingest.manifest import Manifest, load_manifest
+from ingest.manifest import DocumentInfo, Manifest, load_manifest
 from ingest.paragraphs import Paragraph
 from ingest.parse import Parsed, parse_report, read_body
 from ingest.report import IngestWarning
@@ -42,6 +42,10 @@ class CorpusParse:
     @property
     def paragraphs(self) -> list[Paragraph]:
         return [p for ps in self.by_doc.values() for p in ps]
+
+    def chunks(self, documents: Iterable[DocumentInfo], max_chars: int) -> list[Chunk]:
+        """Every document's chunks, in manifest order."""
+        return [c for doc in documents for c in chunk_paragraphs(doc, self.by_doc[doc.doc_id], max_chars)]
 
     @property
     def warnings(self) -> list[IngestWarning]:
@@ -76,9 +80,8 @@ def parse_corpus(manifest: Manifest) -> tuple[list[Paragraph], dict[str, list[Pa
 
 
 def build_chunks(manifest: Manifest, max_chars: int) -> tuple[list[Paragraph], list[Chunk]]:
-    by_doc = read_corpus(manifest).by_doc
-    chunks = [c for doc in manifest.documents for c in chunk_paragraphs(doc, by_doc[doc.doc_id], max_chars)]
-    return [p for ps in by_doc.values() for p in ps], chunks
+    parsed = read_corpus(manifest)
+    return parsed.paragraphs, parsed.chunks(manifest.documents, max_chars)
 
 
 def strict_check(warnings: list[IngestWarning]) -> None:
@@ -118,7 +121,7 @@ def ingest(
     if strict:
         strict_check(parsed.warnings)
     paragraphs = parsed.paragraphs
-    chunks = [c for doc in manifest.documents for c in chunk_paragraphs(doc, parsed.by_doc[doc.doc_id], max_chars)]
+    chunks = parsed.chunks(manifest.documents, max_chars)
     progress = progress_factory(embedding_units(chunks)) if progress_factory else None
     live, embedded = write_index(
         index_root,
