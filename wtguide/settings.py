@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     llm_api_key: str = ""
 
     api_keys: list[str] = Field(default_factory=list)
+    # Signs page sessions and keys the feedback question hash (wtguide/secret.py); replicas must
+    # share one. Empty: generated once into data_dir/secret.key.
+    secret_key: str = ""
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
     rate_limit: str = "60/minute"
     # How often (seconds) a running worker looks for an index newer than the one it serves.
