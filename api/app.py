@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
 
     errors.install(app)
     # Last added runs first: CORS outermost so even a 413, 401 or 429 reaches the widget's page readable.
-    app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes, idle_seconds=settings.body_timeout_seconds)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

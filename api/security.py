@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Callable
@@ -27,12 +28,16 @@ def _size(n: int) -> str:
 
 
 class BodyLimit:
-    """413 before the body is read when Content-Length is too big, and while reading when it is not declared."""
+    """413 before the body is read when Content-Length is too big, and while reading when it is not
+    declared; 408 when a request stops sending its body for ``idle_seconds`` (a client that declares
+    a body and sends only part of it would otherwise hold a connection and a worker slot open)."""
 
-    def __init__(self, app: ASGIApp, json_bytes: int = MAX_JSON_BYTES, upload_bytes: int = 10 * 1024 * 1024) -> None:
+    def __init__(self, app: ASGIApp, json_bytes: int = MAX_JSON_BYTES, upload_bytes: int = 10 * 1024 * 1024,
+                 idle_seconds: float = 15.0) -> None:
         self.app = app
         self.json_bytes = json_bytes
         self.upload_bytes = upload_bytes
+        self.idle_seconds = idle_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,11 +51,24 @@ class BodyLimit:
             await self._reject(send, limit)
             return
         received = 0
+        complete = False
 
         async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:
+                # After the body, receive() waits for the client to go away (streamed answers
+                # listen for it): no timeout there.
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.idle_seconds)
+            except TimeoutError:
+                # Connection: close, or the server would keep the half-sent connection for keep-alive.
+                raise HTTPException(
+                    408, f"request body incomplete: nothing arrived for {self.idle_seconds:g} seconds",
+                    headers={"Connection": "close"},
+                ) from None
             if message["type"] == "http.request":
+                complete = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > limit:
                     # An HTTPException passes through FastAPI's body parsing untouched and becomes the 413.

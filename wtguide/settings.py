@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     # How often (seconds) a running worker looks for an index newer than the one it serves.
     index_check_seconds: float = 2.0
     max_upload_bytes: int = 10 * 1024 * 1024
+    # A request that stops sending its declared body for this long gets a 408 (api/security.py).
+    body_timeout_seconds: float = 15.0
     log_questions: bool = False
     store_feedback_text: bool = False
     # Safeguarding notices (rag/safeguard.py): the help lines they give, and the operator's own
