@@ -54,8 +54,10 @@ class Settings(BaseSettings):
     # decision fitted on the dev split (wtguide eval --split dev --fit-decision).
     answer_max_words: int = 120
 
-    # Optional LLM (any OpenAI-compatible endpoint); empty means extractive answers only.
-    llm_provider: str = "openai"
+    # Optional LLM; an empty model means extractive answers only. "openai" speaks the OpenAI chat
+    # API to any endpoint that does (OpenAI, Azure OpenAI, vLLM, Ollama's /v1, llama.cpp's server,
+    # LM Studio), through langchain-openai, which installs with the project.
+    llm_provider: Literal["openai"] = "openai"
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
