@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors
 from api.deps import load_assistant
 from api.feedback import FeedbackStore, feedback_path
-from api.routes import ask, check, crosswalk, documents, feedback, health, pages, quiz, search
+from api.routes import ask, check, crosswalk, documents, feedback, health, pages, quiz, search, v1
 from api.security import BodyLimit, check_api_key, make_limiter, rate_limit
 from wtguide.settings import Settings, get_settings
 
@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
     app.include_router(crosswalk.router, prefix="/api", dependencies=api_deps)
     app.include_router(check.pages)
     app.include_router(quiz.router, prefix="/api", dependencies=api_deps)
+    # The OpenAI-compatible chat API: the same keys (as a Bearer token) and the same budget.
+    app.include_router(v1.router, prefix="/v1", dependencies=api_deps)
     app.include_router(quiz.pages)
     app.include_router(health.router)
     app.include_router(pages.router)

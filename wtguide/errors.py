@@ -62,3 +62,9 @@ class PortInUse(WtguideError):
     """``serve`` was asked for a port another program holds."""
 
     http_status = 409
+
+
+class UnknownModel(NotFound):
+    """``/v1`` was asked for a model (answer mode) that does not exist."""
+
+    code = "model_not_found"
