@@ -12,9 +12,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from slowapi.errors import RateLimitExceeded
 from starlette.exceptions import HTTPException
 
+from api.ratelimit import RateLimited
 from wtguide.errors import WtguideError
 
 log = logging.getLogger(__name__)
@@ -107,17 +107,10 @@ async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return error_response(request, detail, exc.status_code, exc.headers)
 
 
-def on_rate_limited(request: Request, exc: RateLimitExceeded) -> JSONResponse:
-    # Sync on purpose: slowapi's middleware calls this handler directly. Worded for the person at
-    # the chat box, who shares the limit with everyone on their network.
-    window = exc.limit.limit.get_expiry() if exc.limit is not None else 60
-    span = "minute" if window == 60 else "hour" if window == 3600 else f"{window} seconds"
-    return error_response(
-        request,
-        f"Too many questions from this network in the last {span}. Please try again in {window} seconds.",
-        429,
-        {"Retry-After": str(window)},
-    )
+async def on_rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+    # Worded (api/security.py) for the person at the chat box, who shares the limit with everyone
+    # on their network; the RateLimit-* headers are added by api.ratelimit.RateLimitHeaders.
+    return error_response(request, str(exc), 429, {"Retry-After": str(exc.retry_after)})
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -129,5 +122,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(WtguideError, on_wtguide_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, on_http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RateLimitExceeded, on_rate_limited)  # type: ignore[arg-type]
+    app.add_exception_handler(RateLimited, on_rate_limited)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, on_unexpected)
