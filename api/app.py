@@ -13,10 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Route
 
 from api import errors
-from api.deps import load_assistant
+from api.deps import current_assistant, load_assistant
 from api.feedback import FeedbackStore, feedback_path
+from api.mcp_server import McpEndpoint, http_lifespan
 from api.proxies import RealClient
 from api.ratelimit import Limiter, RateLimitHeaders, build_storage
 from api.routes import ask, check, crosswalk, documents, feedback, health, pages, quiz, search, v1
@@ -36,7 +38,8 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
         if app.state.assistant is None:
             # Loads the index and the embedding model once; a missing index becomes a 503, not a crash.
             await run_in_threadpool(load_assistant, app.state)
-        yield
+        async with http_lifespan(app.state, lambda: current_assistant(app.state), settings.public_url):
+            yield
 
     # /docs and /redoc with Swagger UI and ReDoc from the fastapi-offline package, not a CDN:
     # they work on a council network that blocks CDNs, and offline.
@@ -67,6 +70,8 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
     # The OpenAI-compatible chat API: the same keys (as a Bearer token) and the same budget.
     app.include_router(v1.router, prefix="/v1", dependencies=api_deps)
     app.include_router(quiz.pages, dependencies=page_deps)
+    # MCP over streamable HTTP (api/mcp_server.py), guarded like /api.
+    app.router.routes.append(Route("/mcp", endpoint=McpEndpoint(), methods=["GET", "POST", "DELETE"]))
     app.include_router(health.router)
     app.include_router(pages.router, dependencies=page_deps)
     app.include_router(pages.viewer_text, dependencies=api_deps)

@@ -83,6 +83,20 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    """The MCP server over stdio: the index and the model are loaded once, before the first call."""
+    import logging
+
+    from api.deps import build_assistant
+    from api.mcp_server import build_server
+
+    # stdout carries the protocol: every log line goes to stderr.
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, force=True)
+    assistant = build_assistant(settings)
+    build_server(lambda: assistant, base_url=args.base_url.rstrip("/")).run("stdio")
+    return 0
+
+
 def register(sub: Any) -> None:
     s = sub.add_parser("serve", help="serve the API, the chat page and the widget")
     s.add_argument("--host", help="address to bind (default: WTGUIDE_HOST or 127.0.0.1)")
@@ -93,3 +107,7 @@ def register(sub: Any) -> None:
     s.add_argument("--format", choices=["csv", "json"], default="csv")
     s.add_argument("-o", "--output", help="file to write (default: standard output)")
     s.set_defaults(func=cmd_feedback)
+    s = sub.add_parser("mcp", help="serve the guidance to an MCP client over stdio")
+    s.add_argument("--base-url", default="",
+                   help="where the pages are served, to make citation links absolute (e.g. https://wt.example.org)")
+    s.set_defaults(func=cmd_mcp)

@@ -85,7 +85,12 @@ def follow_index(state: Any) -> None:
 
 
 def get_assistant(request: Request) -> Any:
-    state = request.app.state
+    return current_assistant(request.app.state)
+
+
+def current_assistant(state: Any) -> Any:
+    """The Assistant serving now (built on first use, following a newer index); raises the
+    loading error (e.g. ``IndexNotBuilt``, 503) when there is none."""
     if state.assistant is None:
         # The index may have been built since startup (`wtguide ingest` after `wtguide serve`).
         load_assistant(state)

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     llm_api_key: str = ""
 
     api_keys: list[str] = Field(default_factory=list)
+    # Where users reach the pages (e.g. "https://wt.example.org"): citation links in /v1 and MCP
+    # answers are made absolute with it. Empty: /v1 uses the request's own address, MCP relative links.
+    public_url: str = ""
     # Keys a partner's page may use from its own origin only, for the embedded widget (ask, search,
     # feedback): {"https://partnership.example": "pk_..."}. Not secrets: they sit in the page.
     publishable_keys: dict[str, str] = Field(default_factory=dict)

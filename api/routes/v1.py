@@ -107,7 +107,7 @@ async def chat_completions(body: ChatRequest, request: Request, assistant: Assis
     """An answer as an OpenAI chat completion (``stream: true`` for Server-Sent Events chunks
     ending with ``data: [DONE]``)."""
     ans = await run_in_threadpool(_answer, assistant, settings, body)
-    content = answer_text(assistant.store, ans, str(request.base_url))
+    content = answer_text(assistant.store, ans, settings.public_url or str(request.base_url))
     ident = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     extra = _extra(assistant.store, ans)
