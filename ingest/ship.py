@@ -102,6 +102,8 @@ def _unpack(archive: Path, into: Path) -> str:
                 raise BadRequest(f"{archive.name}: not an index archive (expected one build-… folder, "
                                  "as 'wtguide index export' writes)")
             for m in members:
+                if m.name.startswith("/") or ".." in Path(m.name).parts:
+                    raise BadRequest(f"{archive.name}: {m.name} points outside its folder")
                 if not (m.isfile() or m.isdir()):
                     raise BadRequest(f"{archive.name}: {m.name} is a link or a special file; an index holds "
                                      "only files")
