@@ -12,12 +12,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
 
 from api import errors
 from api.deps import load_assistant
 from api.feedback import FeedbackStore, feedback_path
-from api.routes import ask, check, crosswalk, documents, feedback, health, pages, quiz, search
-from api.security import BodyLimit, check_api_key, make_limiter, rate_limit
+from api.proxies import RealClient
+from api.ratelimit import Limiter, RateLimitHeaders, build_storage
+from api.routes import ask, check, crosswalk, documents, feedback, health, pages, quiz, search, v1
+from api.security import SESSION_COOKIE, BodyLimit, api_guard, start_page_session
+from wtguide.secret import install_secret
 from wtguide.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -46,29 +50,54 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
     app.state.assistant = assistant
     app.state.assistant_error = None
     app.state.feedback = FeedbackStore(feedback_path(settings.data_dir), store_text=settings.store_feedback_text)
-    app.state.limiter = make_limiter()
+    app.state.limiter = Limiter(build_storage(settings.redis_url))
+    # Signs page sessions and keys the API-key buckets; only needed (and only created) with keys on.
+    app.state.secret = install_secret(settings) if settings.api_keys else b""
 
-    # Rate limit first, so guessing API keys costs budget too. Pages, health and docs are not limited.
-    api_deps = [Depends(rate_limit(app.state.limiter, settings.rate_limit)), Depends(check_api_key)]
+    # Credentials and the rate limit before the body is validated, so a bad request still costs
+    # budget and guessing keys is limited. Health and docs are open; pages start a page session.
+    api_deps = [Depends(api_guard)]
+    page_deps = [Depends(start_page_session)]
     for module in (ask, search, documents, feedback):
         app.include_router(module.router, prefix="/api", dependencies=api_deps)
     app.include_router(check.router, prefix="/api", dependencies=api_deps)
     app.include_router(crosswalk.router, prefix="/api", dependencies=api_deps)
-    app.include_router(check.pages)
+    app.include_router(check.pages, dependencies=page_deps)
     app.include_router(quiz.router, prefix="/api", dependencies=api_deps)
-    app.include_router(quiz.pages)
+    # The OpenAI-compatible chat API: the same keys (as a Bearer token) and the same budget.
+    app.include_router(v1.router, prefix="/v1", dependencies=api_deps)
+    app.include_router(quiz.pages, dependencies=page_deps)
     app.include_router(health.router)
-    app.include_router(pages.router)
+    app.include_router(pages.router, dependencies=page_deps)
+    app.include_router(pages.viewer_text, dependencies=api_deps)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
 
     errors.install(app)
-    # Last added runs first: CORS outermost so even a 413, 401 or 429 reaches the widget's page readable.
-    app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes)
+    # Last added runs first: CORS outermost so even a 413, 401 or 429 reaches the widget's page
+    # readable; then the real client address, which everything inside uses.
+    app.add_middleware(BodyLimit, upload_bytes=settings.max_upload_bytes, idle_seconds=settings.body_timeout_seconds)
+    app.add_middleware(RateLimitHeaders)
+    if settings.api_keys:
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=app.state.secret.decode(),
+            session_cookie=SESSION_COOKIE,
+            max_age=settings.page_session_seconds,
+            same_site="lax",
+            https_only=settings.secure_cookies,
+        )
+    app.add_middleware(RealClient, trusted=settings.trusted_proxies)
+    # A partner given a publishable key is a partner whose page may read the answers.
+    origins = settings.cors_origins
+    if "*" not in origins:
+        origins = origins + [o for o in settings.publishable_keys if o not in origins]
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=settings.cors_origins,
+        allow_origins=origins,
         allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "X-API-Key", "Authorization"],
+        allow_headers=["Content-Type", "X-API-Key", "X-Publishable-Key", "Authorization"],
+        expose_headers=["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy",
+                        "Retry-After"],
         max_age=600,
     )
     return app

@@ -52,7 +52,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-For is read inside the app (api/proxies.py: uvicorn's ProxyHeadersMiddleware with
+        # WTGUIDE_TRUSTED_PROXIES, plus a check that the address is one). uvicorn's own copy would run
+        # first, unchecked, and leave the app no way to tell a proxy from its client. The app rewrites
+        # the scope uvicorn's access log reads, so the log shows the real client as well.
+        proxy_headers=False,
         log_level="info",
     )
     return 0

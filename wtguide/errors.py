@@ -64,6 +64,12 @@ class PortInUse(WtguideError):
     http_status = 409
 
 
+class UnknownModel(NotFound):
+    """``/v1`` was asked for a model (answer mode) that does not exist."""
+
+    code = "model_not_found"
+
+
 class IndexDamaged(WtguideError):
     """A file of the index is missing, truncated or changed since it was built: ``wtguide ingest``
     rebuilds it. ``file``: the damaged file's path in the build, when one is known."""
