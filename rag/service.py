@@ -105,7 +105,7 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        store = IndexStore.load(settings.index_root)
+        store = IndexStore.load(settings.index_root, verify=settings.index_verify)
         embedder = make_embedder(settings.embedder, settings.model_path, settings.onnx_dir)
         return cls(settings, store, embedder, generate.make_llm(settings))
 

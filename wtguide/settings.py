@@ -92,6 +92,19 @@ class Settings(BaseSettings):
     rate_limit: str = "60/minute"
     # How often (seconds) a running worker looks for an index newer than the one it serves.
     index_check_seconds: float = 2.0
+    # The index as a read-only artifact (README, "Shipping an index to replicas"). True: this
+    # process never writes the index (ingest/add/import refuse, exit 2); a read-only mount is
+    # detected without it. Serving never writes the index either way: Chroma runs on a private copy.
+    index_read_only: bool = False
+    # How an index is checked against its files.json when a server or `ask` loads it: "full"
+    # hashes every file (13 ms for the seed corpus's 9 MB, measured), "size" only compares sizes.
+    # `wtguide ingest` always hashes in full.
+    index_verify: Literal["full", "size"] = "full"
+    # How long (seconds) /healthz reuses its probe of the index (a paragraph lookup and a one-row
+    # vector query), so a busy health checker costs nothing.
+    health_probe_seconds: float = 5.0
+    # How long (seconds) an add/ingest waits for another one holding the corpus or index lock.
+    lock_timeout_seconds: float = 600.0
     max_upload_bytes: int = 10 * 1024 * 1024
     # A request that stops sending its declared body for this long gets a 408 (api/security.py).
     body_timeout_seconds: float = 15.0
