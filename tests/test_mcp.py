@@ -74,7 +74,8 @@ def _check(out: dict[str, Any]) -> None:
     assert [r["status"] for r in out["check"]["references"]] == ["superseded"]
     assert out["crosswalk"]["links"] and out["crosswalk"]["links"][0]["old"] == {"doc_id": "wt2018", "paragraph": "11"}
     text = out["resource"].contents[0].text
-    assert text.startswith("Working Together to Safeguard Children 2023, paragraph 48") and out["paragraph"]["text"] in text
+    assert text.startswith("Working Together to Safeguard Children 2023, paragraph 48")
+    assert out["paragraph"]["text"] in text
     missing = out["missing"]
     assert missing.is_error and "paragraph" in missing.content[0].text and "9999" in missing.content[0].text
     assert out["invalid"].is_error and "query" in out["invalid"].content[0].text
