@@ -14,8 +14,9 @@ from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
+from api.db import DatabaseUnavailable
 from api.deps import load_assistant
-from api.feedback import FeedbackStore, feedback_path
+from api.feedback import FeedbackStore
 from api.routes import ask, check, crosswalk, documents, feedback, health, pages, quiz, search
 from api.security import BodyLimit, check_api_key, make_limiter, rate_limit
 from wtguide.settings import Settings, get_settings
@@ -45,7 +46,11 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.assistant_error = None
-    app.state.feedback = FeedbackStore(feedback_path(settings.data_dir), store_text=settings.store_feedback_text)
+    app.state.feedback = FeedbackStore.from_settings(settings)
+    try:
+        app.state.feedback.prepare()  # migrations at start-up; a database that is down is tried again on use
+    except DatabaseUnavailable as exc:
+        log.warning("%s", exc)
     app.state.limiter = make_limiter()
 
     # Rate limit first, so guessing API keys costs budget too. Pages, health and docs are not limited.

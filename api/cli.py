@@ -1,4 +1,4 @@
-"""`wtguide serve` and `wtguide feedback` (export of the thumbs up/down store)."""
+"""`wtguide serve`, `wtguide feedback` (export of the thumbs up/down store) and `wtguide db`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if workers < 1:
         raise BadRequest(f"--workers must be at least 1, not {workers}")
     _check_port(host, port)
+    _prepare_database(settings)
     print(f"Serving on http://{host}:{port}/ ({workers} worker{'s' if workers > 1 else ''})", file=sys.stderr)
     threads = settings.threads_per_worker(workers)
     if threads and (settings.worker_threads or "OMP_NUM_THREADS" not in os.environ):
@@ -58,10 +59,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from api.feedback import COLUMNS, FeedbackStore, feedback_path
+def _prepare_database(settings: Settings) -> None:
+    """Migrate the feedback database once before any worker starts (or, with
+    WTGUIDE_DATABASE_MIGRATE=false, check it is current), so a bad URL or an unreachable
+    database is one line here rather than a traceback in every worker."""
+    from api.feedback import FeedbackStore
 
-    rows = list(FeedbackStore(feedback_path(settings.data_dir)).rows())
+    FeedbackStore.from_settings(settings).prepare()
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from api.feedback import COLUMNS, FeedbackStore
+
+    rows = list(FeedbackStore.from_settings(settings).rows())
     out: Any = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
     try:
         if args.format == "json":
@@ -79,6 +89,19 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from api import db
+
+    engine = db.make_engine(db.database_url(settings))
+    where = db.shown(engine.url)
+    if args.action == "upgrade":
+        db.upgrade(engine)
+    at = db.current(engine)
+    state = "up to date" if at == db.head() else f"behind (newest is {db.head()}): run 'wtguide db upgrade'"
+    print(f"{where}: at revision {at}, {state}" if at else f"{where}: not migrated yet (newest is {db.head()})")
+    return 0
+
+
 def register(sub: Any) -> None:
     s = sub.add_parser("serve", help="serve the API, the chat page and the widget")
     s.add_argument("--host", help="address to bind (default: WTGUIDE_HOST or 127.0.0.1)")
@@ -89,3 +112,6 @@ def register(sub: Any) -> None:
     s.add_argument("--format", choices=["csv", "json"], default="csv")
     s.add_argument("-o", "--output", help="file to write (default: standard output)")
     s.set_defaults(func=cmd_feedback)
+    s = sub.add_parser("db", help="the feedback database: bring its schema up to date, or say where it is")
+    s.add_argument("action", choices=["upgrade", "current"])
+    s.set_defaults(func=cmd_db)

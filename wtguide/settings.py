@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     log_questions: bool = False
     store_feedback_text: bool = False
+    # Feedback database (SQLAlchemy URL): empty means SQLite at data_dir/feedback.sqlite3;
+    # PostgreSQL as postgresql+psycopg://user:password@host/db (postgresql:// is taken to mean that).
+    database_url: str = ""
+    # Bring the feedback schema up to date at start-up (Alembic, under a lock); false: only
+    # `wtguide db upgrade` does, and a server whose database is behind refuses feedback.
+    database_migrate: bool = True
     # Safeguarding notices (rag/safeguard.py): the help lines they give, and the operator's own
     # children's services "front door" (e.g. "Leeds Children's Social Work Service on 0113 ..."),
     # named in place of "your local children's social care" when set.
