@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import tempfile
 from typing import Any
 
 from defusedcsv import csv  # the csv module, with cells a spreadsheet would run as formulas escaped
 
 from wtguide.errors import BadRequest, PortInUse
+from wtguide.logs import log_config, log_format
 from wtguide.settings import Settings
 
 
@@ -46,16 +49,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # Workers share the CPUs: two workers with a thread team each per CPU oversubscribe them.
         # Set in the environment the workers start with, before torch loads.
         os.environ["OMP_NUM_THREADS"] = str(threads)
-    # Access logs carry method, path and status only: questions travel in POST bodies, never in URLs.
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
-    )
+    metrics_dir = _metrics_dir(workers)
+    try:
+        # Access logs carry method, path and status only: questions travel in POST bodies, never in URLs.
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_level="info",
+            log_config=log_config(settings, log_format(settings, "serve"), verbose=args.verbose),
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     return 0
 
 
@@ -66,6 +76,19 @@ def _prepare_database(settings: Settings) -> None:
     from api.feedback import FeedbackStore
 
     FeedbackStore.from_settings(settings).prepare()
+
+
+def _metrics_dir(workers: int) -> str | None:
+    """With several workers, a fresh PROMETHEUS_MULTIPROC_DIR for their metrics (set in the
+    environment the workers start with, before prometheus-client loads); returns it so it is
+    removed on exit. None when there is one worker or the operator set their own."""
+    from api.metrics import MULTIPROC_ENV
+
+    if workers < 2 or os.environ.get(MULTIPROC_ENV):
+        return None
+    path = tempfile.mkdtemp(prefix="wtguide-metrics-")
+    os.environ[MULTIPROC_ENV] = path
+    return path
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
