@@ -60,8 +60,9 @@ def route_template(scope: Scope) -> str:
 
 def note_index(state: Any) -> None:
     """Set the served-index gauge from ``state.assistant`` (cheap: only a change is written)."""
-    assistant = getattr(state, "assistant", None)
-    name = assistant.store.path.name if assistant is not None else None
+    # getattr all the way: a stand-in assistant (tests, a loading failure) must not fail a request here.
+    path = getattr(getattr(getattr(state, "assistant", None), "store", None), "path", None)
+    name = getattr(path, "name", None)
     last = getattr(state, "metrics_index", None)
     if name == last:
         return
