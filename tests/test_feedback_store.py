@@ -153,11 +153,13 @@ def test_replicas_migrating_at_once_all_succeed(db_url: str) -> None:
         except BaseException as exc:  # noqa: BLE001 - collected and reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    # Daemon threads with a deadline: migrations that deadlock fail the test instead of hanging it.
+    threads = [threading.Thread(target=run, args=(s,), daemon=True) for s in stores]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "migrations deadlocked"
     assert not errors, errors
     assert len(list(stores[0].rows())) == 4
     assert db.current(stores[0].engine) == db.head()
