@@ -58,7 +58,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=True,
+            # X-Forwarded-For is read inside the app (api/proxies.py: uvicorn's ProxyHeadersMiddleware with
+            # WTGUIDE_TRUSTED_PROXIES, plus a check that the address is one). uvicorn's own copy would run
+            # first, unchecked, and leave the app no way to tell a proxy from its client. The app rewrites
+            # the scope uvicorn's access log reads, so the log shows the real client as well.
+            proxy_headers=False,
             log_level="info",
             log_config=log_config(settings, log_format(settings, "serve"), verbose=args.verbose),
         )
@@ -71,11 +75,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _prepare_database(settings: Settings) -> None:
     """Migrate the feedback database once before any worker starts (or, with
-    WTGUIDE_DATABASE_MIGRATE=false, check it is current), so a bad URL or an unreachable
-    database is one line here rather than a traceback in every worker."""
+    WTGUIDE_DATABASE_MIGRATE=false, check it is current). A database URL that cannot be used
+    stops the start with one line (BadRequest); a database that cannot be reached or is behind
+    is one warning line, and the server starts: feedback answers 503 until it is there, the rest
+    is served (a read-only data dir with no WTGUIDE_DATABASE_URL is such a case)."""
+    from api.db import DatabaseUnavailable
     from api.feedback import FeedbackStore
 
-    FeedbackStore.from_settings(settings).prepare()
+    try:
+        FeedbackStore.from_settings(settings).prepare()
+    except DatabaseUnavailable as exc:
+        print(f"wtguide: warning: {exc}; feedback is refused until it is", file=sys.stderr)
 
 
 def _metrics_dir(workers: int) -> str | None:
@@ -125,6 +135,20 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
+    """The MCP server over stdio: the index and the model are loaded once, before the first call."""
+    import logging
+
+    from api.deps import build_assistant
+    from api.mcp_server import build_server
+
+    # stdout carries the protocol: every log line goes to stderr.
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, force=True)
+    assistant = build_assistant(settings)
+    build_server(lambda: assistant, base_url=args.base_url.rstrip("/")).run("stdio")
+    return 0
+
+
 def register(sub: Any) -> None:
     s = sub.add_parser("serve", help="serve the API, the chat page and the widget")
     s.add_argument("--host", help="address to bind (default: WTGUIDE_HOST or 127.0.0.1)")
@@ -138,3 +162,7 @@ def register(sub: Any) -> None:
     s = sub.add_parser("db", help="the feedback database: bring its schema up to date, or say where it is")
     s.add_argument("action", choices=["upgrade", "current"])
     s.set_defaults(func=cmd_db)
+    s = sub.add_parser("mcp", help="serve the guidance to an MCP client over stdio")
+    s.add_argument("--base-url", default="",
+                   help="where the pages are served, to make citation links absolute (e.g. https://wt.example.org)")
+    s.set_defaults(func=cmd_mcp)

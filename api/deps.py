@@ -69,7 +69,8 @@ def follow_index(state: Any) -> None:
         from rag.store import IndexStore
 
         try:
-            fresh = Assistant(state.settings, IndexStore.load(state.settings.index_root), serving.embedder, serving.llm)
+            store = IndexStore.load(state.settings.index_root, state.settings.index_verify)
+            fresh = Assistant(state.settings, store, serving.embedder, serving.llm)
             if fresh.store.path.name != name:
                 return  # swapped again meanwhile: the next check loads the newest
             fresh.warm_up()
@@ -84,8 +85,31 @@ def follow_index(state: Any) -> None:
     threading.Thread(target=load, name="wtguide-follow-index", daemon=True).start()
 
 
+def probe_index(state: Any, assistant: Any) -> None:
+    """Raise ``IndexDamaged`` (a 503 with one line) unless the index ``assistant`` serves can
+    answer: ``IndexStore.probe`` (a paragraph lookup and a one-row vector query), its result reused
+    for ``settings.health_probe_seconds`` so a busy health checker costs nothing."""
+    now = time.monotonic()
+    name = assistant.store.path.name
+    cached = getattr(state, "index_probe", None)  # (when, build name, error or None)
+    if cached is None or cached[1] != name or now - cached[0] >= state.settings.health_probe_seconds:
+        error: WtguideError | None = None
+        try:
+            assistant.store.probe()
+        except WtguideError as exc:
+            error = exc
+        cached = state.index_probe = (now, name, error)
+    if cached[2] is not None:
+        raise cached[2]
+
+
 def get_assistant(request: Request) -> Any:
-    state = request.app.state
+    return current_assistant(request.app.state)
+
+
+def current_assistant(state: Any) -> Any:
+    """The Assistant serving now (built on first use, following a newer index); raises the
+    loading error (e.g. ``IndexNotBuilt``, 503) when there is none."""
     if state.assistant is None:
         # The index may have been built since startup (`wtguide ingest` after `wtguide serve`).
         load_assistant(state)

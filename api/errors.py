@@ -1,17 +1,20 @@
-"""Every error leaves as ``{"detail": "<one short sentence>"}``; nothing leaks a traceback."""
+"""Every error leaves as ``{"detail": "<one short sentence>"}``; nothing leaks a traceback.
+
+Under ``/v1`` (the OpenAI-compatible API) the same sentence leaves in OpenAI's error shape,
+``{"error": {"message", "type", "param", "code"}}``, which the OpenAI SDKs read."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from slowapi.errors import RateLimitExceeded
 from starlette.exceptions import HTTPException
 
+from api.ratelimit import RateLimited
 from wtguide.errors import WtguideError
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,9 @@ def _what(err: dict[str, Any]) -> str:
         return "must not be empty" if ctx.get("min_length") == 1 else f"must be at least {ctx['min_length']} characters"
     if kind == "string_too_long":
         return f"must be at most {ctx['max_length']} characters"
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        return f"must have at least {n} item{'s' if n != 1 else ''}"
     if kind == "too_long":
         return f"must have at most {ctx['max_length']} items"
     if kind in ("greater_than_equal", "greater_than"):
@@ -71,40 +77,50 @@ def validation_detail(errors: Sequence[Any]) -> str:
     return f"{where or 'request body'}: {_what(err)}{more}"
 
 
+OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 404: "invalid_request_error",
+                429: "rate_limit_error"}
+OPENAI_CODES = {401: "invalid_api_key", 404: "not_found", 413: "request_too_large", 429: "rate_limit_exceeded",
+                503: "service_unavailable"}
+
+
+def error_response(request: Request, detail: str, status: int, headers: Mapping[str, str] | None = None,
+                   code: str | None = None) -> JSONResponse:
+    """``{"detail": detail}``, or OpenAI's error object for a request under ``/v1``."""
+    if request.url.path.startswith("/v1/") or request.url.path == "/v1":
+        kind = OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+        body: dict[str, Any] = {"error": {"message": detail, "type": kind, "param": None,
+                                          "code": code or OPENAI_CODES.get(status)}}
+        return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
 async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    return JSONResponse({"detail": validation_detail(exc.errors())}, status_code=422)
+    return error_response(request, validation_detail(exc.errors()), 422)
 
 
 async def on_wtguide_error(request: Request, exc: WtguideError) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=exc.http_status)
+    return error_response(request, str(exc), exc.http_status, code=getattr(exc, "code", None))
 
 
 async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else "request failed"
-    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+    return error_response(request, detail, exc.status_code, exc.headers)
 
 
-def on_rate_limited(request: Request, exc: RateLimitExceeded) -> JSONResponse:
-    # Sync on purpose: slowapi's middleware calls this handler directly. Worded for the person at
-    # the chat box, who shares the limit with everyone on their network.
-    window = exc.limit.limit.get_expiry() if exc.limit is not None else 60
-    span = "minute" if window == 60 else "hour" if window == 3600 else f"{window} seconds"
-    return JSONResponse(
-        {"detail": f"Too many questions from this network in the last {span}. "
-                   f"Please try again in {window} seconds."},
-        status_code=429,
-        headers={"Retry-After": str(window)},
-    )
+async def on_rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+    # Worded (api/security.py) for the person at the chat box, who shares the limit with everyone
+    # on their network; the RateLimit-* headers are added by api.ratelimit.RateLimitHeaders.
+    return error_response(request, str(exc), 429, {"Retry-After": str(exc.retry_after)})
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": "internal error"}, status_code=500)
+    return error_response(request, "internal error", 500)
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(WtguideError, on_wtguide_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, on_http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RateLimitExceeded, on_rate_limited)  # type: ignore[arg-type]
+    app.add_exception_handler(RateLimited, on_rate_limited)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, on_unexpected)

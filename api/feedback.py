@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,13 +56,14 @@ COLUMNS = ("id", "created", "rating", "target", "doc_id", "paragraph", "citation
 class FeedbackStore:
     """Feedback rows in the database at ``where`` (a SQLite file path, or an SQLAlchemy URL).
 
-    ``secret`` keys the question HMAC; without one, no question key is kept. ``migrate``: bring
+    ``secret`` keys the question HMAC (bytes, or a function giving them on first need); without
+    one, no question key is kept. ``migrate``: bring
     the schema up to date on first use (else a schema that is behind is DatabaseUnavailable).
     Connecting is lazy: a database that is down at start-up is tried again on the next call.
     """
 
-    def __init__(self, where: Path | str | URL, store_text: bool = False, secret: bytes | None = None,
-                 migrate: bool = True) -> None:
+    def __init__(self, where: Path | str | URL, store_text: bool = False,
+                 secret: bytes | Callable[[], bytes] | None = None, migrate: bool = True) -> None:
         if isinstance(where, URL) or "://" in str(where):
             url = make_url(where if isinstance(where, URL) else str(where))
         else:
@@ -80,8 +81,9 @@ class FeedbackStore:
         keyed with the install's secret. Raises BadRequest for a database URL that cannot be used."""
         from wtguide.secret import install_secret
 
+        # The secret is read (or created) only when a question is first keyed.
         return cls(db.database_url(settings), store_text=settings.store_feedback_text,
-                   secret=install_secret(settings), migrate=settings.database_migrate)
+                   secret=lambda: install_secret(settings), migrate=settings.database_migrate)
 
     def prepare(self) -> None:
         """Migrate (or, with ``migrate`` off, check) the schema once. Raises DatabaseUnavailable."""
@@ -102,6 +104,8 @@ class FeedbackStore:
 
     def question_key(self, question: str) -> str | None:
         """HMAC-SHA256 (hex) of the normalised, redacted ``question`` under the secret."""
+        if callable(self.secret):
+            self.secret = self.secret()
         if not self.secret:
             return None
         return hmac.new(self.secret, question.strip().encode(), hashlib.sha256).hexdigest()

@@ -53,3 +53,16 @@ def safeguarding_json(ans: Answer) -> dict[str, Any]:
 def verification(ans: Answer) -> dict[str, Any]:
     checked = sum(1 for c in ans.citations if c.verified)
     return {"citations": len(ans.citations), "verified": checked, "all_verified": checked == len(ans.citations)}
+
+
+def answer_text(store: Any, ans: Answer, base_url: str) -> str:
+    """The answer as one plain text for chat clients (/v1, MCP): the safeguarding notices first
+    (a crisis notice is the first line), then the answer with its ``[n]`` markers, then a
+    references list, one "[n] <reference> — <absolute url>" line per citation."""
+    base = base_url.rstrip("/")
+    parts = [*ans.notices, ans.answer]
+    if ans.citations:
+        refs = [f"[{c.id}] {c.reference()} — {base}{c.url}" for c in ans.citations]
+        parts.append("References:\n" + "\n".join(refs))
+    del store
+    return "\n\n".join(p for p in parts if p)

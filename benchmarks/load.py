@@ -1,6 +1,7 @@
 """Bounded load on a real server: ``POST /api/ask`` at 1, 4 and 16 concurrent clients, loopback only.
 
     python -m benchmarks.load [--workers 2] [--requests 60] [--levels 1,4,16] [--embedder minilm|fake]
+                              [--region 3]
 
 Starts ``wtguide serve --workers 2`` on a free 127.0.0.1 port over an index built by
 ``wtguide ingest`` (the real all-MiniLM-L6-v2 by default; ``--embedder fake`` measures the
@@ -9,6 +10,11 @@ model, then for each level sends a fixed number of requests from that many clien
 (one keep-alive ``httpx.Client`` each). Each level uses its own slice of the eval questions
 (follow-ups with their history), so while levels x requests stays within the eval set no worker
 answers a question it has already embedded.
+
+Then, with ``--region N`` (default 3; 0 skips it), the same levels through a region on
+loopback (benchmarks/region.py): N single-worker replicas over the same index, read-only,
+behind nginx, with Redis counting limits and PostgreSQL keeping feedback, printed beside the
+single-process figures (skipped with the reason when nginx, redis-server or PostgreSQL is missing).
 
 Per level it prints requests/s, p50/p95/max latency, and the requests that failed (a non-200
 status, a body without an answer, or a transport error) and that were lost (not finished
@@ -117,6 +123,15 @@ class Server:
             pids.extend(int(c) for c in children)
         return sorted(out)
 
+    @staticmethod
+    def rss_of(pid: int) -> float:
+        """The resident memory of ``pid`` in MB (0 when it has gone)."""
+        try:
+            status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+        except OSError:
+            return 0.0
+        return int(status["VmRSS"].split()[0]) / 1024
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -180,10 +195,16 @@ def run_level(url: str, clients: int, bodies: list[dict[str, Any]], time_cap: fl
 def report(levels: list[Level], server: Server, embedder: str, memory: list[tuple[str, int, float, float]]) -> None:
     print(f"POST /api/ask on {server.url}, wtguide serve --workers {server.workers}, {embedder} embedder, "
           f"WTGUIDE_RATE_LIMIT={RATE_LIMIT}")
-    head = f"{'clients':>7} {'requests':>8} {'ok':>4} {'errors':>6} {'lost':>4} {'wall s':>7} {'req/s':>6} " \
-           f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'mean ms':>7}"
     print(f"machine load average before/after: {server.load_before:.1f} / {os.getloadavg()[0]:.1f} "
           f"({os.cpu_count()} CPUs; anything else running skews these figures)")
+    table(levels)
+    for role, pid, rss, peak in memory:
+        print(f"server {role} (pid {pid}): RSS {rss:.0f} MB, peak {peak:.0f} MB")
+
+
+def table(levels: list[Level]) -> None:
+    head = f"{'clients':>7} {'requests':>8} {'ok':>4} {'errors':>6} {'lost':>4} {'wall s':>7} {'req/s':>6} " \
+           f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'mean ms':>7}"
     print(head)
     for lv in levels:
         lat = lv.latencies_ms
@@ -194,8 +215,29 @@ def report(levels: list[Level], server: Server, embedder: str, memory: list[tupl
               f"{done / lv.wall_s:>6.1f} {stats}")
         for problem in sorted(set(lv.errors))[:5]:
             print(f"        error: {problem}")
-    for role, pid, rss, peak in memory:
-        print(f"server {role} (pid {pid}): RSS {rss:.0f} MB, peak {peak:.0f} MB")
+
+
+def run_region(data_dir: Path, embedder: str, replicas: int, levels: list[int], batches: list[list[dict[str, Any]]],
+               warmup: list[dict[str, Any]], time_cap: float) -> list[Level]:
+    """The same levels through ``replicas`` replicas behind nginx; prints a table like ``report``'s."""
+    from benchmarks.region import Missing, Region
+
+    try:
+        with Region(data_dir, replicas=replicas, embedder=embedder, env={"WTGUIDE_RATE_LIMIT": RATE_LIMIT}) as region:
+            warm = run_level(region.url, replicas * 2, warmup * replicas, time_cap=120)
+            if warm.errors or warm.lost:
+                raise SystemExit(f"region warm-up failed: {warm.errors[:3]} ({warm.lost} lost)")
+            load_before = os.getloadavg()[0]
+            results = [run_level(region.url, c, batch, time_cap) for c, batch in zip(levels, batches, strict=True)]
+            rss = [Server.rss_of(r.proc.pid) for r in region.replicas]
+    except Missing as exc:
+        print(f"region skipped: {exc}")
+        return []
+    print(f"\nthe same through nginx to {replicas} replicas (wtguide serve --workers 1 each, one read-only index, "
+          f"Redis limits, PostgreSQL feedback); load average before {load_before:.1f}")
+    table(results)
+    print(f"replicas' RSS: {', '.join(f'{mb:.0f} MB' for mb in rss)}")
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-cap", type=float, default=180.0, help="seconds per level before the rest is lost")
     parser.add_argument("--embedder", choices=["minilm", "fake"], default="minilm")
     parser.add_argument("--data-dir", type=Path, help="index location (default: a fresh temp dir)")
+    parser.add_argument("--region", type=int, default=3, help="replicas behind nginx measured after (0: skip)")
     args = parser.parse_args(argv)
     levels = [int(n) for n in args.levels.split(",")]
 
@@ -229,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.stop()
     report(results, server, args.embedder, memory)
+    if args.region:
+        results += run_region(data_dir, args.embedder, args.region, levels, batches, warmup, args.time_cap)
     bad = sum(len(lv.errors) + lv.lost for lv in results)
     if bad:
         print(f"FAILED: {bad} requests failed or were lost", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 from ingest.loaders import RawPage, decode_text
@@ -25,6 +26,12 @@ FORMATS = {
     ".html": "html",
     ".htm": "html",
 }
+# A .docx is a zip: its own directory says how big each part unpacks to, and Python's zipfile never
+# inflates a part past that size, so these limits are checked before anything is inflated.
+# A real 200-page policy unpacks to a few MB of XML; images are stored nearly as they are.
+MAX_DOCX_UNPACKED = 64 * 1024 * 1024
+MAX_DOCX_PART = 16 * 1024 * 1024  # one XML part (document.xml, styles.xml ...)
+MAX_DOCX_PARTS = 2000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .doc, and a password-protected .docx (Office wraps it in OLE)
 
 
@@ -57,10 +64,34 @@ def sniff(name: str, data: bytes) -> str:
     raise UnsupportedDocument(f"{name}: unsupported file type '{suffix}' (use .txt, .pdf, .docx or .html)")
 
 
+def check_docx_size(name: str, data: bytes) -> None:
+    """Refuse a .docx that would unpack past the limits (a "zip bomb") before it is inflated.
+
+    Reads only the zip's central directory. Raises ``TooLarge`` (413) naming the file and the
+    limit, ``UnsupportedDocument`` (415) when the zip directory cannot be read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise UnsupportedDocument(f"{name}: corrupt or unreadable Word document ({type(exc).__name__})") from exc
+    if len(parts) > MAX_DOCX_PARTS:
+        raise TooLarge(f"{name}: the Word file has {len(parts):,} parts; the limit is {MAX_DOCX_PARTS:,}")
+    total = sum(p.file_size for p in parts)
+    if total > MAX_DOCX_UNPACKED:
+        raise TooLarge(f"{name}: the Word file unpacks to {_size(total)}; the limit is {_size(MAX_DOCX_UNPACKED)}")
+    big = next((p for p in parts if p.filename.endswith((".xml", ".rels")) and p.file_size > MAX_DOCX_PART), None)
+    if big is not None:
+        raise TooLarge(
+            f"{name}: the Word file's part {big.filename} unpacks to {_size(big.file_size)}; "
+            f"the limit is {_size(MAX_DOCX_PART)}"
+        )
+
+
 def _docx_text(name: str, data: bytes) -> str:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_docx_size(name, data)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:

@@ -6,11 +6,13 @@ import hashlib
 import json
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from ingest.durable import writable
 from ingest.sentences import tokens
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,12 @@ class _OnnxEncoder:
             raise ValueError("only mean pooling with normalisation is reproduced outside sentence-transformers")
         weights = model_path / "model.safetensors"
         digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
-        graph = cache_dir / f"{MiniLMEmbedder.name}-{digest}-opset{self.OPSET}.onnx"
+        name = f"{MiniLMEmbedder.name}-{digest}-opset{self.OPSET}.onnx"
+        graph = cache_dir / name
+        if not graph.exists() and not writable(cache_dir):
+            # A data dir served read-only (a replica): export once into this machine's temp folder.
+            cache_dir = Path(tempfile.gettempdir()) / "wtguide-models"
+            graph = cache_dir / name
         options = ort.SessionOptions()
         # The serving worker's share of the CPUs, as torch reads it (`wtguide serve` sets it from
         # WTGUIDE_WORKER_THREADS or the CPUs per worker); unset: onnxruntime's default, every core.
@@ -116,7 +123,10 @@ class _OnnxEncoder:
                 self.session = session()
             except Exception as e:  # noqa: BLE001 - onnxruntime raises its own types for a damaged file
                 log.warning("re-exporting %s: it could not be loaded (%s)", graph, e)
-                graph.unlink()
+                if not writable(cache_dir):
+                    cache_dir = Path(tempfile.gettempdir()) / "wtguide-models"
+                    graph = cache_dir / name
+                graph.unlink(missing_ok=True)
         if not graph.exists():
             cache_dir.mkdir(parents=True, exist_ok=True)
             _export(model_path, graph, self.OPSET)

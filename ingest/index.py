@@ -6,6 +6,9 @@ Layout in ``<data_dir>/index/``::
     <build>/index.json      corpus hash, model, chunker version, counts
     <build>/documents.json  manifest entries
     <build>/paragraphs.jsonl, chunks.jsonl, vectors.npy, bm25/, chroma/
+    <build>/files.json      size and SHA-256 of every other file, written last (ingest.checksums)
+    .lock                   held while a build or an import writes here (ingest.durable)
+    .tmp-*                  a build in progress; removed by the next build if its run died
 """
 
 from __future__ import annotations
@@ -23,12 +26,16 @@ from typing import Any
 
 import numpy as np
 
+from ingest import durable
+from ingest.checksums import write_files_manifest
 from ingest.chunks import CHUNKER_VERSION, Chunk
+from ingest.durable import DEFAULT_TIMEOUT, TEMP_PREFIX, atomic_write, clean_temps, fsync_dir, index_lock
 from ingest.embed import Embedder
 from ingest.glossary import ACRONYM, build_glossary, spell_out
 from ingest.manifest import DocumentInfo
 from ingest.paragraphs import FOOTNOTE_MARK, Paragraph
 from ingest.sentences import split_sentences, tokens
+from wtguide.errors import IndexDamaged
 
 log = logging.getLogger(__name__)
 # A few thousand vectors at most: a wide HNSW search is near-exact, so answers do not
@@ -40,6 +47,12 @@ EMBED_KEYS = "embed_keys.txt"  # one key per row of vectors.npy
 REPORT = "report.json"  # what ingest noticed: warnings and pages per document
 SENTENCE_KEYS = "sentence_keys.txt"  # one key per row of sentence_vectors.npy
 SPELLED_KEYS = "spelled_keys.txt"  # one key per row of spelled_vectors.npy
+# (keys, vectors) a build lends to the next one as its embedding cache.
+CACHE_FILES = (
+    (EMBED_KEYS, "vectors.npy"),
+    (SENTENCE_KEYS, "sentence_vectors.npy"),
+    (SPELLED_KEYS, "spelled_vectors.npy"),
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,13 @@ def current_dir(index_root: Path) -> Path | None:
 
 
 def read_info(index_dir: Path) -> IndexInfo:
-    return IndexInfo(**json.loads((index_dir / "index.json").read_text()))
+    """The build's ``index.json``; ``IndexDamaged`` when it cannot be read."""
+    try:
+        return IndexInfo(**json.loads((index_dir / "index.json").read_text()))
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexDamaged(
+            f"index {index_dir.name} is damaged: index.json cannot be read; run 'wtguide ingest'", "index.json"
+        ) from exc
 
 
 def read_report(index_dir: Path) -> dict[str, Any]:
@@ -99,14 +118,13 @@ def cached_vectors(index_root: Path, model: str) -> dict[str, np.ndarray]:
     if live is None or read_info(live).model != model:
         return {}
     cache: dict[str, np.ndarray] = {}
-    for keys_name, vectors_name in (
-        (EMBED_KEYS, "vectors.npy"),
-        (SENTENCE_KEYS, "sentence_vectors.npy"),
-        (SPELLED_KEYS, "spelled_vectors.npy"),
-    ):
+    for keys_name, vectors_name in CACHE_FILES:
         keys_file = live / keys_name
         if keys_file.is_file() and (live / vectors_name).is_file():
-            cache.update(zip(keys_file.read_text().split(), np.load(live / vectors_name), strict=True))
+            try:
+                cache.update(zip(keys_file.read_text().split(), np.load(live / vectors_name), strict=True))
+            except (OSError, ValueError) as exc:  # a damaged build: embed those texts again
+                log.warning("not reusing vectors from %s/%s: %s", live.name, vectors_name, exc)
     return cache
 
 
@@ -165,14 +183,35 @@ def write_index(
     corpus_hash: str,
     progress: Callable[[int], None] | None = None,
     report: dict[str, Any] | None = None,
+    use_cache: bool = True,
+    lock_timeout: float = DEFAULT_TIMEOUT,
 ) -> tuple[Path, int]:
-    """Build a new index aside and swap it in. Returns (live dir, number of chunks embedded).
-    ``report`` (per document: warnings and pages) is kept as ``report.json``."""
+    """Build a new index aside and swap it in, under the index lock (``Busy`` after
+    ``lock_timeout`` s). Returns (live dir, number of chunks embedded). ``report`` (per document:
+    warnings and pages) is kept as ``report.json``; ``use_cache``: reuse the live build's vectors
+    (not when they are damaged). Temp builds left by a killed run are removed first."""
     index_root.mkdir(parents=True, exist_ok=True)
-    cache = cached_vectors(index_root, embedder.name)
+    with index_lock(index_root, lock_timeout):
+        clean_temps(index_root)
+        return _write_index(index_root, documents, paragraphs, chunks, embedder, corpus_hash, progress, report,
+                            use_cache)
+
+
+def _write_index(
+    index_root: Path,
+    documents: list[DocumentInfo],
+    paragraphs: list[Paragraph],
+    chunks: list[Chunk],
+    embedder: Embedder,
+    corpus_hash: str,
+    progress: Callable[[int], None] | None,
+    report: dict[str, Any] | None,
+    use_cache: bool,
+) -> tuple[Path, int]:
+    cache = cached_vectors(index_root, embedder.name) if use_cache else {}
     # Unique even for two builds of one corpus in the same second (an ingest then --rebuild).
     build = index_root / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{corpus_hash[:8]}-{uuid.uuid4().hex[:6]}"
-    tmp = index_root / f".tmp-{build.name}"
+    tmp = index_root / f"{TEMP_PREFIX}{build.name}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
@@ -217,11 +256,14 @@ def write_index(
         )
         (tmp / REPORT).write_text(json.dumps(report or {}, ensure_ascii=False, indent=1))
         (tmp / "index.json").write_text(json.dumps(asdict(info), indent=1))
+        write_files_manifest(tmp)
+        durable.checkpoint("build-written")
         tmp.rename(build)
+        fsync_dir(index_root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _swap(index_root, build)
+    swap(index_root, build)
     return build, embedded
 
 
@@ -311,12 +353,11 @@ def chroma_client(path: Path):  # type: ignore[no-untyped-def]
     return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
 
 
-def _swap(index_root: Path, build: Path) -> None:
-    pointer = index_root / "CURRENT"
+def swap(index_root: Path, build: Path) -> None:
+    """Point CURRENT at ``build`` (atomically: servers follow it) and drop all but the previous
+    build. The caller holds the index lock."""
     previous = current_dir(index_root)
-    tmp = index_root / "CURRENT.tmp"
-    tmp.write_text(build.name)
-    tmp.replace(pointer)
+    atomic_write(index_root / "CURRENT", build.name.encode())
     # Keep the previous build (a running server may still read it); drop older ones.
     keep = {build.name, previous.name if previous else ""}
     for old in index_root.glob("build-*"):

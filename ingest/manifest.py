@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ingest.durable import atomic_write
 from wtguide.errors import ManifestError
 
 KINDS = ("statutory", "commentary", "local")  # local: a partnership's own procedures and thresholds
@@ -157,23 +158,25 @@ def load_manifest(path: Path) -> Manifest:
     return Manifest(path=path, documents=tuple(docs))
 
 
+def write_manifest(path: Path, data: dict[str, Any]) -> None:
+    """Write the manifest whole (temp file, fsync, rename): a crash leaves the old one or the new."""
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    header = "# One entry per document. See corpus/README.md for the fields and how to add one.\n"
+    atomic_write(path, (header + text).encode("utf-8"))
+
+
 def append_entry(path: Path, entry: dict[str, Any]) -> None:
-    """Add one entry to the manifest file, keeping the rest as it is."""
+    """Add one entry to the manifest file, keeping the rest as it is (written atomically)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
     data = data or {"documents": []}
     data.setdefault("documents", []).append(entry)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("# One entry per document. See corpus/README.md for the fields and how to add one.\n" + text)
-    tmp.replace(path)
+    write_manifest(path, data)
 
 
 def update_entry(path: Path, doc_id: str, changes: dict[str, Any]) -> None:
+    """Change fields of one entry in the manifest file (written atomically)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for raw in data["documents"]:
         if raw.get("doc_id") == doc_id:
             raw.update(changes)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("# One entry per document. See corpus/README.md for the fields and how to add one.\n" + text)
-    tmp.replace(path)
+    write_manifest(path, data)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ingest.checksums import verify_build
 from ingest.chunks import Chunk, chunk_paragraphs
 from ingest.clean import vocabulary
+from ingest.durable import DEFAULT_TIMEOUT, corpus_lock, ensure_writable
 from ingest.embed import Embedder
-from ingest.index import current_dir, embedding_units, is_fresh, read_info, read_report, write_index
+from ingest.index import CACHE_FILES, current_dir, embedding_units, is_fresh, read_info, read_report, write_index
+from ingest.journal import recover
 from ingest.manifest import DocumentInfo, Manifest, load_manifest
 from ingest.paragraphs import Paragraph
 from ingest.parse import Parsed, parse_report, read_body
 from ingest.report import IngestWarning
-from wtguide.errors import CorpusError
+from wtguide.errors import CorpusError, IndexDamaged
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,8 @@ class IngestResult:
     embedded: int
     seconds: float
     warnings: list[dict[str, Any]] = field(default_factory=list)  # every IngestWarning, as dicts
+    repaired: str = ""  # why the live index was rebuilt though the corpus had not changed (it was damaged)
+    rolled_back: str = ""  # an interrupted add this run undid first ("add riverside-2026")
 
 
 @dataclass(frozen=True)
@@ -100,30 +105,67 @@ def ingest(
     rebuild: bool = False,
     progress_factory: Callable[[int], Callable[[int], None]] | None = None,
     strict: bool = False,
+    read_only: bool = False,
+    lock_timeout: float = DEFAULT_TIMEOUT,
 ) -> IngestResult:
     """Parse, chunk, embed and swap in a new index, unless the live one is already of this corpus
-    and model. Warnings are returned and kept in the index's ``report.json``; with ``strict`` any
-    warning raises ``CorpusError`` before the index is touched."""
+    and model and intact (every file's hash as built). Warnings are returned and kept in the
+    index's ``report.json``; with ``strict`` any warning raises ``CorpusError`` before the index is
+    touched. A damaged live index is rebuilt (``IngestResult.repaired`` says why). Runs under the
+    corpus lock (``Busy`` after ``lock_timeout`` s), first undoing an ``add`` that was killed
+    (``IngestResult.rolled_back``). ``ReadOnlyIndex`` when ``read_only`` or the index root
+    cannot be written."""
+    ensure_writable(index_root, read_only, "ingest")
+    with corpus_lock(manifest_path, index_root, lock_timeout):
+        rolled_back = recover(manifest_path) or ""
+        result = _ingest(manifest_path, index_root, embedder_factory, model_name, max_chars, rebuild,
+                         progress_factory, strict, lock_timeout)
+        return replace(result, rolled_back=rolled_back)
+
+
+def _ingest(
+    manifest_path: Path,
+    index_root: Path,
+    embedder_factory: Callable[[], Embedder],
+    model_name: str,
+    max_chars: int,
+    rebuild: bool,
+    progress_factory: Callable[[int], Callable[[int], None]] | None,
+    strict: bool,
+    lock_timeout: float,
+) -> IngestResult:
     start = time.perf_counter()
     manifest = load_manifest(manifest_path)
     corpus_hash = manifest.content_hash()
-    if not rebuild and is_fresh(index_root, corpus_hash, model_name):
-        live = current_dir(index_root)
-        assert live is not None
-        info = read_info(live)
-        kept = [w for doc in read_report(live).values() for w in doc.get("warnings", [])]
-        if strict:
-            strict_check([IngestWarning(**w) for w in kept])
-        return IngestResult(
-            "up-to-date", str(live), info.documents, info.paragraphs, info.chunks, 0, time.perf_counter() - start, kept
-        )
+    repaired = ""
+    use_cache = True
+    live = current_dir(index_root)
+    if not rebuild and live is not None:
+        try:
+            fresh = is_fresh(index_root, corpus_hash, model_name)
+            if fresh:
+                verify_build(live, full=True)
+        except IndexDamaged as exc:
+            repaired, fresh = str(exc).split("; run ")[0], False
+            # Vectors are reused by their keys: never from a damaged vector or key file.
+            cache_names = {name for pair in CACHE_FILES for name in pair}
+            use_cache = exc.file not in cache_names
+        if fresh:
+            info = read_info(live)
+            kept = [w for doc in read_report(live).values() for w in doc.get("warnings", [])]
+            if strict:
+                strict_check([IngestWarning(**w) for w in kept])
+            return IngestResult(
+                "up-to-date", str(live), info.documents, info.paragraphs, info.chunks, 0, time.perf_counter() - start,
+                kept,
+            )
     parsed = read_corpus(manifest)
     if strict:
         strict_check(parsed.warnings)
     paragraphs = parsed.paragraphs
     chunks = parsed.chunks(manifest.documents, max_chars)
     progress = progress_factory(embedding_units(chunks)) if progress_factory else None
-    live, embedded = write_index(
+    built, embedded = write_index(
         index_root,
         list(manifest.documents),
         paragraphs,
@@ -132,14 +174,17 @@ def ingest(
         corpus_hash,
         progress,
         report=parsed.report(),
+        use_cache=use_cache,
+        lock_timeout=lock_timeout,
     )
     return IngestResult(
         "built",
-        str(live),
+        str(built),
         len(manifest.documents),
         len(paragraphs),
         len(chunks),
         embedded,
         time.perf_counter() - start,
         [w.to_dict() for w in parsed.warnings],
+        repaired=repaired,
     )

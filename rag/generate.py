@@ -9,18 +9,36 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ingest.sentences import split_sentences
 from rag.types import Citation
 from rag.verify import supported
 from wtguide.settings import Settings
 
 log = logging.getLogger(__name__)
 PROMPTS = Path(__file__).parent / "prompts"
-SENTENCE = re.compile(r"(.+?\[\d+\])(?=\s|$)")
-CITED = re.compile(r"\[(\d+)\]\s*$")
+# The marker styles chat models write: "[1]", "[1][2]", "[1, 2]", "[1,2]", "[1-2]" is not one.
+MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+"
+# Markers written after the full stop ("... Chief Executive. [1]") are moved before it, so every
+# sentence carries its own: "... Chief Executive [1]."
+AFTER_STOP = re.compile(rf"([.!?])({MARKERS})")
+MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What the model wrote, checked: ``kept`` are (sentence, citation id) pairs each supported
+    by the passage it cites; ``dropped`` counts the sentences that were not (no marker, a marker
+    to no passage, or words the passages do not hold); ``fallback`` says why the extractive answer
+    stands instead ("model_error", "not_covered", "nothing_supported"), or is None."""
+
+    kept: tuple[tuple[str, int], ...]
+    dropped: int
+    fallback: str | None
 
 
 @lru_cache(maxsize=4)
@@ -52,8 +70,25 @@ def condense(llm: Any, question: str, history: list[dict[str, str]]) -> str:
     return out.splitlines()[0].strip() if out else question
 
 
-def generate(llm: Any, question: str, citations: list[Citation], max_words: int) -> list[tuple[str, int]]:
-    """(sentence, citation id) pairs the model wrote and the passages support; [] if none."""
+def cited_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The model's text as (sentence without markers, the passage numbers it cites) pairs, in order.
+
+    Reads markers before or after the full stop, runs of markers ("[1][2]") and lists ("[1, 2]").
+    A sentence without a marker comes back with ``()``."""
+    text = AFTER_STOP.sub(lambda m: f"{m.group(2)}{m.group(1)}", " ".join(text.split()))
+    out = []
+    for sentence in split_sentences(text):
+        numbers = tuple(int(n) for m in MARKER.finditer(sentence) for n in re.split(r"\s*,\s*", m.group(1)))
+        claim = " ".join(MARKER.sub(" ", sentence).split())
+        claim = re.sub(r"\s+([.!?,;:])", r"\1", claim)
+        if claim:
+            out.append((claim, numbers))
+    return out
+
+
+def generate(llm: Any, question: str, citations: list[Citation], max_words: int) -> Generated:
+    """The model's answer over ``citations``, each sentence kept only when a passage it cites
+    supports it (``rag.verify.supported``). Never raises: a model error is a fallback."""
     passages = "\n\n".join(f"[{c.id}] {c.text}" for c in citations)
     try:
         text = str(
@@ -61,17 +96,17 @@ def generate(llm: Any, question: str, citations: list[Citation], max_words: int)
         )
     except Exception as exc:  # noqa: BLE001
         log.warning("generation failed (%s); falling back to extractive", type(exc).__name__)
-        return []
+        return Generated((), 0, "model_error")
     if "NOT COVERED" in text:
-        return []
+        return Generated((), 0, "not_covered")
     by_id = {c.id: c for c in citations}
-    out: list[tuple[str, int]] = []
-    for m in SENTENCE.finditer(" ".join(text.split())):
-        sentence = m.group(1).strip()
-        n = int(CITED.search(sentence).group(1))  # type: ignore[union-attr]
-        claim = CITED.sub("", sentence).strip()
-        if n in by_id and supported(claim, by_id[n]):
-            out.append((claim, n))
-        else:
+    kept: list[tuple[str, int]] = []
+    dropped = 0
+    for claim, numbers in cited_sentences(text):
+        n = next((n for n in numbers if n in by_id and supported(claim, by_id[n])), None)
+        if n is None:
+            dropped += 1
             log.info("dropped an unsupported generated sentence")
-    return out
+        else:
+            kept.append((claim if claim.endswith((".", "!", "?", ":")) else f"{claim}.", n))
+    return Generated(tuple(kept), dropped, None if kept else "nothing_supported")

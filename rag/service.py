@@ -105,7 +105,7 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:
-        store = IndexStore.load(settings.index_root)
+        store = IndexStore.load(settings.index_root, verify=settings.index_verify)
         embedder = make_embedder(settings.embedder, settings.model_path, settings.onnx_dir)
         return cls(settings, store, embedder, generate.make_llm(settings))
 
@@ -257,7 +257,12 @@ class Assistant:
         return [self.citation(i + 1, h) for i, h in enumerate(self.retrieve(q, top_k)[0])]
 
     # ---- ask: understand -> retrieve -> compose -> verify -> decide -> notices ----------
-    def ask(self, question: str, history: list[dict[str, str]] | None = None, top_k: int | None = None) -> Answer:
+    def ask(self, question: str, history: list[dict[str, str]] | None = None, top_k: int | None = None,
+            generative: bool = True) -> Answer:
+        """The answer to ``question`` (understand -> retrieve -> compose -> verify -> decide ->
+        notices). ``generative=False`` keeps to the extractive answer even when an LLM is set;
+        with one, ``reasons`` say how many of its sentences were kept and dropped, and
+        ``generate:fallback_extractive:<why>`` when none was kept."""
         t0 = time.perf_counter()
         top_k = top_k or self.settings.top_k
         # Safeguarding first: personal details are redacted before any later stage (or log, or
@@ -287,11 +292,14 @@ class Assistant:
             self.settings.definition_bonus, explicit,
         )
         claims = list(draft.claims)
-        if self.llm is not None and not explicit and claims:
+        generated: tuple[str, ...] = ()
+        if self.llm is not None and generative and not explicit and claims:
             written = generate.generate(self.llm, q.text, list(draft.citations), self.settings.answer_max_words)
             # The model's sentences are kept only if each is supported by the passage it cites;
-            # otherwise the extractive answer stands.
-            claims = [Claim((s,), n) for s, n in written] or claims
+            # otherwise the extractive answer stands, and the reasons say so.
+            claims = [Claim((s,), n) for s, n in written.kept] or claims
+            generated = (f"generate:kept={len(written.kept)}", f"generate:dropped={written.dropped}",
+                         *((f"generate:fallback_extractive:{written.fallback}",) if written.fallback else ()))
         checked = verify(claims, {c.id: c for c in draft.citations})
         said = " ".join(c.render() for c in checked)
         trace |= {"retrieved": [self._key(h) for h in hits], "claims": [c.render() for c in checked]}
@@ -304,7 +312,7 @@ class Assistant:
             decision = decide.decide(decide.features(q, hits, said, self.retriever))
         trace |= {"features": decision.features, "probability": round(decision.probability, 4)}
         if decision.status == "declined":
-            return self._declined(q, "not_covered", decision.reasons, notices, trace, t0, guarded)
+            return self._declined(q, "not_covered", (*decision.reasons, *generated), notices, trace, t0, guarded)
         citations = _quoted_first(draft.citations, checked, self.store)
         number = {old: new.id for old, new in citations.items()}
         text = " ".join(f"{c.render()} [{number[c.cid]}]" for c in checked)
@@ -323,7 +331,7 @@ class Assistant:
             q.resolved,
             {"total": round((time.perf_counter() - t0) * 1000, 2)},
             decision.status,
-            decision.reasons,
+            (*decision.reasons, *generated),
             trace,
             guarded,
         )

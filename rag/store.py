@@ -1,4 +1,9 @@
-"""The index on disk, loaded once: paragraph store, chunks, vectors, BM25 and Chroma."""
+"""The index on disk, loaded once: paragraph store, chunks, vectors, BM25 and Chroma.
+
+Loading checks the build against its ``files.json`` (``ingest.checksums``) and never writes it:
+Chroma runs on a private copy (``rag.chroma_copy``), so a build can be served from a read-only
+folder by any number of processes. A damaged build is ``IndexDamaged`` (503), never a 500.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from ingest.checksums import verify_build
 from ingest.chunks import Chunk
 from ingest.footnotes import Footnote
-from ingest.index import COLLECTION, SENTENCES, IndexInfo, chroma_client, current_dir, read_info, read_report
+from ingest.index import COLLECTION, SENTENCES, IndexInfo, current_dir, read_info, read_report
 from ingest.manifest import DocumentInfo
 from ingest.paragraphs import FOOTNOTE_MARK, Paragraph
-from wtguide.errors import IndexNotBuilt, NotFound
+from rag.chroma_copy import PrivateChroma
+from wtguide.errors import IndexDamaged, IndexNotBuilt, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +51,29 @@ class IndexStore:
     _order: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, index_root: Path) -> IndexStore:
+    def load(cls, index_root: Path, verify: str = "full") -> IndexStore:
+        """The live build under ``index_root``, checked against its ``files.json`` (``verify``:
+        "full" hashes every file, "size" compares sizes). ``IndexNotBuilt`` when there is none;
+        ``IndexDamaged`` (one line, naming the file) when a file is missing, changed or unreadable."""
         live = current_dir(index_root)
         if live is None:
             raise IndexNotBuilt("no index yet: run 'wtguide ingest' first")
-        docs = [_document(d) for d in json.loads((live / "documents.json").read_text())]
-        paras = [_paragraph(json.loads(ln)) for ln in (live / "paragraphs.jsonl").read_text().splitlines() if ln]
-        chunks = [Chunk.from_json(ln) for ln in (live / "chunks.jsonl").read_text().splitlines() if ln]
-        store = cls(
-            path=live,
-            info=read_info(live),
-            documents={d.doc_id: d for d in docs},
-            paragraphs={(p.doc_id, p.paragraph): p for p in paras},
-            chunks=chunks,
-            vectors=np.load(live / "vectors.npy"),
-        )
+        verify_build(live, full=verify == "full", legacy_ok=True)
+        try:
+            docs = [_document(d) for d in json.loads((live / "documents.json").read_text())]
+            paras = [_paragraph(json.loads(ln)) for ln in (live / "paragraphs.jsonl").read_text().splitlines() if ln]
+            chunks = [Chunk.from_json(ln) for ln in (live / "chunks.jsonl").read_text().splitlines() if ln]
+            store = cls(
+                path=live,
+                info=read_info(live),
+                documents={d.doc_id: d for d in docs},
+                paragraphs={(p.doc_id, p.paragraph): p for p in paras},
+                chunks=chunks,
+                vectors=np.load(live / "vectors.npy"),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexDamaged(f"index {live.name} is damaged: {type(exc).__name__} while reading it; "
+                               "run 'wtguide ingest'") from exc
         for p in paras:
             store._order.setdefault(p.doc_id, []).append(p.paragraph)
         return store
@@ -81,15 +96,42 @@ class IndexStore:
     def bm25(self) -> Any:
         import bm25s
 
-        return bm25s.BM25.load(str(self.path / "bm25"))
+        try:
+            return bm25s.BM25.load(str(self.path / "bm25"))
+        except Exception as exc:  # noqa: BLE001 - bm25s raises what numpy and json raise on a bad file
+            raise IndexDamaged(f"index {self.path.name} is damaged: its BM25 index cannot be read "
+                               f"({type(exc).__name__}); run 'wtguide ingest'", "bm25") from exc
+
+    @cached_property
+    def chroma(self) -> PrivateChroma:
+        """Chroma over this process's own copy of the build's ``chroma/`` (it writes as it reads)."""
+        try:
+            return PrivateChroma(self.path / "chroma")
+        except Exception as exc:  # noqa: BLE001 - chromadb's errors on a damaged store vary by version
+            raise IndexDamaged(f"index {self.path.name} is damaged: its vector store cannot be opened "
+                               f"({type(exc).__name__}); run 'wtguide ingest'", "chroma") from exc
 
     @cached_property
     def collection(self) -> Any:
-        return chroma_client(self.path / "chroma").get_collection(COLLECTION)
+        return _Guarded(self, COLLECTION)
 
     @cached_property
     def sentences(self) -> Any:
-        return chroma_client(self.path / "chroma").get_collection(SENTENCES)
+        return _Guarded(self, SENTENCES)
+
+    def probe(self) -> None:
+        """Whether this index can answer, cheaply (about a millisecond): one paragraph looked up and
+        a one-row vector query. ``IndexDamaged`` (one line) if not."""
+        if not self.chunks:
+            raise IndexDamaged(f"index {self.path.name} holds no passages; run 'wtguide ingest'")
+        first = self.chunks[0]
+        if (first.doc_id, first.paragraph) not in self.paragraphs:
+            raise IndexDamaged(f"index {self.path.name} is damaged: its paragraph store lacks "
+                               f"{first.doc_id} {first.paragraph}; run 'wtguide ingest'")
+        hits = self.collection.query(query_embeddings=[self.vectors[0].tolist()], n_results=1, include=["distances"])
+        if not hits["ids"] or not hits["ids"][0]:
+            raise IndexDamaged(f"index {self.path.name} is damaged: its vector store returned nothing; "
+                               "run 'wtguide ingest'", "chroma")
 
     @cached_property
     def sentence_vectors(self) -> dict[tuple[str, str], np.ndarray]:
@@ -147,3 +189,30 @@ class IndexStore:
         _, after = self.neighbours(chunk.doc_id, chunk.paragraph)
         parts = self.chunks_of(chunk.doc_id, after) if after else []
         return parts[0] if parts else None
+
+
+class _Guarded:
+    """A Chroma collection whose failures are ``IndexDamaged`` (a 503 with one line), not a 500:
+    opened on first use, each call (``query``, ``get``, ``count``) passed through."""
+
+    def __init__(self, store: IndexStore, name: str) -> None:
+        self._store = store
+        self._name = name
+        self._collection: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                if self._collection is None:
+                    self._collection = self._store.chroma.client.get_collection(self._name)
+                return getattr(self._collection, attr)(*args, **kwargs)
+            except IndexDamaged:
+                raise
+            except Exception as exc:  # noqa: BLE001 - chromadb's errors on a damaged store vary by version
+                raise IndexDamaged(
+                    f"index {self._store.path.name} cannot answer: its vector store failed "
+                    f"({type(exc).__name__}); run 'wtguide ingest' or restart",
+                    "chroma",
+                ) from exc
+
+        return call

@@ -262,3 +262,11 @@ def test_server_workers_share_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
     assert auto.threads_per_worker(2) == 2
     assert auto.threads_per_worker(8) == 1
     assert Settings(worker_threads=3, _env_file=None).threads_per_worker(2) == 3  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("question", ["?", "a", "...", "\u200b", "!! ??", "x"])
+def test_an_empty_question_gets_a_prompt_not_an_answer(client: TestClient, question: str) -> None:
+    # Issue 19's probe: these got a normal answer with two citations.
+    body = client.post("/api/ask", json={"question": question}).json()
+    assert body["status"] == "declined" and body["citations"] == []
+    assert body["answer"].startswith("Please type a question about Working Together to Safeguard Children.")

@@ -171,6 +171,35 @@ def test_bad_files_get_one_line_errors(name: str, data: bytes, error: type, word
     assert words in message and "\n" not in message and name in message
 
 
+def _bomb(part: str, unpacked: int) -> bytes:
+    """A small .docx whose ``part`` inflates to ``unpacked`` bytes of spaces."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_docx(["Policy"]))) as real, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in real.infolist():
+            if info.filename != part:
+                z.writestr(info, real.read(info))
+        z.writestr(part, b"<w:document>" + b" " * unpacked + b"</w:document>", compresslevel=9)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("part", "unpacked", "words"), [
+    ("word/document.xml", 78 * 1024 * 1024, " unpacks to 79 MB; the limit is 64 MB"),
+    ("word/document.xml", 19 * 1024 * 1024, "'s part word/document.xml unpacks to 19 MB; the limit is 16 MB"),
+])
+def test_a_zip_bomb_docx_is_refused_before_it_is_inflated(part: str, unpacked: int, words: str) -> None:
+    import time
+
+    data = _bomb(part, unpacked)
+    assert len(data) < 200 * 1024  # a small upload ...
+    start = time.perf_counter()
+    with pytest.raises(TooLarge) as info:
+        read_bytes("bomb.docx", data)
+    assert time.perf_counter() - start < 1.0  # ... refused from the zip directory, not after parsing
+    assert str(info.value) == f"bomb.docx: the Word file{words}"
+
+
 def test_encrypted_and_image_only_pdfs(tmp_path: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 

@@ -77,6 +77,16 @@ def test_bad_input_is_a_4xx_with_one_line(client: TestClient, kwargs: dict, stat
     assert "\n" not in r.json()["detail"]
 
 
+def test_a_zip_bomb_docx_upload_is_413_at_once(client: TestClient) -> None:
+    from tests.test_checker import _bomb
+
+    data = _bomb("word/document.xml", 100 * 1024 * 1024)
+    assert len(data) < 200_000  # under the upload limit: only the unpacked size can stop it
+    r = client.post("/api/check", files={"file": ("bomb.docx", io.BytesIO(data), "application/octet-stream")})
+    assert r.status_code == 413, r.text
+    assert r.json()["detail"].startswith("bomb.docx: the Word file unpacks to 101 MB; the limit is 64 MB")
+
+
 def test_crosswalk_endpoint(client: TestClient) -> None:
     r = client.get("/api/crosswalk", params={"old": "wt2018", "new": "wt2023"})
     assert r.status_code == 200

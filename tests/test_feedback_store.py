@@ -26,6 +26,7 @@ from wtguide.errors import WtguideError
 from wtguide.settings import Settings
 
 # Debian's server packages put each major version's binaries here; the newest is used.
+QUESTION = "What is early help?"
 PG_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
 PG_BIN = PG_BINS[-1].parent if PG_BINS else Path("/usr/lib/postgresql/15/bin")
 # The schema api/feedback.py created before migrations existed.
@@ -217,6 +218,15 @@ def test_a_bad_database_url_is_a_one_line_error(tmp_path: Path, value: str) -> N
     settings = Settings(data_dir=tmp_path, database_url=value, _env_file=None)  # type: ignore[call-arg]
     with pytest.raises(WtguideError, match="WTGUIDE_DATABASE_URL"):
         FeedbackStore.from_settings(settings)
+
+
+def test_store_from_settings_makes_the_secret_only_to_key_a_question(tmp_path: Path) -> None:
+    store = FeedbackStore.from_settings(Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    store.add("up", "answer")
+    assert not (tmp_path / "secret.key").exists()
+    store.add("up", "answer", question=QUESTION)
+    key = (tmp_path / "secret.key").read_bytes().strip()
+    assert list(store.rows())[1]["question_hmac"] == hmac.new(key, QUESTION.encode(), hashlib.sha256).hexdigest()
 
 
 def test_store_from_settings_keys_with_the_install_secret(tmp_path: Path) -> None:

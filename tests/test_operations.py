@@ -117,6 +117,18 @@ def test_serve_with_a_bad_database_url_is_one_line(monkeypatch: pytest.MonkeyPat
     assert len(err) == 1 and "WTGUIDE_DATABASE_URL" in err[0]
 
 
+def test_serve_starts_when_the_feedback_database_is_down(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setattr(api_cli, "_check_port", lambda host, port: None)
+    url = "postgresql+psycopg://wtguide:pw@127.0.0.1:9/feedback"
+    monkeypatch.setattr(cli, "get_settings", lambda: make_settings(tmp_path, database_url=url))
+    assert cli.main(["serve"]) == 0 and calls
+    warning = [line for line in capsys.readouterr().err.splitlines() if line.startswith("wtguide: warning:")]
+    assert len(warning) == 1 and "is not available" in warning[0] and "pw" not in warning[0]
+
+
 # ---- logs: questions only when on, JSON lines with the request id ----------------------------
 
 
@@ -311,6 +323,15 @@ def test_answering_off_message_from_settings(tmp_path: Path, assistant: Assistan
         for path in ("/healthz", "/metrics", "/", "/api/documents", "/api/documents/wt2023/paragraphs/10"):
             assert c.get(path).status_code == 200, path
         assert c.post("/api/feedback", json={"rating": "up"}).status_code == 201
+
+
+def test_answering_off_covers_the_openai_compatible_chat(tmp_path: Path, assistant: Assistant) -> None:
+    settings = make_settings(tmp_path, answering_off_message="Paused.")
+    with TestClient(create_app(settings, assistant)) as c:
+        r = c.post("/v1/chat/completions", json={"model": "wtguide-extractive",
+                                                  "messages": [{"role": "user", "content": QUESTION}]})
+        assert r.status_code == 503 and "Paused." in r.text
+        assert c.get("/v1/models").status_code == 200
 
 
 def test_answering_off_file_takes_every_replica_off_without_a_restart(tmp_path: Path, assistant: Assistant) -> None:

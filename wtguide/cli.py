@@ -57,6 +57,8 @@ def run_ingest(settings: Settings, rebuild: bool = False, progress: bool = False
         rebuild=rebuild,
         progress_factory=_progress_factory(progress),
         strict=strict,
+        read_only=settings.index_read_only,
+        lock_timeout=settings.lock_timeout_seconds,
     )
 
 
@@ -81,6 +83,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(asdict(result), ensure_ascii=False))
     else:
         _print_warnings(result.warnings)
+        if result.rolled_back:
+            print(f"Rolled back an interrupted '{result.rolled_back}': the corpus is as it was before it")
+        if result.repaired:
+            print(f"The live index was damaged ({result.repaired}): rebuilt it")
         verb = "Index is up to date" if result.status == "up-to-date" else "Built index"
         print(
             f"{verb}: {result.documents} documents, {result.paragraphs} paragraphs, {result.chunks} chunks "
@@ -228,7 +234,7 @@ def _register_optional(sub: Any) -> None:
     """Subcommands that live with their stage (ask/search in rag, eval in evals, serve in api)."""
     import importlib
 
-    for module in ("rag.cli", "api.cli", "evals.cli", "checker.cli", "quiz.cli"):
+    for module in ("ingest.cli", "rag.cli", "api.cli", "evals.cli", "checker.cli", "quiz.cli"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -62,3 +62,32 @@ class PortInUse(WtguideError):
     """``serve`` was asked for a port another program holds."""
 
     http_status = 409
+
+
+class UnknownModel(NotFound):
+    """``/v1`` was asked for a model (answer mode) that does not exist."""
+
+    code = "model_not_found"
+
+
+class IndexDamaged(WtguideError):
+    """A file of the index is missing, truncated or changed since it was built: ``wtguide ingest``
+    rebuilds it. ``file``: the damaged file's path in the build, when one is known."""
+
+    http_status = 503
+
+    def __init__(self, message: str, file: str = "") -> None:
+        super().__init__(message)
+        self.file = file
+
+
+class ReadOnlyIndex(WtguideError):
+    """``ingest``, ``add`` or ``index import`` asked to write a data dir served read-only."""
+
+    http_status = 409
+
+
+class Busy(WtguideError):
+    """Another ``add``/``ingest`` held the corpus or index lock for longer than we wait."""
+
+    http_status = 409

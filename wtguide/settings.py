@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ORIGIN = re.compile(r"https?://[^/\s]+", re.IGNORECASE)
 
 
 class Settings(BaseSettings):
@@ -54,13 +58,33 @@ class Settings(BaseSettings):
     # decision fitted on the dev split (wtguide eval --split dev --fit-decision).
     answer_max_words: int = 120
 
-    # Optional LLM (any OpenAI-compatible endpoint); empty means extractive answers only.
-    llm_provider: str = "openai"
+    # Optional LLM; an empty model means extractive answers only. "openai" speaks the OpenAI chat
+    # API to any endpoint that does (OpenAI, Azure OpenAI, vLLM, Ollama's /v1, llama.cpp's server,
+    # LM Studio), through langchain-openai, which installs with the project.
+    llm_provider: Literal["openai"] = "openai"
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
 
     api_keys: list[str] = Field(default_factory=list)
+    # Where users reach the pages (e.g. "https://wt.example.org"): citation links in /v1 and MCP
+    # answers are made absolute with it. Empty: /v1 uses the request's own address, MCP relative links.
+    public_url: str = ""
+    # Keys a partner's page may use from its own origin only, for the embedded widget (ask, search,
+    # feedback): {"https://partnership.example": "pk_..."}. Not secrets: they sit in the page.
+    publishable_keys: dict[str, str] = Field(default_factory=dict)
+    # Wrong API keys allowed per client address; once spent, even a right key waits out the window.
+    key_failure_limit: str = "10/minute"
+    # With keys on, a page served here starts a signed cookie session that stands in for a key on
+    # /api (per client address limits still apply); how long it lasts after the last page view.
+    page_session_seconds: int = 12 * 3600
+    # Send the session cookie over HTTPS only (set it when the site is served over HTTPS).
+    secure_cookies: bool = False
+    # Addresses (IPs or CIDRs) of reverse proxies whose X-Forwarded-For names the real client.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # redis://host:port/db: rate limits counted in Redis, one budget shared by every worker and
+    # machine; empty: counted in each worker's memory.
+    redis_url: str = ""
     # Signs page sessions and keys the feedback question hash (wtguide/secret.py); replicas must
     # share one. Empty: generated once into data_dir/secret.key.
     secret_key: str = ""
@@ -68,7 +92,22 @@ class Settings(BaseSettings):
     rate_limit: str = "60/minute"
     # How often (seconds) a running worker looks for an index newer than the one it serves.
     index_check_seconds: float = 2.0
+    # The index as a read-only artifact (README, "Shipping an index to replicas"). True: this
+    # process never writes the index (ingest/add/import refuse, exit 2); a read-only mount is
+    # detected without it. Serving never writes the index either way: Chroma runs on a private copy.
+    index_read_only: bool = False
+    # How an index is checked against its files.json when a server or `ask` loads it: "full"
+    # hashes every file (13 ms for the seed corpus's 9 MB, measured), "size" only compares sizes.
+    # `wtguide ingest` always hashes in full.
+    index_verify: Literal["full", "size"] = "full"
+    # How long (seconds) /healthz reuses its probe of the index (a paragraph lookup and a one-row
+    # vector query), so a busy health checker costs nothing.
+    health_probe_seconds: float = 5.0
+    # How long (seconds) an add/ingest waits for another one holding the corpus or index lock.
+    lock_timeout_seconds: float = 600.0
     max_upload_bytes: int = 10 * 1024 * 1024
+    # A request that stops sending its declared body for this long gets a 408 (api/security.py).
+    body_timeout_seconds: float = 15.0
     log_questions: bool = False
     store_feedback_text: bool = False
     # Operations (README "Operating it").
@@ -92,6 +131,42 @@ class Settings(BaseSettings):
     childline_number: str = "0800 1111"
     nspcc_number: str = "0808 800 5000"
     local_front_door: str = ""
+
+    @field_validator("rate_limit", "key_failure_limit")
+    @classmethod
+    def _a_limit(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit: write it like '60/minute' or '1000/hour'") from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+        return value
+
+    @field_validator("publishable_keys")
+    @classmethod
+    def _origins(cls, value: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for origin, key in value.items():
+            if not ORIGIN.fullmatch(origin.rstrip("/")) or not key:
+                raise ValueError(f"{origin!r}: give each key as an origin (https://host[:port]) and a non-empty key")
+            out[origin.rstrip("/").lower()] = key
+        return out
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "redis+unix://")):
+            raise ValueError(f"{value!r} is not a Redis URL (redis://host:6379/0)")
+        return value
 
     @property
     def helplines(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.deps import AssistantDep
+from api.deps import AssistantDep, SettingsDep
 from rag.notices import replacement
 from wtguide.errors import NotFound, WtguideError
 
@@ -20,6 +20,9 @@ HERE = Path(__file__).resolve().parent.parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
 router = APIRouter(include_in_schema=False)
+# The viewer's text on its own, for when API keys are on (app.py guards it like /api).
+viewer_text = APIRouter(include_in_schema=False)
+DocId = Annotated[str, PathParam(max_length=100)]
 
 
 @router.get("/")
@@ -136,8 +139,31 @@ def _body_html(p: Any) -> str:
     return "".join(out)
 
 
+def _paragraphs_html(assistant: Any, doc_id: str, kind: str) -> str:
+    """Every paragraph of a document as the viewer shows it, with section headings and, for
+    statutory guidance, where each paragraph went in the edition that replaced it."""
+    store = assistant.store
+    parts: list[str] = []
+    heading = None
+    moved = _crosswalk_notes(store, assistant.crosswalks, doc_id) if kind == "statutory" else {}
+    for p in store.doc_paragraphs(doc_id):
+        if p.heading and p.heading != heading and p.numbered:
+            parts.append(f'<h2 class="section-heading">{escape(p.heading)}</h2>')
+        heading = p.heading
+        parts.append(_paragraph_html(p, moved.get(p.paragraph, "")))
+    return "".join(parts)
+
+
+@viewer_text.get("/documents/{doc_id}/text", response_class=HTMLResponse)
+def document_text(doc_id: DocId, assistant: AssistantDep) -> HTMLResponse:
+    """The viewer's paragraphs as an HTML fragment (guarded like /api: a key or a page session
+    when keys are on). Raises NotFound (404) for a document not held."""
+    doc = assistant.store.document(doc_id)
+    return HTMLResponse(_paragraphs_html(assistant, doc_id, doc.kind))
+
+
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
-def document_page(doc_id: Annotated[str, PathParam(max_length=100)], assistant: AssistantDep) -> HTMLResponse:
+def document_page(doc_id: DocId, assistant: AssistantDep, settings: SettingsDep) -> HTMLResponse:
     store = assistant.store
     try:
         doc = store.document(doc_id)
@@ -155,14 +181,6 @@ def document_page(doc_id: Annotated[str, PathParam(max_length=100)], assistant: 
         )
     except WtguideError as exc:
         return _page("Not available", f"<h1>Not available</h1><p>{escape(str(exc))}</p>", status=exc.http_status)
-    parts: list[str] = []
-    heading = None
-    moved = _crosswalk_notes(store, assistant.crosswalks, doc_id) if doc.kind == "statutory" else {}
-    for p in store.doc_paragraphs(doc_id):
-        if p.heading and p.heading != heading and p.numbered:
-            parts.append(f'<h2 class="section-heading">{escape(p.heading)}</h2>')
-        heading = p.heading
-        parts.append(_paragraph_html(p, moved.get(p.paragraph, "")))
     badge = {
         "commentary": '<strong class="tag tag-commentary">Commentary</strong> ',
         "local": '<strong class="tag tag-local">Local procedure</strong> ',
@@ -181,12 +199,20 @@ def document_page(doc_id: Annotated[str, PathParam(max_length=100)], assistant: 
         f'{badge}<span class="tag{" tag-old" if doc.status == "superseded" else ""}">'
         f"{escape(status_line(store, doc))}</span></div>"
     )
+    if settings.api_keys:
+        # With keys on, the text is data like /api: viewer.js fetches it with the page session
+        # this page has just started (a script without the cookie or a key gets a 401).
+        src = escape(f"/documents/{doc.doc_id}/text")
+        text = (f'<div class="paragraphs" data-src="{src}" aria-busy="true"></div>'
+                "<noscript><p>Turn on JavaScript to read the text here.</p></noscript>")
+    else:
+        text = f'<div class="paragraphs">{_paragraphs_html(assistant, doc_id, doc.kind)}</div>'
     body = (
         f'{bar}<p><a href="/" class="back">Back to the assistant</a></p>'
         f"<h1>{escape(doc.title)}</h1>"
         f'{warning}<p class="publisher">{escape(doc.publisher)}. {escape(doc.attribution)}</p>'
         '<p class="vh" role="status" id="announce"></p>'
-        f'<div class="paragraphs">{"".join(parts)}</div>'
+        f"{text}"
         '<script src="/static/viewer.js" defer></script>'
     )
     return _page(doc.title, body)

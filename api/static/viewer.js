@@ -27,7 +27,30 @@
     var label = el.querySelector(".para-label");
     if (announce && label) announce.textContent = "Showing " + label.textContent + (bar ? " of " + bar.textContent : "");
   }
+  // With API keys on, the text is not in the page: fetched with the session cookie the page set.
+  function load() {
+    var list = document.querySelector(".paragraphs[data-src]");
+    if (!list) { showTarget(); return; }
+    fetch(list.getAttribute("data-src"), { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) {
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          throw new Error(j.detail || "error " + r.status);
+        });
+      }
+      return r.text();
+    }).then(function (html) {
+      list.innerHTML = html;
+      list.removeAttribute("aria-busy");
+      showTarget();
+    }).catch(function (err) {
+      var note = document.createElement("p");
+      note.className = "not-held"; note.setAttribute("role", "alert");
+      note.textContent = "The text could not be loaded (" + err.message + "). Reload the page to try again.";
+      list.removeAttribute("aria-busy");
+      list.appendChild(note);
+    });
+  }
   window.addEventListener("hashchange", showTarget);
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showTarget);
-  else showTarget();
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", load);
+  else load();
 })();

@@ -2,12 +2,16 @@
  *   <script src="https://HOST/widget.js" data-api="https://HOST"></script>
  * Options: data-api (base URL of the service; default: where this script came from),
  * data-mount (CSS selector of an element to render into; default: a floating button and panel),
- * data-api-key (if the service requires one). Plain JS, no build step, no dependencies. */
+ * data-publishable-key (when the service requires API keys: the key the operator gave this site's
+ * origin, which works from this origin only, to ask and send feedback), data-api-key (a full API
+ * key: only on a private page, since anyone can read it from the page). Plain JS, no build step,
+ * no dependencies. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var api = ((script && script.dataset.api) || (script ? new URL(script.src, location.href).origin : "")).replace(/\/$/, "");
   var apiKey = script && script.dataset.apiKey;
+  var publishableKey = script && script.dataset.publishableKey;
   var mountSel = script && script.dataset.mount;
   var MAX_TURNS = 20, MAX_TURN_CHARS = 4000;
   var history = [];
@@ -56,6 +60,7 @@
   function headers() {
     var h = { "Content-Type": "application/json" };
     if (apiKey) h["X-API-Key"] = apiKey;
+    else if (publishableKey) h["X-Publishable-Key"] = publishableKey;
     return h;
   }
   function shortEdition(title) { var m = /((?:19|20)\d\d)\s*$/.exec(title || ""); return m ? m[1] : title; }
