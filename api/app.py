@@ -15,14 +15,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Route
 
-from api import errors
+from api import errors, metrics
+from api.db import DatabaseUnavailable
 from api.deps import current_assistant, load_assistant
-from api.feedback import FeedbackStore, feedback_path
+from api.feedback import FeedbackStore
 from api.mcp_server import McpEndpoint, http_lifespan
 from api.proxies import RealClient
 from api.ratelimit import Limiter, RateLimitHeaders, build_storage
+from api.request_id import HEADER as REQUEST_ID_HEADER
+from api.request_id import RequestIdMiddleware
 from api.routes import ask, check, crosswalk, documents, feedback, health, pages, quiz, search, v1
 from api.security import SESSION_COOKIE, BodyLimit, api_guard, start_page_session
+from api.switch import AnsweringSwitch, answering_on
 from wtguide.secret import install_secret
 from wtguide.settings import Settings, get_settings
 
@@ -38,8 +42,10 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
         if app.state.assistant is None:
             # Loads the index and the embedding model once; a missing index becomes a 503, not a crash.
             await run_in_threadpool(load_assistant, app.state)
+        metrics.note_index(app.state)
         async with http_lifespan(app.state, lambda: current_assistant(app.state), settings.public_url):
             yield
+        metrics.worker_exit()
 
     # /docs and /redoc with Swagger UI and ReDoc from the fastapi-offline package, not a CDN:
     # they work on a council network that blocks CDNs, and offline.
@@ -52,7 +58,12 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.assistant_error = None
-    app.state.feedback = FeedbackStore(feedback_path(settings.data_dir), store_text=settings.store_feedback_text)
+    app.state.feedback = FeedbackStore.from_settings(settings)
+    try:
+        app.state.feedback.prepare()  # migrations at start-up; a database that is down is tried again on use
+    except DatabaseUnavailable as exc:
+        log.warning("%s", exc)
+    app.state.answering = AnsweringSwitch(settings)
     app.state.limiter = Limiter(build_storage(settings.redis_url))
     # Signs page sessions and keys the API-key buckets; only needed (and only created) with keys on.
     app.state.secret = install_secret(settings) if settings.api_keys else b""
@@ -62,7 +73,9 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
     api_deps = [Depends(api_guard)]
     page_deps = [Depends(start_page_session)]
     for module in (ask, search, documents, feedback):
-        app.include_router(module.router, prefix="/api", dependencies=api_deps)
+        # The operator's switch (api/switch.py) turns answering off; documents and feedback stay up.
+        switch = [Depends(answering_on)] if module in (ask, search) else []
+        app.include_router(module.router, prefix="/api", dependencies=api_deps + switch)
     app.include_router(check.router, prefix="/api", dependencies=api_deps)
     app.include_router(crosswalk.router, prefix="/api", dependencies=api_deps)
     app.include_router(check.pages, dependencies=page_deps)
@@ -73,6 +86,7 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
     # MCP over streamable HTTP (api/mcp_server.py), guarded like /api.
     app.router.routes.append(Route("/mcp", endpoint=McpEndpoint(), methods=["GET", "POST", "DELETE"]))
     app.include_router(health.router)
+    app.include_router(metrics.router)  # not rate-limited or keyed, like /healthz
     app.include_router(pages.router, dependencies=page_deps)
     app.include_router(pages.viewer_text, dependencies=api_deps)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
@@ -100,9 +114,11 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
         CORSMiddleware,
         allow_origins=origins,
         allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "X-API-Key", "X-Publishable-Key", "Authorization"],
+        allow_headers=["Content-Type", "X-API-Key", "X-Publishable-Key", "Authorization", REQUEST_ID_HEADER],
         expose_headers=["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy",
-                        "Retry-After"],
+                        "Retry-After", REQUEST_ID_HEADER],
         max_age=600,
     )
+    app.add_middleware(metrics.MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every response and log line has the id
     return app

@@ -229,7 +229,7 @@ def test_feedback_stores_no_question_text_by_default(client: TestClient, api_set
     rows = list(FeedbackStore(feedback_path(api_settings.data_dir)).rows())
     assert [(x["rating"], x["target"]) for x in rows] == [("up", "answer"), ("down", "citation")]
     assert rows[0]["question"] is None and rows[0]["comment"] is None
-    assert rows[0]["question_sha256"] and rows[1]["paragraph"] == "10"
+    assert rows[0]["question_hmac"] and rows[1]["paragraph"] == "10"
 
 
 def test_feedback_stores_question_text_when_turned_on(tmp_path: Path, assistant: Assistant) -> None:

@@ -11,7 +11,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from wtguide.errors import BadRequest, WtguideError
+from wtguide.logs import configure_logging, log_format
 from wtguide.settings import Settings, get_settings
 
 log = logging.getLogger("wtguide")
@@ -244,10 +247,15 @@ def _register_optional(sub: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        print(f"wtguide: error: WTGUIDE_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}", file=sys.stderr)
+        return 2
+    # WTGUIDE_LOG_QUESTIONS puts the (redacted) questions at INFO on its own, -v or not.
+    configure_logging(settings, log_format(settings, args.command), verbose=args.verbose,
+                      server=args.command == "serve")
     try:
         return int(args.func(args, settings) or 0)
     except WtguideError as exc:

@@ -110,6 +110,21 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = 15.0
     log_questions: bool = False
     store_feedback_text: bool = False
+    # Operations (README "Operating it").
+    # Feedback database (SQLAlchemy URL): empty means SQLite at data_dir/feedback.sqlite3;
+    # PostgreSQL as postgresql+psycopg://user:password@host/db (postgresql:// is taken to mean that).
+    database_url: str = ""
+    # Bring the feedback schema up to date at start-up (Alembic, under a lock); false: only
+    # `wtguide db upgrade` does, and a server whose database is behind refuses feedback.
+    database_migrate: bool = True
+    # Log lines: "json" (one object a line, with the request id), "text", or "auto": json for
+    # `wtguide serve`, text for the other commands.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    # Non-empty: /api/ask and /api/search answer 503 with this message (so does a file
+    # data_dir/answering-off, whose contents are the message, looked for at most every
+    # answering_check_seconds).
+    answering_off_message: str = ""
+    answering_check_seconds: float = 5.0
     # Safeguarding notices (rag/safeguard.py): the help lines they give, and the operator's own
     # children's services "front door" (e.g. "Leeds Children's Social Work Service on 0113 ..."),
     # named in place of "your local children's social care" when set.

@@ -13,12 +13,15 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, SettingsDep
+from api.metrics import ANSWERS
 from api.present import answer_json, citation_json, safeguarding_json, verification
 from api.schemas import AskRequest, AskResponse, ErrorOut
 from rag.types import Answer
+from wtguide.logs import QUESTIONS
 from wtguide.settings import Settings
 
-log = logging.getLogger(__name__)
+# The one logger that carries question text: at INFO only when WTGUIDE_LOG_QUESTIONS is on (wtguide/logs.py).
+questions_log = logging.getLogger(QUESTIONS)
 router = APIRouter(tags=["ask"])
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 413, 422, 429, 503)}
 # Words with their trailing space, so "[2]" markers and punctuation are never split across pieces.
@@ -28,9 +31,10 @@ PIECE = re.compile(r"\S+\s*")
 def _ask(assistant: Any, settings: Settings, body: AskRequest) -> Answer:
     history = [t.model_dump() for t in body.history]
     ans: Answer = assistant.ask(body.question, history=history, top_k=body.top_k)
+    ANSWERS.labels(status=ans.status).inc()
     if settings.log_questions:
         # The question as the guardrails redacted it: no name, date of birth, address or number.
-        log.info("question: %s", ans.question)
+        questions_log.info("question: %s", ans.question)
     return ans
 
 

@@ -16,15 +16,17 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, SettingsDep
+from api.metrics import ANSWERS
 from api.present import answer_json, answer_text
 from api.routes.ask import PIECE
 from api.schemas import MAX_QUESTION, MAX_TURN, MAX_TURNS
+from api.switch import answering_on
 from rag.types import Answer
 from wtguide.errors import BadRequest, UnknownModel
 from wtguide.settings import Settings
@@ -94,6 +96,7 @@ def _answer(assistant: Any, settings: Settings, body: ChatRequest) -> Answer:
         raise UnknownModel(f"model '{body.model}' does not exist: use one of {', '.join(models(settings))}")
     question, history = question_and_history(body.messages)
     ans: Answer = assistant.ask(question, history=history, generative=body.model == GENERATIVE)
+    ANSWERS.labels(status=ans.status).inc()
     return ans
 
 
@@ -101,7 +104,8 @@ def _extra(store: Any, ans: Answer) -> dict[str, Any]:
     return answer_json(store, ans)
 
 
-@router.post("/chat/completions", response_model=None)
+# The operator's switch that turns answering off (api/switch.py) turns this off too.
+@router.post("/chat/completions", response_model=None, dependencies=[Depends(answering_on)])
 async def chat_completions(body: ChatRequest, request: Request, assistant: AssistantDep,
                            settings: SettingsDep) -> dict[str, Any] | StreamingResponse:
     """An answer as an OpenAI chat completion (``stream: true`` for Server-Sent Events chunks
