@@ -81,7 +81,7 @@ def test_feedback_from_every_replica_lands_in_one_database(region: Region) -> No
     marker = "region-test"
     for _ in range(6):  # round robin: every replica takes at least one
         r = httpx.post(region.url + "/api/feedback", json={"rating": "up", "comment": marker}, timeout=10)
-        assert r.status_code == 200, r.text
+        assert r.status_code == 201, r.text
     engine = sqlalchemy.create_engine(region.postgres.url)
     with engine.connect() as db:
         count = db.execute(sqlalchemy.text("SELECT count(*) FROM feedback")).scalar_one()
