@@ -32,7 +32,6 @@ import itertools
 import os
 import queue
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,7 @@ from typing import Any
 import httpx
 
 from benchmarks.ask import ROOT, WARMUP, ensure_index, percentile
+from benchmarks.region import free_port
 
 RATE_LIMIT = "1000000/minute"
 
@@ -61,12 +61,6 @@ class Level:
     @property
     def lost(self) -> int:
         return self.sent - len(self.latencies_ms) - len(self.errors)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -15,16 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.region import free_port
 from tests.conftest import CORPUS
+from tests.serving import wait_healthy
 
 pytestmark = pytest.mark.slow
 WTGUIDE = str(Path(sys.executable).with_name("wtguide"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_add_while_two_workers_serve(tmp_path: Path) -> None:
@@ -32,18 +27,12 @@ def test_add_while_two_workers_serve(tmp_path: Path) -> None:
     env = {**os.environ, "WTGUIDE_CORPUS_DIR": str(tmp_path / "corpus"), "WTGUIDE_DATA_DIR": str(tmp_path / "data"),
            "WTGUIDE_EMBEDDER": "fake", "WTGUIDE_RATE_LIMIT": "100000/minute", "WTGUIDE_INDEX_CHECK_SECONDS": "0.5"}
     subprocess.run([WTGUIDE, "ingest"], env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([WTGUIDE, "serve", "--port", str(port), "--workers", "2"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_healthy(base)
         first = httpx.get(f"{base}/healthz", timeout=5).json()["index"]
         failures: list[str] = []
         stop = threading.Event()

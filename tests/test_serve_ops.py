@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.region import free_port
+from tests.serving import wait_healthy
 from wtguide.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 # The checkout's own code (a console script may point at another install).
 WTGUIDE = [sys.executable, "-c", "import sys; from wtguide.cli import main; sys.exit(main())"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_two_workers_log_json_share_metrics_and_obey_the_switch(tmp_path: Path, fake_index: Path) -> None:
@@ -35,19 +30,13 @@ def test_two_workers_log_json_share_metrics_and_obey_the_switch(tmp_path: Path, 
     env = {**os.environ, "WTGUIDE_DATA_DIR": str(data), "WTGUIDE_EMBEDDER": "fake",
            "WTGUIDE_RATE_LIMIT": "100000/minute", "WTGUIDE_ANSWERING_CHECK_SECONDS": "0.2"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("w+")
     server = subprocess.Popen([*WTGUIDE, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=PROJECT_ROOT,
                               stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_healthy(base)
         with httpx.Client(base_url=base, timeout=30) as c:
             before = _count(c.get("/metrics").text)
             ids = [c.get("/healthz", headers={"X-Request-ID": f"probe-{i}"}).headers["X-Request-ID"] for i in range(40)]
