@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
             # Loads the index and the embedding model once; a missing index becomes a 503, not a crash.
             await run_in_threadpool(load_assistant, app.state)
         metrics.note_index(app.state)
-        async with http_lifespan(app.state, lambda: current_assistant(app.state), settings.public_url):
+        async with http_lifespan(app.state, lambda: current_assistant(app.state), settings.public_url,
+                                 app.state.answering.message):
             yield
         metrics.worker_exit()
 

@@ -141,11 +141,13 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.deps import build_assistant
     from api.mcp_server import build_server
+    from api.switch import AnsweringSwitch
 
     # stdout carries the protocol: every log line goes to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, force=True)
     assistant = build_assistant(settings)
-    build_server(lambda: assistant, base_url=args.base_url.rstrip("/")).run("stdio")
+    switch = AnsweringSwitch(settings)
+    build_server(lambda: assistant, args.base_url.rstrip("/"), switch.message).run("stdio")
     return 0
 
 

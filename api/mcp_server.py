@@ -52,12 +52,18 @@ def _uri(doc_id: str, paragraph: str | None) -> str | None:
     return f"wtguide://{doc_id}/{paragraph}" if paragraph else None
 
 
-def build_server(assistant: Callable[[], Any], base_url: str = "") -> MCPServer:
+def build_server(assistant: Callable[[], Any], base_url: str = "",
+                 answering_off: Callable[[], str | None] = lambda: None) -> MCPServer:
     """The MCP server over ``assistant()`` (called per request, so a server following a new index
-    answers from it). ``base_url`` makes citation links absolute (e.g. "https://wt.example.org")."""
+    answers from it). ``base_url`` makes citation links absolute (e.g. "https://wt.example.org");
+    while ``answering_off()`` gives a message (the operator's switch, api/switch.py), ``ask`` and
+    ``search_guidance`` answer it as a tool error."""
     server = MCPServer("wtguide", instructions=INSTRUCTIONS, version="0.1.0")
 
-    def run(fn: Callable[[Any], Any]) -> Any:
+    def run(fn: Callable[[Any], Any], answers: bool = False) -> Any:
+        message = answering_off() if answers else None
+        if message is not None:
+            raise ToolError(message)
         try:
             return fn(assistant())
         except WtguideError as exc:
@@ -74,7 +80,7 @@ def build_server(assistant: Callable[[], Any], base_url: str = "") -> MCPServer:
     ) -> list[dict[str, Any]]:
         """Passages of the guidance that best match ``query``, best first: each with its document,
         edition, status (current or replaced), paragraph, page, ready reference and text."""
-        return run(lambda a: [cite(a, c) for c in a.search(query, top_k=top_k)])  # type: ignore[no-any-return]
+        return run(lambda a: [cite(a, c) for c in a.search(query, top_k=top_k)], answers=True)  # type: ignore[no-any-return]
 
     @server.tool()
     def get_paragraph(
@@ -112,7 +118,7 @@ def build_server(assistant: Callable[[], Any], base_url: str = "") -> MCPServer:
             out["citations"] = [cite(a, c) for c in ans.citations]
             return {"text": answer_text(a.store, ans, base_url), **out}
 
-        return run(answer)  # type: ignore[no-any-return]
+        return run(answer, answers=True)  # type: ignore[no-any-return]
 
     @server.tool()
     def check_citations(
@@ -190,12 +196,13 @@ class McpEndpoint:
 
 
 @asynccontextmanager
-async def http_lifespan(state: Any, assistant: Callable[[], Any], base_url: str) -> AsyncIterator[None]:
+async def http_lifespan(state: Any, assistant: Callable[[], Any], base_url: str,
+                        answering_off: Callable[[], str | None]) -> AsyncIterator[None]:
     """Build the MCP server for ``/mcp`` and run its session manager for the app's lifetime.
 
     DNS-rebinding protection (Host/Origin allow-lists) is off: the endpoint is served under
     whatever name the operator's proxy uses and is guarded by the API's keys instead."""
-    server = build_server(assistant, base_url)
+    server = build_server(assistant, base_url, answering_off)
     server.streamable_http_app(stateless_http=True, json_response=True,
                                transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
     manager = server.session_manager

@@ -116,3 +116,21 @@ def test_http_without_a_key_is_refused(served: ThreadServer) -> None:
     r = httpx.post(f"{served.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
                    headers={"Accept": "application/json, text/event-stream"})
     assert r.status_code == 401 and r.json()["detail"].startswith("an API key is required")
+
+
+def test_the_answering_switch_stops_ask_and_search_only(fake_index: Path) -> None:
+    from api.mcp_server import build_server
+
+    assistant = Assistant.from_settings(Settings(data_dir=fake_index.parent, embedder="fake"))
+    server = build_server(lambda: assistant, answering_off=lambda: "Answering is off for maintenance until 14:00.")
+
+    async def main() -> tuple[Any, Any, Any]:
+        async with Client(server) as client:
+            return (await client.call_tool("ask", {"question": "What is early help?"}),
+                    await client.call_tool("search_guidance", {"query": "early help"}),
+                    await client.call_tool("list_documents", {}))
+
+    ask, search, documents = asyncio.run(main())
+    for off in (ask, search):
+        assert off.is_error and off.content[0].text.endswith("Answering is off for maintenance until 14:00.")
+    assert not documents.is_error
