@@ -155,10 +155,13 @@ def test_log_questions_logs_the_redacted_question_without_verbose(
     with TestClient(app) as c:
         r = c.post("/api/ask", json={"question": "Jamie Clarke's teacher asks: what is early help?"},
                    headers={"X-Request-ID": "req-42"})
-    assert r.status_code == 200 and r.headers["X-Request-ID"] == "req-42"
+        v1 = c.post("/v1/chat/completions", json={"model": "wtguide-extractive", "messages": [
+            {"role": "user", "content": "Jamie Clarke's teacher asks: who are the safeguarding partners?"}]})
+    assert r.status_code == 200 and r.headers["X-Request-ID"] == "req-42" and v1.status_code == 200
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     asked = [x for x in lines if x["logger"] == QUESTIONS]
-    assert len(asked) == 1 and asked[0]["level"] == "INFO" and asked[0]["request_id"] == "req-42"
+    assert len(asked) == 2 and "safeguarding partners" in asked[1]["message"] and "Jamie" not in asked[1]["message"]
+    assert asked[0]["level"] == "INFO" and asked[0]["request_id"] == "req-42"
     assert asked[0]["message"].startswith("question: ") and "Jamie" not in asked[0]["message"]
     assert {"time", "level", "logger", "message", "request_id"} <= set(asked[0])
 

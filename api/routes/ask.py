@@ -28,14 +28,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in
 PIECE = re.compile(r"\S+\s*")
 
 
-def _ask(assistant: Any, settings: Settings, body: AskRequest) -> Answer:
-    history = [t.model_dump() for t in body.history]
-    ans: Answer = assistant.ask(body.question, history=history, top_k=body.top_k)
+def record(ans: Answer, settings: Settings) -> Answer:
+    """Count the answer by status (``/metrics``) and, with ``WTGUIDE_LOG_QUESTIONS``, log the
+    question as the guardrails redacted it (no name, date of birth, address or number)."""
     ANSWERS.labels(status=ans.status).inc()
     if settings.log_questions:
-        # The question as the guardrails redacted it: no name, date of birth, address or number.
         questions_log.info("question: %s", ans.question)
     return ans
+
+
+def _ask(assistant: Any, settings: Settings, body: AskRequest) -> Answer:
+    history = [t.model_dump() for t in body.history]
+    return record(assistant.ask(body.question, history=history, top_k=body.top_k), settings)
 
 
 @router.post("/ask", response_model=AskResponse, responses=ERRORS)

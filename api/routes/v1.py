@@ -22,9 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AssistantDep, SettingsDep
-from api.metrics import ANSWERS
 from api.present import answer_json, answer_text
-from api.routes.ask import PIECE
+from api.routes.ask import PIECE, record
 from api.schemas import MAX_QUESTION, MAX_TURN, MAX_TURNS
 from api.switch import answering_on
 from rag.types import Answer
@@ -95,9 +94,7 @@ def _answer(assistant: Any, settings: Settings, body: ChatRequest) -> Answer:
     if body.model not in models(settings):
         raise UnknownModel(f"model '{body.model}' does not exist: use one of {', '.join(models(settings))}")
     question, history = question_and_history(body.messages)
-    ans: Answer = assistant.ask(question, history=history, generative=body.model == GENERATIVE)
-    ANSWERS.labels(status=ans.status).inc()
-    return ans
+    return record(assistant.ask(question, history=history, generative=body.model == GENERATIVE), settings)
 
 
 def _extra(store: Any, ans: Answer) -> dict[str, Any]:
