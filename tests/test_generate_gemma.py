@@ -20,7 +20,7 @@ from rag.verify import supported
 from wtguide.settings import Settings
 
 pytestmark = pytest.mark.slow
-QUESTIONS = 8
+QUESTIONS = 6
 
 
 class Recorder:
@@ -44,7 +44,7 @@ def test_a_small_real_model_is_kept_only_where_its_passages_support_it(fake_inde
     try:
         from tests.gemma import gemma_chat
 
-        llm = Recorder(gemma_chat(max_new_tokens=80))
+        llm = Recorder(gemma_chat(max_new_tokens=64))
     except ImportError as exc:
         pytest.skip(f"the Gemma 3 270M packages are not installed ({exc})")
     settings = Settings(data_dir=fake_index.parent, embedder="fake")

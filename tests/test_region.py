@@ -94,11 +94,11 @@ def test_a_killed_replica_loses_only_its_requests_in_flight(region: Region, fake
     killed_at: list[float] = []
 
     def kill_once(elapsed: float) -> None:
-        if elapsed >= 10 and not killed_at:
+        if elapsed >= 8 and not killed_at:
             region.kill_replica(1)
             killed_at.append(elapsed)
 
-    load = hammer(region.url, CLIENTS, 30, QUESTIONS, during=kill_once)
+    load = hammer(region.url, CLIENTS, 20, QUESTIONS, during=kill_once)
     print(f"\nregion, replica 2 killed at {killed_at[0]:.1f} s: {load.summary()}")
     assert killed_at
     # At most the requests the dead replica held (one per client), and none once nginx has marked it down.
