@@ -22,9 +22,16 @@ def cmd_index_import(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.ship import import_index
     from wtguide.cli import model_name
 
+    from ingest.index import current_dir
+
+    before = current_dir(settings.index_root)
     build = import_index(settings.index_root, Path(args.file), model_name(settings), settings.index_read_only,
                          settings.lock_timeout_seconds)
-    print(f"Imported index {build.name}: every file checked; it is now the live index (running servers follow it)")
+    if build == before:
+        print(f"Index {build.name} is already the live index: every file checked, nothing changed")
+    else:
+        print(f"Imported index {build.name}: every file checked; it is now the live index "
+              "(running servers follow it)")
     return 0
 
 

@@ -64,7 +64,8 @@ def import_index(
     lock_timeout: float = DEFAULT_TIMEOUT,
 ) -> Path:
     """Unpack ``archive`` (from ``export_index``) into a new build beside the live one, check it,
-    and point CURRENT at it. Returns the new build's folder. ``BadRequest`` (one line, the live
+    and point CURRENT at it. Returns the new build's folder (the live one, unchanged, when the
+    archive holds the build already live: a deploy may run the same import twice). ``BadRequest`` (one line, the live
     index untouched) for a file that is not such an archive, holds links or paths outside its
     folder, is damaged (a size or SHA-256 differs from its files.json), or was built with another
     embedding ``model``; ``ReadOnlyIndex`` for a read-only data dir."""
@@ -82,7 +83,7 @@ def import_index(
             target = index_root / name
             if target.exists():
                 if current_dir(index_root) == target:
-                    raise BadRequest(f"{archive.name}: {name} is already the live index")
+                    return target  # already live: importing it again changes nothing (deploys re-run)
                 target = index_root / f"{name}-{uuid.uuid4().hex[:6]}"
             os.rename(build, target)
             fsync_dir(index_root)

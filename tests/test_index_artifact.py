@@ -189,6 +189,9 @@ def test_export_then_import_swaps_in_the_same_index(
     assert live is not None and live.name == _live(data).name
     store = IndexStore.load(ingest_root)
     assert store.collection.count() == len(store.chunks)
+    # A deploy that runs the same import again succeeds and changes nothing.
+    assert main(["index", "import", str(archive)]) == 0
+    assert current_dir(ingest_root) == live and len([p for p in ingest_root.iterdir() if p.is_dir()]) == 1
 
 
 def test_a_running_server_follows_an_import(data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
