@@ -147,7 +147,7 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, force=True)
     assistant = build_assistant(settings)
     switch = AnsweringSwitch(settings)
-    build_server(lambda: assistant, args.base_url.rstrip("/"), switch.message).run("stdio")
+    build_server(lambda: assistant, args.base_url.rstrip("/"), switch.notice).run("stdio")
     return 0
 
 

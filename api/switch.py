@@ -16,6 +16,7 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
+from rag.service import messages
 from wtguide.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ class AnsweringSwitch:
                     self._checked = now
         return self._from_file
 
+    def notice(self) -> str | None:
+        """What a person asking is told while answering is off: the operator's message and then
+        the 999 line (rag/data/messages.yaml ``answering_off_safety``); None while it is on."""
+        message = self.message()
+        return None if message is None else f"{message} {messages()['answering_off_safety']}"
+
     def _read(self) -> str | None:
         try:
             text = self.path.read_text(encoding="utf-8", errors="replace")[: MAX_MESSAGE * 4]
@@ -71,8 +78,8 @@ def _one_line(text: str) -> str:
 
 
 def answering_on(request: Request) -> None:
-    """Dependency for the answering routes: raises a 503 carrying the operator's message while
-    the switch is off."""
-    message = request.app.state.answering.message()
-    if message is not None:
-        raise HTTPException(status_code=503, detail=message)
+    """Dependency for the answering routes: raises a 503 carrying the operator's message (and the
+    999 line) while the switch is off."""
+    notice = request.app.state.answering.notice()
+    if notice is not None:
+        raise HTTPException(status_code=503, detail=notice)

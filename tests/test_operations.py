@@ -315,6 +315,8 @@ def test_serve_with_workers_sets_up_a_metrics_dir(monkeypatch: pytest.MonkeyPatc
 
 # ---- the switch that turns answering off -----------------------------------------------------
 
+SAFETY = "If a child is in immediate danger, call 999."  # said while answering is off, whoever asks
+
 
 def test_answering_off_message_from_settings(tmp_path: Path, assistant: Assistant) -> None:
     settings = make_settings(tmp_path, answering_off_message="Down for maintenance until 14:00.")
@@ -322,7 +324,7 @@ def test_answering_off_message_from_settings(tmp_path: Path, assistant: Assistan
         for path, body in (("/api/ask", {"question": QUESTION}), ("/api/ask/stream", {"question": QUESTION}),
                            ("/api/search", {"query": QUESTION})):
             r = c.post(path, json=body)
-            assert (r.status_code, r.json()) == (503, {"detail": "Down for maintenance until 14:00."}), path
+            assert (r.status_code, r.json()) == (503, {"detail": f"Down for maintenance until 14:00. {SAFETY}"}), path
         for path in ("/healthz", "/metrics", "/", "/api/documents", "/api/documents/wt2023/paragraphs/10"):
             assert c.get(path).status_code == 200, path
         assert c.post("/api/feedback", json={"rating": "up"}).status_code == 201
@@ -333,7 +335,7 @@ def test_answering_off_covers_the_openai_compatible_chat(tmp_path: Path, assista
     with TestClient(create_app(settings, assistant)) as c:
         r = c.post("/v1/chat/completions", json={"model": "wtguide-extractive",
                                                   "messages": [{"role": "user", "content": QUESTION}]})
-        assert r.status_code == 503 and "Paused." in r.text
+        assert r.status_code == 503 and r.json()["error"]["message"] == f"Paused. {SAFETY}"
         assert c.get("/v1/models").status_code == 200
 
 
@@ -344,9 +346,10 @@ def test_answering_off_file_takes_every_replica_off_without_a_restart(tmp_path: 
         (tmp_path / SWITCH_FILE).write_text("Paused while we update the guidance.\n  Back at 3pm.\n")
         for c in (one, two):
             r = c.post("/api/search", json={"query": QUESTION})
-            assert (r.status_code, r.json()["detail"]) == (503, "Paused while we update the guidance. Back at 3pm.")
+            paused = f"Paused while we update the guidance. Back at 3pm. {SAFETY}"
+            assert (r.status_code, r.json()["detail"]) == (503, paused)
         (tmp_path / SWITCH_FILE).write_text("")
-        assert one.post("/api/ask", json={"question": QUESTION}).json() == {"detail": DEFAULT_MESSAGE}
+        assert one.post("/api/ask", json={"question": QUESTION}).json() == {"detail": f"{DEFAULT_MESSAGE} {SAFETY}"}
         (tmp_path / SWITCH_FILE).unlink()
         assert all(c.post("/api/ask", json={"question": QUESTION}).status_code == 200 for c in (one, two))
 
