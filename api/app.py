@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, assistant: Any = None) -> FastA
             await run_in_threadpool(load_assistant, app.state)
         metrics.note_index(app.state)
         async with http_lifespan(app.state, lambda: current_assistant(app.state), settings.public_url,
-                                 app.state.answering.notice):
+                                 app.state.answering.notice, lambda ans: ask.record(ans, settings)):
             yield
         metrics.worker_exit()
 

@@ -141,13 +141,15 @@ def cmd_mcp(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.deps import build_assistant
     from api.mcp_server import build_server
+    from api.routes.ask import record
     from api.switch import AnsweringSwitch
 
     # stdout carries the protocol: every log line goes to stderr.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, force=True)
     assistant = build_assistant(settings)
     switch = AnsweringSwitch(settings)
-    build_server(lambda: assistant, args.base_url.rstrip("/"), switch.notice).run("stdio")
+    build_server(lambda: assistant, args.base_url.rstrip("/"), switch.notice,
+                 lambda ans: record(ans, settings)).run("stdio")
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
@@ -53,11 +54,13 @@ def _uri(doc_id: str, paragraph: str | None) -> str | None:
 
 
 def build_server(assistant: Callable[[], Any], base_url: str = "",
-                 answering_off: Callable[[], str | None] = lambda: None) -> MCPServer:
+                 answering_off: Callable[[], str | None] = lambda: None,
+                 on_answer: Callable[[Any], Any] = lambda ans: ans) -> MCPServer:
     """The MCP server over ``assistant()`` (called per request, so a server following a new index
     answers from it). ``base_url`` makes citation links absolute (e.g. "https://wt.example.org");
     while ``answering_off()`` gives a message (the operator's switch, api/switch.py), ``ask`` and
-    ``search_guidance`` answer it as a tool error."""
+    ``search_guidance`` answer it as a tool error. ``on_answer(answer)`` sees every answer
+    ``ask`` gives (``api.routes.ask.record``: counted in /metrics, logged when questions are)."""
     server = MCPServer("wtguide", instructions=INSTRUCTIONS, version="0.1.0")
 
     def run(fn: Callable[[Any], Any], answers: bool = False) -> Any:
@@ -113,7 +116,7 @@ def build_server(assistant: Callable[[], Any], base_url: str = "",
         ``status`` is answered, uncertain or declined, and ``notices`` must be shown to the user."""
 
         def answer(a: Any) -> dict[str, Any]:
-            ans = a.ask(question, history=[t.model_dump() for t in history])
+            ans = on_answer(a.ask(question, history=[t.model_dump() for t in history]))
             out = answer_json(a.store, ans)
             out["citations"] = [cite(a, c) for c in ans.citations]
             return {"text": answer_text(a.store, ans, base_url), **out}
@@ -161,8 +164,8 @@ def build_server(assistant: Callable[[], Any], base_url: str = "",
             for d in a.store.documents.values()
         ])
 
-    @server.resource("wtguide://{doc_id}/{paragraph}", mime_type="text/plain",
-                     description="One paragraph of a document held, with its reference on the first line")
+    @server.resource("wtguide://{doc_id}/{paragraph}", mime_type="text/markdown",
+                     description="One paragraph of a document held: its reference, its text, its footnotes")
     def paragraph_resource(doc_id: str, paragraph: str) -> str:
         try:
             a = assistant()
@@ -171,9 +174,14 @@ def build_server(assistant: Callable[[], Any], base_url: str = "",
         except WtguideError as exc:
             raise ResourceError(str(exc)) from exc
         pages = f", page {para.page}" if para.page else ""
-        return f"{doc.title}, paragraph {para.paragraph}{pages}\n\n{para.text}"
+        # The text marks its footnotes "[^20]": their bodies follow as Markdown footnotes.
+        notes = "".join(f"\n\n[^{f.number}]: {f.text}" for f in para.footnotes)
+        return f"{doc.title}, paragraph {para.paragraph}{pages}\n\n{para.text}{notes}"
 
     return server
+
+
+ROUTE = SimpleNamespace(path_format="/mcp")
 
 
 class McpEndpoint:
@@ -188,6 +196,7 @@ class McpEndpoint:
             headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
             await JSONResponse({"detail": str(exc)}, exc.http_status, headers)(scope, receive, send)
             return
+        scope["route"] = ROUTE  # the template /metrics labels this route with
         handler = getattr(request.app.state, "mcp_http", None)
         if handler is None:
             await JSONResponse({"detail": "the MCP server is starting"}, 503)(scope, receive, send)
@@ -197,12 +206,13 @@ class McpEndpoint:
 
 @asynccontextmanager
 async def http_lifespan(state: Any, assistant: Callable[[], Any], base_url: str,
-                        answering_off: Callable[[], str | None]) -> AsyncIterator[None]:
+                        answering_off: Callable[[], str | None],
+                        on_answer: Callable[[Any], Any]) -> AsyncIterator[None]:
     """Build the MCP server for ``/mcp`` and run its session manager for the app's lifetime.
 
     DNS-rebinding protection (Host/Origin allow-lists) is off: the endpoint is served under
     whatever name the operator's proxy uses and is guarded by the API's keys instead."""
-    server = build_server(assistant, base_url, answering_off)
+    server = build_server(assistant, base_url, answering_off, on_answer)
     server.streamable_http_app(stateless_http=True, json_response=True,
                                transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
     manager = server.session_manager

@@ -76,6 +76,8 @@ def _check(out: dict[str, Any]) -> None:
     text = out["resource"].contents[0].text
     assert text.startswith("Working Together to Safeguard Children 2023, paragraph 48")
     assert out["paragraph"]["text"] in text
+    for note in out["paragraph"]["footnotes"]:  # every "[^n]" in the text has its body
+        assert f"[^{note['number']}]: {note['text']}" in text
     missing = out["missing"]
     assert missing.is_error and "paragraph" in missing.content[0].text and "9999" in missing.content[0].text
     assert out["invalid"].is_error and "query" in out["invalid"].content[0].text
@@ -103,13 +105,22 @@ def served(fake_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield server
 
 
+def _answers(metrics: str) -> float:
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith("wtguide_answers_total{"))
+
+
 def test_streamable_http_with_a_key(served: ThreadServer) -> None:
     async def main() -> dict[str, Any]:
         async with httpx2.AsyncClient(headers={"X-API-Key": KEY}, timeout=60) as http:
             async with Client(streamable_http_client(f"{served.url}/mcp", http_client=http)) as client:
                 return await _exercise(client)
 
+    before = httpx.get(f"{served.url}/metrics").text
     _check(asyncio.run(main()))
+    after = httpx.get(f"{served.url}/metrics").text
+    assert _answers(after) - _answers(before) == 2  # the two asks, counted like /api/ask's
+    assert 'route="/mcp"' in after
 
 
 def test_http_without_a_key_is_refused(served: ThreadServer) -> None:

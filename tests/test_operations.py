@@ -201,6 +201,23 @@ def test_every_line_of_a_request_carries_its_id(tmp_path: Path, assistant: Assis
     assert "exc_info" in mine[1]
 
 
+def test_text_lines_carry_the_request_id_too(tmp_path: Path, assistant: Assistant,
+                                            capsys: pytest.CaptureFixture[str], restore_logging: None) -> None:
+    logging.config.dictConfig(log_config(make_settings(tmp_path), "text", verbose=True))
+    capsys.readouterr()
+    app = create_app(make_settings(tmp_path), assistant)
+
+    @app.get("/note")
+    def note() -> None:
+        logging.getLogger("api.test").warning("noted")
+
+    with TestClient(app) as c:
+        c.get("/note", headers={"X-Request-ID": "trace-8"})
+    logging.getLogger("api.test").warning("outside")
+    err = capsys.readouterr().err.splitlines()
+    assert "WARNING api.test [trace-8]: noted" in err and "WARNING api.test: outside" in err
+
+
 def test_log_format_defaults_json_for_serve_and_text_for_the_cli(tmp_path: Path) -> None:
     auto = make_settings(tmp_path)
     assert (log_format(auto, "serve"), log_format(auto, "ask")) == ("json", "text")

@@ -18,15 +18,18 @@ from wtguide.settings import Settings
 REQUEST_ID: ContextVar[str | None] = ContextVar("wtguide_request_id", default=None)
 QUESTIONS = "wtguide.questions"
 HANDLER = "wtguide"
-TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
+TEXT_FORMAT = "%(levelname)s %(name)s%(request)s: %(message)s"  # request: " [<id>]" inside a request
 Format = Literal["json", "text"]
 
 
 class RequestIdFilter(logging.Filter):
-    """Puts the current request's id (or None outside a request) on each record as ``request_id``."""
+    """Puts the current request's id (or None outside a request) on each record as ``request_id``,
+    and as ``request`` (" [<id>]", or "" outside a request) for the text format."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = REQUEST_ID.get()
+        rid = REQUEST_ID.get()
+        record.request_id = rid
+        record.request = f" [{rid}]" if rid else ""
         return True
 
 
