@@ -10,11 +10,10 @@ import sys
 import tempfile
 from typing import Any
 
-from defusedcsv import csv  # the csv module, with cells a spreadsheet would run as formulas escaped
-
 from wtguide.errors import BadRequest, PortInUse
 from wtguide.logs import log_config, log_format
 from wtguide.settings import Settings
+from wtguide.spreadsheet import DictWriter  # cells a spreadsheet would run as formulas escaped
 
 
 def _check_port(host: str, port: int) -> None:
@@ -111,7 +110,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
             json.dump(rows, out, ensure_ascii=False, indent=1)
             out.write("\n")
         else:
-            writer = csv.DictWriter(out, fieldnames=COLUMNS)
+            writer = DictWriter(out, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
     finally:

@@ -6,10 +6,9 @@ import io
 from collections import Counter
 from typing import Any
 
-from defusedcsv import csv  # the csv module, with cells a spreadsheet would run as formulas escaped
-
 from checker.check import Reference
 from rag.crosswalk import Link
+from wtguide.spreadsheet import DictWriter  # cells a spreadsheet would run as formulas escaped
 
 COLUMNS = ("status", "reference", "start", "end", "document", "paragraph", "suggestion", "message")
 
@@ -42,7 +41,7 @@ def rows(refs: list[Reference]) -> list[dict[str, str]]:
 
 def to_csv(refs: list[Reference]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer = DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows(refs))
     return buf.getvalue()

@@ -16,10 +16,9 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
-from defusedcsv import csv  # the csv module, with cells that a spreadsheet would run as formulas escaped
-
 from quiz.types import GAP
 from wtguide.errors import BadRequest
+from wtguide.spreadsheet import DictWriter  # cells a spreadsheet would run as formulas escaped
 
 FORMATS = ("json", "gift", "moodle-xml", "csv", "anki")
 MEDIA_TYPES = {
@@ -173,18 +172,23 @@ def to_moodle_xml(items: list[dict[str, Any]], category: str = "wtguide") -> str
 
 # ---- CSV -------------------------------------------------------------------------------------
 def to_csv(items: list[dict[str, Any]]) -> str:
+    """One row per item, in ``CSV_COLUMNS``; an item with more than four options adds
+    ``option_5``… after ``option_4`` (no option is ever dropped)."""
+    most = max([4, *(len(item["options"]) for item in items)])
+    extra = tuple(f"option_{i + 1}" for i in range(4, most))
+    at = CSV_COLUMNS.index("option_4") + 1
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
+    w = DictWriter(buf, fieldnames=CSV_COLUMNS[:at] + extra + CSV_COLUMNS[at:])
     w.writeheader()
     for item in items:
         c = item["citation"]
-        options = list(item["options"]) + [""] * (4 - len(item["options"]))
+        options = list(item["options"]) + [""] * (most - len(item["options"]))
         w.writerow(
             {
                 "id": item["id"],
                 "type": item["type"],
                 "question": item["question"],
-                **{f"option_{i + 1}": options[i] for i in range(4)},
+                **{f"option_{i + 1}": options[i] for i in range(most)},
                 "answer": json.dumps(item["answer"]),
                 "answer_text": answer_text(item),
                 "explanation": item["explanation"],
@@ -203,6 +207,11 @@ def to_csv(items: list[dict[str, Any]]) -> str:
 def _stable_id(text: str) -> int:
     """genanki wants 30-bit-ish model and deck ids; derive them from names so re-exports update."""
     return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) >> 1
+
+
+def _anki_tags(tags: list[Any]) -> list[str]:
+    """Anki tags cannot hold white space: "needs review" becomes "needs_review"; empty ones go."""
+    return [re.sub(r"\s+", "_", str(t).strip()) for t in tags if str(t).strip()]
 
 
 def to_anki(items: list[dict[str, Any]], deck_name: str = "wtguide quiz") -> bytes:
@@ -243,7 +252,7 @@ def to_anki(items: list[dict[str, Any]], deck_name: str = "wtguide quiz") -> byt
                     html_escape(reference(item)),
                 ],
                 guid=genanki.guid_for(item["id"]),
-                tags=["wtguide", item["citation"]["doc_id"], *item["flags"]],
+                tags=_anki_tags(["wtguide", item["citation"]["doc_id"], *item["flags"]]),
             )
         )
     with tempfile.TemporaryDirectory() as tmp:

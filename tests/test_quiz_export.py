@@ -214,3 +214,29 @@ def test_exports_are_safe_for_spreadsheets_moodle_and_gift() -> None:
     gift = to_gift([item])
     comment = next(line for line in gift.split("\n") if line.startswith("// "))
     assert "\r" not in gift and "injected" not in comment
+
+
+def test_formulas_behind_white_space_are_escaped_and_no_option_is_dropped() -> None:
+    """Issue 19 attack: "\t=1+1" passed defusedcsv as it was; options 5 and 6 had no column."""
+    import csv as stdlib_csv
+    import io
+
+    from quiz.export import to_csv
+
+    item = {"id": "q1", "type": "mcq", "question": "\t=1+1", "options": ["a", " =2+2", "c", "d", "e", "\r\n@f"],
+            "answer": 4, "explanation": "E", "flags": [],
+            "citation": {"doc_id": "wt2023", "doc_title": "WT 2023", "paragraph": "48", "edition": "2023", "page": 26,
+                         "reference": "WT 2023, paragraph 48"}}
+    row = next(stdlib_csv.DictReader(io.StringIO(to_csv([item]))))
+    assert row["question"] == "'\t=1+1" and row["option_2"] == "' =2+2" and row["option_6"] == "'\r\n@f"
+    assert row["option_5"] == "e" and list(row).index("option_6") == list(row).index("option_4") + 2
+
+
+def test_anki_tags_with_spaces_are_exported_not_a_500() -> None:
+    from quiz.export import to_anki
+
+    item = {"id": "q1", "type": "true_false", "question": "Q?", "options": ["True", "False"], "answer": True,
+            "explanation": "E", "flags": ["needs review", " "],
+            "citation": {"doc_id": "wt 2023", "doc_title": "WT 2023", "paragraph": "14", "edition": "2023",
+                         "page": 11, "reference": "WT 2023, paragraph 14"}}
+    assert to_anki([item])[:2] == b"PK"
