@@ -83,15 +83,18 @@ OPENAI_CODES = {401: "invalid_api_key", 404: "not_found", 413: "request_too_larg
                 503: "service_unavailable"}
 
 
+def error_body(path: str, detail: str, status: int, code: str | None = None) -> dict[str, Any]:
+    """``{"detail": detail}``, or OpenAI's error object for a path under ``/v1``."""
+    if path.startswith("/v1/") or path == "/v1":
+        kind = OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+        return {"error": {"message": detail, "type": kind, "param": None, "code": code or OPENAI_CODES.get(status)}}
+    return {"detail": detail}
+
+
 def error_response(request: Request, detail: str, status: int, headers: Mapping[str, str] | None = None,
                    code: str | None = None) -> JSONResponse:
-    """``{"detail": detail}``, or OpenAI's error object for a request under ``/v1``."""
-    if request.url.path.startswith("/v1/") or request.url.path == "/v1":
-        kind = OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-        body: dict[str, Any] = {"error": {"message": detail, "type": kind, "param": None,
-                                          "code": code or OPENAI_CODES.get(status)}}
-        return JSONResponse(body, status_code=status, headers=headers)
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    """The error for ``request`` in its API's shape (``error_body``)."""
+    return JSONResponse(error_body(request.url.path, detail, status, code), status_code=status, headers=headers)
 
 
 async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -12,6 +12,7 @@ from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import error_body
 from api.proxies import client_address
 from api.ratelimit import RateLimited
 from wtguide.errors import WtguideError
@@ -62,7 +63,7 @@ class BodyLimit:
         limit = self.upload_bytes if upload else self.json_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await self._reject(send, limit)
+            await self._reject(send, limit, scope.get("path", ""))
             return
         received = 0
         complete = False
@@ -92,8 +93,8 @@ class BodyLimit:
         await self.app(scope, counting_receive, send)
 
     @staticmethod
-    async def _reject(send: Send, limit: int) -> None:
-        body = json.dumps({"detail": _too_large(limit)}).encode()
+    async def _reject(send: Send, limit: int, path: str) -> None:
+        body = json.dumps(error_body(path, _too_large(limit), 413)).encode()
         await send({
             "type": "http.response.start",
             "status": 413,

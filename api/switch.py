@@ -9,7 +9,9 @@ Removing the file turns answering back on.
 
 from __future__ import annotations
 
+import errno
 import logging
+import stat
 import threading
 import time
 from pathlib import Path
@@ -38,7 +40,8 @@ class AnsweringSwitch:
 
     def message(self) -> str | None:
         """The off message, or None while answering is on. Reads the file at most every
-        ``answering_check_seconds``; a file that exists but cannot be read counts as off."""
+        ``answering_check_seconds``; a file that exists but cannot be read, or is not a regular
+        file, counts as off (with the default message). At most 2 KB of it is ever read."""
         if self.fixed:
             return self.fixed
         now = time.monotonic()
@@ -57,7 +60,11 @@ class AnsweringSwitch:
 
     def _read(self) -> str | None:
         try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")[: MAX_MESSAGE * 4]
+            if not stat.S_ISREG(self.path.stat().st_mode):
+                # A directory, a device (a link to /dev/zero), a pipe: off, but never read.
+                raise IsADirectoryError(errno.EISDIR, "not a regular file")
+            with self.path.open("rb") as fh:
+                text = fh.read(MAX_MESSAGE * 4).decode("utf-8", errors="replace")
         except FileNotFoundError:
             if self._from_file is not None:
                 log.warning("answering is back on (%s removed)", self.path)

@@ -233,6 +233,18 @@ def test_a_bad_log_format_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch,
     assert len(err) == 1 and err[0].startswith("wtguide: error: WTGUIDE_LOG_FORMAT:")
 
 
+@pytest.mark.parametrize(("name", "value"), [("WTGUIDE_TRUSTED_PROXIES", "garbage"), ("WTGUIDE_API_KEYS", "notjson"),
+                                             ("WTGUIDE_PUBLISHABLE_KEYS", "{nope")])
+def test_a_setting_that_is_not_json_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str], name: str,
+                                                        value: str) -> None:
+    """Attack probe: these printed pydantic-settings' SettingsError traceback."""
+    monkeypatch.setenv(name, value)
+    assert cli.main(["documents"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"wtguide: error: {name}: must be JSON, e.g. '[\"a\", \"b\"]' for a list"]
+
+
 # ---- request ids -----------------------------------------------------------------------------
 
 
@@ -376,3 +388,16 @@ def test_answering_off_file_is_looked_for_at_most_every_few_seconds(tmp_path: Pa
         assert c.post("/api/search", json={"query": QUESTION}).status_code == 200
         (tmp_path / SWITCH_FILE).write_text("off")
         assert c.post("/api/search", json={"query": QUESTION}).status_code == 200  # not looked at again yet
+
+
+def test_an_answering_off_file_is_read_at_most_2_kb_and_never_from_a_device(tmp_path: Path) -> None:
+    """Attack probe: a link to /dev/zero was read without limit until the kernel killed the worker."""
+    from api.switch import AnsweringSwitch
+
+    switch = AnsweringSwitch(make_settings(tmp_path, answering_check_seconds=0))
+    (tmp_path / SWITCH_FILE).symlink_to("/dev/zero")
+    assert switch.message() == DEFAULT_MESSAGE
+    (tmp_path / SWITCH_FILE).unlink()
+    (tmp_path / SWITCH_FILE).write_text("Paused. " + "x" * 50_000_000)
+    message = switch.message()
+    assert message is not None and message.startswith("Paused. xxx") and len(message) <= 500

@@ -137,3 +137,13 @@ def test_twenty_questions_stream_the_same_answer_as_api_ask(client: openai.OpenA
         api = _ask(server, q.question, history)
         assert extra["answer"] == api["answer"] and extra["citations"] == api["citations"], q.id
         assert api["answer"] in text, q.id
+
+
+def test_a_body_over_the_limit_is_an_openai_error_too(client: openai.OpenAI) -> None:
+    history = [{"role": "user", "content": "x" * 100_000}] * 12  # 1.2 MB: over the 1 MB JSON limit
+    with pytest.raises(openai.APIStatusError) as info:
+        client.chat.completions.create(model="wtguide-extractive",
+                                       messages=[*history, {"role": "user", "content": QUESTION}])  # type: ignore[list-item]
+    assert info.value.status_code == 413
+    assert info.value.body == {"message": "request body too large: the limit is 1 MB",  # type: ignore[comparison-overlap]
+                               "type": "invalid_request_error", "param": None, "code": "request_too_large"}

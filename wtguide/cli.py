@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from wtguide.errors import BadRequest, WtguideError
 from wtguide.logs import configure_logging, log_format
@@ -252,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         err = exc.errors()[0]
         print(f"wtguide: error: WTGUIDE_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        # A list or mapping setting that is not JSON: pydantic-settings names the field in its message.
+        field = str(exc).split('"')[1] if '"' in str(exc) else "a setting"
+        print(f"wtguide: error: WTGUIDE_{field.upper()}: must be JSON, e.g. '[\"a\", \"b\"]' for a list",
+              file=sys.stderr)
         return 2
     # WTGUIDE_LOG_QUESTIONS puts the (redacted) questions at INFO on its own, -v or not.
     configure_logging(settings, log_format(settings, args.command), verbose=args.verbose,
