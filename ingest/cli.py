@@ -19,10 +19,9 @@ def cmd_index_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index_import(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.index import current_dir
     from ingest.ship import import_index
     from wtguide.cli import model_name
-
-    from ingest.index import current_dir
 
     before = current_dir(settings.index_root)
     build = import_index(settings.index_root, Path(args.file), model_name(settings), settings.index_read_only,

@@ -12,7 +12,7 @@ from typing import Any
 from ingest.checksums import verify_build
 from ingest.chunks import Chunk, chunk_paragraphs
 from ingest.clean import vocabulary
-from ingest.durable import DEFAULT_TIMEOUT, corpus_lock, ensure_writable
+from ingest.durable import DEFAULT_TIMEOUT, clean_temps, corpus_lock, ensure_writable, index_lock
 from ingest.embed import Embedder
 from ingest.index import CACHE_FILES, current_dir, embedding_units, is_fresh, read_info, read_report, write_index
 from ingest.journal import recover
@@ -151,6 +151,8 @@ def _ingest(
             cache_names = {name for pair in CACHE_FILES for name in pair}
             use_cache = exc.file not in cache_names
         if fresh:
+            with index_lock(index_root, lock_timeout):
+                clean_temps(index_root)  # what a killed add or ingest left, also when nothing is built
             info = read_info(live)
             kept = [w for doc in read_report(live).values() for w in doc.get("warnings", [])]
             if strict:
