@@ -81,7 +81,10 @@ class IndexStore:
     @cached_property
     def report(self) -> dict[str, Any]:
         """What ingest noticed, per document: {"warnings": [...], "pages": [...]} (``ingest.report``)."""
-        return read_report(self.path)
+        try:
+            return read_report(self.path)
+        except (OSError, ValueError) as exc:
+            raise self._unreadable("report.json", exc) from exc
 
     def warnings(self, doc_id: str) -> list[dict[str, Any]]:
         """The ingest warnings of one document (each: doc, kind, message, page, line)."""
@@ -90,7 +93,16 @@ class IndexStore:
     @cached_property
     def glossary(self) -> dict[str, str]:
         path = self.path / "glossary.json"
-        return json.loads(path.read_text()) if path.is_file() else {}
+        try:
+            return json.loads(path.read_text()) if path.is_file() else {}
+        except (OSError, ValueError) as exc:
+            raise self._unreadable("glossary.json", exc) from exc
+
+    def _unreadable(self, name: str, exc: Exception) -> IndexDamaged:
+        """A file read on first use that cannot be parsed: a one-line 503, not a traceback (a
+        same-size corruption passes the size-only check of ``WTGUIDE_INDEX_VERIFY=size``)."""
+        return IndexDamaged(f"index {self.path.name} is damaged: {name} cannot be read ({type(exc).__name__}); "
+                            "run 'wtguide ingest'", name)
 
     @cached_property
     def bm25(self) -> Any:
@@ -139,12 +151,15 @@ class IndexStore:
         path = self.path / "sentences.jsonl"
         if not path.is_file():
             return {}
-        rows = [json.loads(ln) for ln in path.read_text().splitlines() if ln]
-        vectors = np.load(self.path / "sentence_vectors.npy")
-        return {
-            (r["chunk"], " ".join(FOOTNOTE_MARK.sub("", r["text"]).split())): v
-            for r, v in zip(rows, vectors, strict=True)
-        }
+        try:
+            rows = [json.loads(ln) for ln in path.read_text().splitlines() if ln]
+            vectors = np.load(self.path / "sentence_vectors.npy")
+            return {
+                (r["chunk"], " ".join(FOOTNOTE_MARK.sub("", r["text"]).split())): v
+                for r, v in zip(rows, vectors, strict=True)
+            }
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise self._unreadable("sentences.jsonl or sentence_vectors.npy", exc) from exc
 
     @cached_property
     def chunk_index(self) -> dict[str, int]:

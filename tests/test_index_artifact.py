@@ -113,6 +113,25 @@ def test_a_fresh_server_on_a_damaged_index_answers_503_in_one_line(data: Path) -
             assert "chroma/chroma.sqlite3 has 0 bytes" in r.json()["detail"] and "\n" not in r.json()["detail"]
 
 
+@pytest.mark.parametrize(("name", "at"), [("sentences.jsonl", 10), ("sentence_vectors.npy", 0), ("glossary.json", 0)])
+def test_a_same_size_corruption_under_the_size_check_is_a_503_not_a_traceback(
+        data: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str, at: int) -> None:
+    """Attack probe: with WTGUIDE_INDEX_VERIFY=size these were a JSONDecodeError or ValueError
+    traceback from `ask` and a server that would not start."""
+    path = _live(data) / name
+    raw = bytearray(path.read_bytes())
+    raw[at:at + 5] = b"xxxxx"
+    path.write_bytes(bytes(raw))
+    with TestClient(create_app(_settings(data, index_verify="size")), raise_server_exceptions=False) as client:
+        r = client.post("/api/ask", json={"question": "Who are the safeguarding partners?"})
+        assert r.status_code == 503 and f"{name}" in r.json()["detail"] and "\n" not in r.json()["detail"]
+    capsys.readouterr()
+    _use(monkeypatch, WTGUIDE_INDEX_VERIFY="size")
+    assert main(["ask", "Who are the safeguarding partners?"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is damaged" in err[0] and name in err[0]
+
+
 def test_a_running_server_whose_index_breaks_answers_503_not_500(data: Path) -> None:
     # Before: 500 to every ask while /healthz said ok.
     with TestClient(create_app(_settings(data))) as client:
