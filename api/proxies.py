@@ -18,12 +18,15 @@ PEER = "wtguide.peer"
 
 
 def _canonical(host: str) -> str | None:
-    """``host`` as one spelling of an IP address ('::FFFF:a' and '::ffff:a' are one client), or
-    None when it is not an address at all."""
+    """``host`` as one spelling of an IP address ('::FFFF:a' and '::ffff:a' are one client, and
+    '::ffff:1.2.3.4' is 1.2.3.4), or None when it is not an address at all."""
     try:
-        return str(ipaddress.ip_address(host))
+        address = ipaddress.ip_address(host)
     except ValueError:
         return None
+    # An IPv4 client seen through an IPv6 socket ('::ffff:1.2.3.4') is the IPv4 client.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
 
 
 class RealClient:

@@ -49,6 +49,7 @@ def client(app, peer: tuple[str, int] = PROXY) -> TestClient:  # type: ignore[no
         # A client's own X-Forwarded-For is kept by the proxy in front of what it appends: ignored.
         (["10.0.0.0/8"], PROXY, "198.51.100.1, 203.0.113.7", "203.0.113.7"),
         (["10.0.0.5"], PROXY, "2001:DB8::1", "2001:db8::1"),
+        (["10.0.0.5"], PROXY, "::ffff:203.0.113.7", "203.0.113.7"),  # one client, one bucket (attack probe)
         (["10.0.0.0/8"], PROXY, "garbage", "10.0.0.5"),
         (["10.0.0.0/8"], PROXY, "1.2.3.4:port", "10.0.0.5"),
         (["10.0.0.0/8"], ("192.0.2.9", 5000), "203.0.113.7", "192.0.2.9"),  # not a proxy we trust
@@ -95,6 +96,10 @@ def test_untrusted_peer_cannot_pick_a_bucket(tmp_path: Path, assistant: Assistan
         ("key_failure_limit", "10 a minute", "is not a rate limit"),
         ("publishable_keys", {"partnership.example": "pk_1"}, "give each key as an origin"),
         ("redis_url", "http://cache:6379", "is not a Redis URL"),
+        # Attack probe: these were accepted and left a service no key could open, or none could use.
+        ("rate_limit", "0/minute", "would refuse every request"),
+        ("api_keys", ["sk-1", " "], "an empty key can never be presented"),
+        ("page_session_seconds", -5, "would end every session at once"),
     ],
 )
 def test_bad_settings_are_named(field: str, value: object, says: str) -> None:

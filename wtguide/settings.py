@@ -136,9 +136,25 @@ class Settings(BaseSettings):
     @classmethod
     def _a_limit(cls, value: str) -> str:
         try:
-            parse(value)
+            limit = parse(value)
         except ValueError:
             raise ValueError(f"{value!r} is not a rate limit: write it like '60/minute' or '1000/hour'") from None
+        if limit.amount < 1:
+            raise ValueError(f"{value!r} would refuse every request: the amount must be at least 1")
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys(cls, value: list[str]) -> list[str]:
+        if any(not key.strip() for key in value):
+            raise ValueError("an empty key can never be presented: remove it, or give every key some text")
+        return value
+
+    @field_validator("page_session_seconds")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"{value} seconds would end every session at once: give at least 1")
         return value
 
     @field_validator("trusted_proxies")
