@@ -20,7 +20,8 @@
     document.querySelectorAll(".para.is-target").forEach(function (p) { p.classList.remove("is-target"); });
     el.classList.add("is-target");
     var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    el.scrollIntoView({ block: "center", behavior: reduce ? "auto" : "smooth" });
+    // "start", not "center": a paragraph taller than a phone screen would start under the title bar.
+    el.scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
     el.focus({ preventScroll: true });
     // Said by a screen reader: which paragraph this is, and of which edition.
     var announce = document.getElementById("announce"), bar = document.querySelector(".doc-bar");
