@@ -44,6 +44,14 @@ def english_share(text: str, vocabulary: frozenset[str]) -> float:
     return sum(w in vocabulary or zipf_frequency(w, "en") >= COMMON_ENGLISH for w in words) / len(words)
 
 
+def common_english(word: str) -> bool:
+    """Whether ``word`` is a common English word (wordfreq Zipf ``COMMON_ENGLISH`` or more):
+    "bread" is, "fucntions" and "recieve" are not."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word.lower(), "en") >= COMMON_ENGLISH
+
+
 def detect(text: str, vocabulary: frozenset[str]) -> str:
     """"en", or the lingua name (lower case) of the other language a question is written in."""
     if english_share(text, vocabulary) >= MAX_ENGLISH_SHARE:

@@ -19,6 +19,7 @@ import yaml
 from ingest.normalise import normalise_text
 from ingest.sentences import tokens
 from rag.answer import key_terms
+from rag.language import common_english
 from rag.query import BOTH_EDITIONS, PARA_REF, YEAR, Query, parse, typo_fixes
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -121,9 +122,12 @@ def focus(text: str, lexicon: Lexicon) -> str:
 
 def _corrected(text: str, fixes: dict[str, list[str]]) -> str:
     """The question with each misspelling replaced by the corpus word it stands for: what a
-    message says back ("the joint functions", not "the joint fucntions")."""
+    message says back ("the joint functions", not "the joint fucntions"). A common English word
+    the corpus does not use is not a misspelling and is said back as typed ("bake bread", not
+    "bake break"); retrieval still reads the corpus word beside it."""
     for wrong, forms in fixes.items():
-        text = re.sub(rf"\b{re.escape(wrong)}\b", forms[0], text, flags=re.I)
+        if not common_english(wrong):
+            text = re.sub(rf"\b{re.escape(wrong)}\b", forms[0], text, flags=re.I)
     return text
 
 

@@ -101,6 +101,10 @@ def test_screened_questions_are_declined_with_a_message_that_helps(assistant: As
 def test_a_decline_says_back_the_corrected_words(assistant: Assistant) -> None:
     q = assistant.understand("What are the joint fucntions of the LSPs?")
     assert "functions" in q.corrected and "fucntions" not in q.corrected
+    # A common English word the guidance never uses is not a misspelling: said back as typed
+    # (the new-user trial saw "how do i bake bread" come back as "bake break").
+    assert assistant.understand("how do i bake bread").corrected == "how do i bake bread"
+    assert assistant.understand("who should recieve the plan").corrected == "who should receive the plan"
 
 
 def test_the_decision_reads_its_fitted_parameters() -> None:
