@@ -31,7 +31,6 @@ import argparse
 import itertools
 import os
 import queue
-import signal
 import statistics
 import subprocess
 import sys
@@ -45,7 +44,7 @@ from typing import Any
 import httpx
 
 from benchmarks.ask import ROOT, WARMUP, ensure_index, percentile
-from benchmarks.region import free_port
+from benchmarks.region import free_port, stop
 
 RATE_LIMIT = "1000000/minute"
 
@@ -127,13 +126,7 @@ class Server:
         return int(status["VmRSS"].split()[0]) / 1024
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        stop(self.proc)
 
 
 def eval_questions() -> list[dict[str, Any]]:

@@ -47,7 +47,9 @@ http {{
     include {prefix}/wtguide.conf;
 }}
 """
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian puts each major version's binaries here; the newest installed is used.
+_PG_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+PG_BIN = _PG_BINS[-1].parent if _PG_BINS else Path("/usr/lib/postgresql/15/bin")
 
 
 class Missing(RuntimeError):
@@ -96,21 +98,31 @@ def stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> Non
 
 
 class Redis:
-    def __init__(self, work: Path) -> None:
+    """A redis-server of our own on loopback, nothing saved; ``close()`` stops it. Raises ``Missing``."""
+
+    def __init__(self) -> None:
+        exe = binary("redis-server")
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        exe = binary("redis-server")
+        self.dir = Path(tempfile.mkdtemp(prefix="wtguide-redis-"))
         self.proc = subprocess.Popen(
             [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(work)],
+             "--dir", str(self.dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         wait_for_port(self.port, self.proc, "redis-server")
 
+    def close(self) -> None:
+        stop(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
 
 class Postgres:
-    """A throwaway cluster. initdb refuses to run as root, so as root it runs as the ``postgres`` user."""
+    """A throwaway cluster on loopback (about a second to start); ``close()`` removes it. initdb
+    refuses to run as root, so as root it runs as the ``postgres`` user. ``server_url`` has no
+    database name; ``url`` names the ``postgres`` database. Raises ``Missing``, or
+    ``CalledProcessError`` when initdb fails."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self) -> None:
         initdb = binary("initdb", PG_BIN)
         postgres = binary("postgres", PG_BIN)
         self.port = free_port()
@@ -121,15 +133,19 @@ class Postgres:
         if os.geteuid() == 0:
             prefix = ["runuser", "-u", "postgres", "--"]
             shutil.chown(self.dir, "postgres")
-        subprocess.run([*prefix, initdb, "-D", str(data), "-U", "wtguide", "--auth=trust", "-E", "UTF8"],
-                       check=True, capture_output=True)
-        self.url = f"postgresql+psycopg://wtguide@127.0.0.1:{self.port}/postgres"
+        try:
+            subprocess.run([*prefix, initdb, "-D", str(data), "-U", "wtguide", "--auth=trust", "--no-sync",
+                            "-E", "UTF8"], check=True, capture_output=True)
+        except subprocess.CalledProcessError:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+        self.server_url = f"postgresql+psycopg://wtguide@127.0.0.1:{self.port}"
+        self.url = f"{self.server_url}/postgres"
         self.proc = subprocess.Popen(
             [*prefix, postgres, "-D", str(data), "-p", str(self.port), "-h", "127.0.0.1", "-k", str(self.dir),
              "-c", "fsync=off", "-c", "max_connections=200"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         wait_for_port(self.port, self.proc, "postgres")
-        del work
 
     def close(self) -> None:
         stop(self.proc, signal.SIGINT)  # "fast" shutdown
@@ -212,8 +228,8 @@ class Region:
             for name in ("nginx", "redis-server"):
                 binary(name, Path("/usr/sbin"))
             binary("initdb", PG_BIN)
-            self.redis = Redis(self.work)
-            self.postgres = Postgres(self.work)
+            self.redis = Redis()
+            self.postgres = Postgres()
             self.env = {
                 **os.environ, "WTGUIDE_DATA_DIR": str(self.data_dir), "WTGUIDE_EMBEDDER": self.embedder,
                 "WTGUIDE_REDIS_URL": self.redis.url, "WTGUIDE_DATABASE_URL": self.postgres.url,
@@ -240,10 +256,11 @@ class Region:
         stop(self.replicas[i].proc, signal.SIGKILL)
 
     def close(self) -> None:
-        for proc in [self.nginx and self.nginx.proc, *(r.proc for r in self.replicas), self.redis and self.redis.proc]:
+        for proc in [self.nginx and self.nginx.proc, *(r.proc for r in self.replicas)]:
             stop(proc or None)
-        if self.postgres is not None:
-            self.postgres.close()
+        for store in (self.redis, self.postgres):
+            if store is not None:
+                store.close()
         shutil.rmtree(self.work, ignore_errors=True)
 
     def __exit__(self, *exc: object) -> None:

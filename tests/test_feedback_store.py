@@ -8,11 +8,8 @@ import hashlib
 import hmac
 import itertools
 import os
-import shutil
-import socket
 import sqlite3
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,13 +19,11 @@ from sqlalchemy import inspect
 
 from api import db
 from api.feedback import COLUMNS, FeedbackStore
+from benchmarks.region import Missing, Postgres, free_port
 from wtguide.errors import WtguideError
 from wtguide.settings import Settings
 
-# Debian's server packages put each major version's binaries here; the newest is used.
 QUESTION = "What is early help?"
-PG_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
-PG_BIN = PG_BINS[-1].parent if PG_BINS else Path("/usr/lib/postgresql/15/bin")
 # The schema api/feedback.py created before migrations existed.
 OLD_SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -46,52 +41,20 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL on 127.0.0.1 (about a second to start); yields a base URL
-    without a database name. initdb refuses root, so the server runs as the postgres user."""
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"PostgreSQL binaries not found in {PG_BIN}")
-    runas: list[str] = []
-    if os.geteuid() == 0:
-        user = next((u for u in ("postgres", "nobody") if shutil.which("runuser") and _uid(u) is not None), None)
-        if user is None:
-            pytest.skip("running as root and no unprivileged user to run PostgreSQL as")
-        runas = ["runuser", "-u", user, "--"]
-    base = Path(tempfile.mkdtemp(prefix="wtguide-pg-"))
-    if runas:
-        os.chown(base, _uid(runas[2]) or 0, -1)
-    data, port = base / "data", _free_port()
+    """A throwaway PostgreSQL on 127.0.0.1 (benchmarks/region.py, about a second to start); yields
+    a base URL without a database name."""
     try:
-        subprocess.run([*runas, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "wtguide",
-                        "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
-        subprocess.run([*runas, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-                        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                       check=True, capture_output=True)
+        server = Postgres()
+    except Missing as exc:
+        pytest.skip(str(exc))
     except subprocess.CalledProcessError as exc:
-        shutil.rmtree(base, ignore_errors=True)
         pytest.skip(f"PostgreSQL did not start: {exc.stderr.decode(errors='replace').strip()[:200]}")
     try:
-        yield f"postgresql+psycopg://wtguide@127.0.0.1:{port}"
+        yield server.server_url
     finally:
-        subprocess.run([*runas, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def _uid(user: str) -> int | None:
-    import pwd
-
-    try:
-        return pwd.getpwnam(user).pw_uid
-    except KeyError:
-        return None
+        server.close()
 
 
 _names = itertools.count()
@@ -194,7 +157,7 @@ def test_an_old_database_is_upgraded_in_place(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_database_is_a_one_line_503(tmp_path: Path) -> None:
-    store = FeedbackStore(f"postgresql+psycopg://wtguide:hunter2@127.0.0.1:{_free_port()}/nowhere")
+    store = FeedbackStore(f"postgresql+psycopg://wtguide:hunter2@127.0.0.1:{free_port()}/nowhere")
     with pytest.raises(db.DatabaseUnavailable) as err:
         store.add("up", "answer")
     message = str(err.value)
