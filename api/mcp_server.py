@@ -119,7 +119,7 @@ def build_server(assistant: Callable[[], Any], base_url: str = "",
             ans = on_answer(a.ask(question, history=[t.model_dump() for t in history]))
             out = answer_json(a.store, ans)
             out["citations"] = [cite(a, c) for c in ans.citations]
-            return {"text": answer_text(a.store, ans, base_url), **out}
+            return {"text": answer_text(ans, base_url), **out}
 
         return run(answer, answers=True)  # type: ignore[no-any-return]
 

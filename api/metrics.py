@@ -35,7 +35,7 @@ REQUESTS = Counter("wtguide_http_requests", "HTTP requests answered, by route te
 LATENCY = Histogram("wtguide_http_request_duration_seconds",
                     "Time from request to the end of the response, by route template and status",
                     ["method", "route", "status"])
-ANSWERS = Counter("wtguide_answers", "Answers given by /api/ask and /api/ask/stream, by status "
+ANSWERS = Counter("wtguide_answers", "Answers given by /api/ask, /api/ask/stream, /v1 and MCP, by status "
                   "(answered, uncertain, declined)", ["status"])
 # 1 for the index a worker serves; with several workers, 1 if any live worker serves it.
 INDEX = Gauge("wtguide_index_info", "The index being served (its build id)", ["index"],

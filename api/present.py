@@ -55,7 +55,7 @@ def verification(ans: Answer) -> dict[str, Any]:
     return {"citations": len(ans.citations), "verified": checked, "all_verified": checked == len(ans.citations)}
 
 
-def answer_text(store: Any, ans: Answer, base_url: str) -> str:
+def answer_text(ans: Answer, base_url: str) -> str:
     """The answer as one plain text for chat clients (/v1, MCP): the safeguarding notices first
     (a crisis notice is the first line), then the answer with its ``[n]`` markers, then a
     references list, one "[n] <reference> — <absolute url>" line per citation."""
@@ -64,5 +64,4 @@ def answer_text(store: Any, ans: Answer, base_url: str) -> str:
     if ans.citations:
         refs = [f"[{c.id}] {c.reference()} — {base}{c.url}" for c in ans.citations]
         parts.append("References:\n" + "\n".join(refs))
-    del store
     return "\n\n".join(p for p in parts if p)

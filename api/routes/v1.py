@@ -97,10 +97,6 @@ def _answer(assistant: Any, settings: Settings, body: ChatRequest) -> Answer:
     return record(assistant.ask(question, history=history, generative=body.model == GENERATIVE), settings)
 
 
-def _extra(store: Any, ans: Answer) -> dict[str, Any]:
-    return answer_json(store, ans)
-
-
 # The operator's switch that turns answering off (api/switch.py) turns this off too.
 @router.post("/chat/completions", response_model=None, dependencies=[Depends(answering_on)])
 async def chat_completions(body: ChatRequest, request: Request, assistant: AssistantDep,
@@ -108,10 +104,10 @@ async def chat_completions(body: ChatRequest, request: Request, assistant: Assis
     """An answer as an OpenAI chat completion (``stream: true`` for Server-Sent Events chunks
     ending with ``data: [DONE]``)."""
     ans = await run_in_threadpool(_answer, assistant, settings, body)
-    content = answer_text(assistant.store, ans, settings.public_url or str(request.base_url))
+    content = answer_text(ans, settings.public_url or str(request.base_url))
     ident = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    extra = _extra(assistant.store, ans)
+    extra = answer_json(assistant.store, ans)
     if not body.stream:
         return {
             "id": ident, "object": "chat.completion", "created": created, "model": body.model,
