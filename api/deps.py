@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from api.feedback import FeedbackStore
+from api.metrics import note_index
 from wtguide.errors import WtguideError
 from wtguide.settings import Settings
 
@@ -34,6 +35,7 @@ def load_assistant(state: Any) -> None:
         try:
             state.assistant = build_assistant(state.settings)
             state.assistant_error = None
+            note_index(state)
         except WtguideError as exc:
             log.warning("assistant not loaded: %s", exc)
             state.assistant_error = exc
@@ -75,6 +77,7 @@ def follow_index(state: Any) -> None:
                 return  # swapped again meanwhile: the next check loads the newest
             fresh.warm_up()
             state.assistant = fresh
+            note_index(state)  # the served-index gauge moves when the index does
             log.info("now serving index %s", name)
         except Exception as exc:  # noqa: BLE001 - a damaged new index must never stop the old one serving
             state.index_failed = name

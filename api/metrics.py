@@ -59,7 +59,8 @@ def route_template(scope: Scope) -> str:
 
 
 def note_index(state: Any) -> None:
-    """Set the served-index gauge from ``state.assistant`` (cheap: only a change is written)."""
+    """Set the served-index gauge from ``state.assistant`` (only a change is written): called when
+    a worker loads or swaps its index (api/deps.py), and at start-up and on a scrape."""
     # getattr all the way: a stand-in assistant (tests, a loading failure) must not fail a request here.
     path = getattr(getattr(getattr(state, "assistant", None), "store", None), "path", None)
     name = getattr(path, "name", None)
@@ -97,9 +98,6 @@ class MetricsMiddleware:
             labels = {"method": scope["method"], "route": route_template(scope), "status": str(status)}
             REQUESTS.labels(**labels).inc()
             LATENCY.labels(**labels).observe(time.perf_counter() - start)
-            app = scope.get("app")
-            if app is not None:
-                note_index(app.state)
 
 
 def registry() -> Any:
