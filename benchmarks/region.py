@@ -83,6 +83,22 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout: 
     raise RuntimeError(f"{what} did not listen on {port} within {timeout:.0f} s")
 
 
+def wait_healthy(url: str, timeout: float = 90, proc: subprocess.Popen[Any] | None = None) -> None:
+    """Poll ``url + "/healthz"`` until it answers 200; ``RuntimeError`` after ``timeout`` seconds,
+    or as soon as ``proc`` (the server's process, when given) has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} was not healthy within {timeout:.0f} s")
+
+
 def stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
     """Stop a process group started with ``start_new_session``; SIGKILL after 15 s."""
     if proc is None or proc.poll() is not None:
@@ -164,17 +180,7 @@ class Replica:
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
     def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"replica on {self.port} exited with {self.proc.returncode}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"replica on {self.port} not healthy within {timeout:.0f} s")
+        wait_healthy(self.url, timeout, self.proc)
 
 
 class Nginx:

@@ -37,17 +37,3 @@ class ThreadServer:
         self.thread.join(timeout=10)
         self.sock.close()
 
-
-def wait_healthy(url: str, timeout: float = 90) -> None:
-    """Poll ``url + "/healthz"`` until it answers 200 (a server started in another process)."""
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} was not healthy within {timeout:.0f} s")

@@ -14,9 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.region import free_port
+from benchmarks.region import free_port, wait_healthy
 from tests.conftest import CORPUS
-from tests.serving import wait_healthy
 
 pytestmark = pytest.mark.slow
 WTGUIDE = str(Path(sys.executable).with_name("wtguide"))

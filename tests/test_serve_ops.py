@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from benchmarks.region import free_port
-from tests.serving import wait_healthy
+from benchmarks.region import free_port, wait_healthy
 from wtguide.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
