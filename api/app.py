@@ -16,7 +16,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Route
 
 from api import errors, metrics
-from api.db import DatabaseUnavailable
 from api.deps import current_assistant, load_assistant
 from api.feedback import FeedbackStore
 from api.mcp_server import McpEndpoint, http_lifespan
@@ -27,6 +26,7 @@ from api.request_id import RequestIdMiddleware
 from api.routes import ask, check, crosswalk, documents, feedback, health, pages, quiz, search, v1
 from api.security import SESSION_COOKIE, BodyLimit, api_guard, start_page_session
 from api.switch import AnsweringSwitch, answering_on
+from wtguide.errors import DatabaseUnavailable
 from wtguide.secret import install_secret
 from wtguide.settings import Settings, get_settings
 

@@ -78,8 +78,8 @@ def _prepare_database(settings: Settings) -> None:
     stops the start with one line (BadRequest); a database that cannot be reached or is behind
     is one warning line, and the server starts: feedback answers 503 until it is there, the rest
     is served (a read-only data dir with no WTGUIDE_DATABASE_URL is such a case)."""
-    from api.db import DatabaseUnavailable
     from api.feedback import FeedbackStore
+    from wtguide.errors import DatabaseUnavailable
 
     try:
         FeedbackStore.from_settings(settings).prepare()

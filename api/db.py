@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from wtguide.errors import BadRequest, WtguideError
+from wtguide.errors import BadRequest, DatabaseUnavailable
 from wtguide.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -24,12 +24,6 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "wtguide_alembic_version"  # not alembic_version: a shared PostgreSQL may hold another app's
 # pg_advisory_xact_lock key that every replica's migration takes first ("wtgu" in ASCII).
 MIGRATION_LOCK = 0x77746775
-
-
-class DatabaseUnavailable(WtguideError):
-    """The feedback database cannot be reached, or its schema is behind this code."""
-
-    http_status = 503
 
 
 def feedback_path(data_dir: Path) -> Path:

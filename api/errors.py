@@ -14,8 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from api.ratelimit import RateLimited
-from wtguide.errors import WtguideError
+from wtguide.errors import RateLimited, WtguideError
 
 log = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ from api import db
 from api.db import feedback_path
 from rag.safeguard import redact_text
 from rag.understand import normalise
+from wtguide.errors import DatabaseUnavailable
 from wtguide.settings import Settings
 
 __all__ = ["COLUMNS", "FeedbackStore", "feedback_path"]
@@ -97,7 +98,7 @@ class FeedbackStore:
             else:
                 at = db.current(self.engine)
                 if at != db.head():
-                    raise db.DatabaseUnavailable(
+                    raise DatabaseUnavailable(
                         f"the feedback database {db.shown(self.engine.url)} is at revision {at or 'none'}, "
                         f"not {db.head()}: run 'wtguide db upgrade'")
             self._ready = True

@@ -25,14 +25,13 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from api.present import answer_json, answer_text, citation_json
-from api.ratelimit import RateLimited
 from api.schemas import MAX_QUESTION, MAX_TOP_K, MAX_TURN, MAX_TURNS
 from api.security import api_guard
 from checker.read import MAX_TEXT_CHARS, check_text
 from checker.report import report_json
 from checker.service import checker_for
 from rag.notices import replacement
-from wtguide.errors import WtguideError
+from wtguide.errors import RateLimited, WtguideError
 
 INSTRUCTIONS = (
     "Statutory guidance for England: Working Together to Safeguard Children (the editions held are in "

@@ -27,22 +27,10 @@ from limits.strategies import FixedWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from wtguide.errors import WtguideError
-
 log = logging.getLogger(__name__)
 NAMESPACE = "wtguide"
 RETRY_SECONDS = 10.0
 STATE_KEY = "ratelimit_headers"
-
-
-class RateLimited(WtguideError):
-    """A 429; ``retry_after`` is whole seconds until the window ends."""
-
-    http_status = 429
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

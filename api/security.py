@@ -14,8 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
 from api.proxies import client_address
-from api.ratelimit import RateLimited
-from wtguide.errors import WtguideError
+from wtguide.errors import Forbidden, RateLimited, Unauthorized
 from wtguide.settings import Settings
 
 # JSON bodies are small: a full history is 20 x 4,000 characters. Uploads (multipart) may be larger.
@@ -28,14 +27,6 @@ SESSION_FLAG = "pages"
 SESSION_COOKIE = "wtguide_session"
 # What the embeddable widget calls: a publishable key opens these and nothing else.
 PUBLISHABLE_ROUTES = frozenset({"/api/ask", "/api/ask/stream", "/api/search", "/api/feedback"})
-
-
-class Unauthorized(WtguideError):
-    http_status = 401
-
-
-class Forbidden(WtguideError):
-    http_status = 403
 
 
 def _size(n: int) -> str:

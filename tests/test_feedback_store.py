@@ -20,7 +20,7 @@ from sqlalchemy import inspect
 from api import db
 from api.feedback import COLUMNS, FeedbackStore
 from benchmarks.region import Missing, Postgres, free_port
-from wtguide.errors import WtguideError
+from wtguide.errors import DatabaseUnavailable, WtguideError
 from wtguide.settings import Settings
 
 QUESTION = "What is early help?"
@@ -131,7 +131,7 @@ def test_replicas_migrating_at_once_all_succeed(db_url: str) -> None:
 
 def test_migrate_off_refuses_a_database_that_is_behind(db_url: str) -> None:
     store = FeedbackStore(db_url, migrate=False)
-    with pytest.raises(db.DatabaseUnavailable, match="run 'wtguide db upgrade'"):
+    with pytest.raises(DatabaseUnavailable, match="run 'wtguide db upgrade'"):
         store.add("up", "answer")
     db.upgrade(store.engine)
     assert store.add("up", "answer") == 1
@@ -158,7 +158,7 @@ def test_an_old_database_is_upgraded_in_place(tmp_path: Path) -> None:
 
 def test_an_unreachable_database_is_a_one_line_503(tmp_path: Path) -> None:
     store = FeedbackStore(f"postgresql+psycopg://wtguide:hunter2@127.0.0.1:{free_port()}/nowhere")
-    with pytest.raises(db.DatabaseUnavailable) as err:
+    with pytest.raises(DatabaseUnavailable) as err:
         store.add("up", "answer")
     message = str(err.value)
     assert err.value.http_status == 503 and "\n" not in message

@@ -91,3 +91,31 @@ class Busy(WtguideError):
     """Another ``add``/``ingest`` held the corpus or index lock for longer than we wait."""
 
     http_status = 409
+
+
+class Unauthorized(WtguideError):
+    """No valid credential for an API route (a key, a page session or a publishable key)."""
+
+    http_status = 401
+
+
+class Forbidden(WtguideError):
+    """A credential that does not reach this route (a publishable key outside ask/search/feedback)."""
+
+    http_status = 403
+
+
+class RateLimited(WtguideError):
+    """A 429; ``retry_after`` is whole seconds until the window ends."""
+
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DatabaseUnavailable(WtguideError):
+    """The feedback database cannot be reached, or its schema is behind this code."""
+
+    http_status = 503
