@@ -508,9 +508,32 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
             found = word[0].isupper() and not place.search(before) and (
                 (family and rare(word, conf["introduced_max_zipf"]))  # "the Jones family"
                 or (rare(word) and (surname or told or (narrative and mid_sentence))))
+        if not found and _first_name(word):
+            # A known first name (gender-guesser's dictionary, which also holds some English words:
+            # "theres", "bitten"): capitalised mid-sentence ("ring Bev on ..."), or in any case with
+            # a cue after it ("riley smith age 8", "precious's mum"). Never one of the corpus's words.
+            low = word.lower()
+            ordinary = low in never or low in vocabulary or low in STOPWORDS
+            mid = word[0].isupper() and not re.search(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$", text[:m.start()])
+            cue = told or bool(nxt and identified.match(text[nxt.end():]))
+            uncommon = zipf_frequency(low, "en") < conf["first_name_max_zipf"]
+            found = not ordinary and not place.search(before) and uncommon and (mid or cue)
         if found:
             out.append(Detail("name", m.start(), nxt.end() if surname and nxt else m.end()))
     return out
+
+
+@lru_cache(maxsize=1)
+def _name_detector() -> Any:
+    import gender_guesser.detector as gender
+
+    return gender.Detector(case_sensitive=False)
+
+
+@lru_cache(maxsize=4096)
+def _first_name(word: str) -> bool:
+    """Whether gender-guesser's dictionary of first names (about 40,000, many countries) holds the word."""
+    return bool(_name_detector().get_gender(word) != "unknown")
 
 
 def without_placeholders(redacted: str) -> str:

@@ -52,6 +52,16 @@ def test_names_in_context_and_not_out_of_it() -> None:
         assert kinds(q) == [], q
 
 
+def test_first_names_from_the_dictionary_with_a_capital_or_a_cue() -> None:
+    # gender-guesser's first names: capitalised mid-sentence, or in any case with a cue after them.
+    assert kinds("is there a model information sharing agreement? ring Bev about it") == ["name"]
+    assert kinds("can u check riley smith age 8 from harehills") == ["name"]
+    # Its dictionary also holds English words; without a capital or a cue they stay words.
+    for q in ("theres a toddler on her own on the balcony", "our 14 yo keeps running off",
+              "they were shouting and my son got bitten"):
+        assert "name" not in kinds(q), q
+
+
 def test_numbers_that_are_not_personal() -> None:
     for q in ("What does paragraph 48 of Working Together 2023 say?",
               "Is Childline 0800 1111 free? And the NSPCC on 0808 800 5000?",
