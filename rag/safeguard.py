@@ -515,9 +515,9 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
             low = word.lower()
             ordinary = low in never or low in vocabulary or low in STOPWORDS
             mid = word[0].isupper() and not re.search(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$", text[:m.start()])
-            cue = told or bool(nxt and identified.match(text[nxt.end():]))
+            cued = told or bool(nxt and identified.match(text[nxt.end():]))
             uncommon = zipf_frequency(low, "en") < conf["first_name_max_zipf"]
-            found = not ordinary and not place.search(before) and uncommon and (mid or cue)
+            found = not ordinary and not place.search(before) and uncommon and (mid or cued)
         if found:
             out.append(Detail("name", m.start(), nxt.end() if surname and nxt else m.end()))
     return out
