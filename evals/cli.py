@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from evals.dataset import BLIND_QUESTIONS, DEFAULT_QUESTIONS, SPLITS, load_questions
+from evals.dataset import DEFAULT_QUESTIONS, SET_FILES, SPLITS, load_questions
 from wtguide.settings import Settings
 
 
@@ -52,12 +52,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         return _guardrails(args, settings)
     if args.split in ("blind2", "blind3"):
         raise WtguideError(f"--split {args.split} is a guardrail set: use it with --guardrails")
-    questions_file = Path(args.questions)
-    if args.split == "blind" and questions_file == DEFAULT_QUESTIONS:
-        questions_file = BLIND_QUESTIONS
-    questions = load_questions(questions_file, args.split)
+    questions_file, field = Path(args.questions), args.split
+    if args.split in SET_FILES and questions_file == DEFAULT_QUESTIONS:
+        questions_file, field = SET_FILES[args.split]
+    questions = load_questions(questions_file, field)
     assistant = Assistant.from_settings(settings)
     if args.fit_decision:
+        if args.split == "dev" and questions_file == DEFAULT_QUESTIONS:  # both sets written for tuning
+            questions += load_questions(*SET_FILES["dev2"])
         return _fit_decision(assistant, questions, args.split)
     with ExitStack() as stack:
         baselines = [] if args.no_baselines else make_baselines(settings, assistant, args.naive or not args.gate, stack)
@@ -160,8 +162,9 @@ def register(sub: Any) -> None:
     s = sub.add_parser("eval", help="score retrieval and answers on the curated questions, beside the baselines")
     s.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (schema: evals/QUESTIONS.md)")
     s.add_argument(
-        "--split", choices=(*SPLITS, "blind2", "blind3"), default="test",
-        help="dev (tuning), test (reporting), blind (evals/blind.jsonl: written blind, never tuned on) or all; "
+        "--split", choices=(*SPLITS, "dev2", "blind_b", "blind2", "blind3"), default="test",
+        help="dev (tuning), dev2 (evals/dev2.jsonl: written blind, for tuning), test (reporting), blind and "
+        "blind_b (evals/blind.jsonl, evals/blind_b.jsonl: written blind, never tuned on) or all; "
         "with --guardrails: dev, blind, blind2 or blind3 (more sets written blind)",
     )
     s.add_argument("--json", action="store_true", help="print the summary and every question's result as JSON")

@@ -16,6 +16,14 @@ DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
 # never tuned on. `--split blind` reads it (its sha256 is in every report).
 BLIND_QUESTIONS = Path(__file__).resolve().parent / "blind.jsonl"
 SPLITS = ("dev", "test", "blind", "all")
+# Sets with their own file, named as splits: (file, the split their lines carry). dev2 was written
+# blind, like blind_b, but is for tuning; blind_b, written after the first blind set had been
+# measured many times, is frozen and never tuned on.
+SET_FILES = {
+    "blind": (BLIND_QUESTIONS, "blind"),
+    "dev2": (Path(__file__).resolve().parent / "dev2.jsonl", "dev"),
+    "blind_b": (Path(__file__).resolve().parent / "blind_b.jsonl", "blind"),
+}
 TYPES = (
     "fact",
     "list",

@@ -83,10 +83,14 @@ def candidates(chunk: Chunk) -> list[str]:
     return lines + [n for n in notes if not _is_note(n)]
 
 
+HEADING_MAX_WORDS = 14  # the corpus's headings and box titles: all but one at most 12 words
+
+
 def _heading_only(lines: list[str], pos: int) -> bool:
-    """A line with no sentence end that no list follows: a heading or a box title, not a claim."""
+    """A short line with no sentence end that no list follows: a heading or a box title, not a
+    claim. A long line is a sentence whose full stop the extraction lost (before a footnote mark)."""
     line = lines[pos]
-    if line[-1:] in ".!?:;)" or is_list_item(line):
+    if line[-1:] in ".!?:;)" or is_list_item(line) or len(line.split()) > HEADING_MAX_WORDS:
         return False
     return not (pos + 1 < len(lines) and is_list_item(lines[pos + 1]))
 

@@ -42,6 +42,7 @@ FEATURES = (
     "unknown_title",
     "unheld_chapter",
     "commentary_top",
+    "names_guidance",
 )
 
 
@@ -118,6 +119,7 @@ def features(q: Query, hits: list[Hit], answer_text: str, retriever: Retriever) 
         "unknown_title": float(bool(q.unknown_title)),
         "unheld_chapter": float(q.unheld_chapter),
         "commentary_top": float(bool(chunks) and chunks[0].kind == "commentary"),
+        "names_guidance": float(q.names_guidance),
     }
 
 

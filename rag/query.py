@@ -87,6 +87,7 @@ class Query:
     unknown_title: str | None = None  # a document it names that the corpus never mentions
     unheld_chapter: bool = False  # a chapter it names that the held text does not include
     elsewhere: tuple[str, ...] = ()  # where to look for documents it names that are not held
+    names_guidance: bool = False  # it names a held edition, document or acronym of the corpus
 
     @property
     def content_tokens(self) -> list[str]:

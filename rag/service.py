@@ -167,8 +167,13 @@ class Assistant:
         missing = tuple(n for n in q.paragraphs if (doc_id, n) not in self.store.paragraphs)
         filters = Filters()
         if q.edition:
+            # That edition and the commentary written about it ("what criticism has been made of
+            # WT2023's section on ...?"); the prior keeps the guidance above the commentary.
             docs = self.store.documents.values()
-            filters = Filters(doc_ids=tuple(d.doc_id for d in docs if d.kind == "statutory" and d.edition == q.edition))
+            filters = Filters(doc_ids=tuple(
+                d.doc_id for d in docs
+                if (d.edition if d.kind == "statutory" else d.about_edition) == q.edition
+            ))
         hits = self.search_hits(q, top_k, filters)
         return (hits or self.search_hits(q, top_k)), missing
 
@@ -218,7 +223,11 @@ class Assistant:
             if self._key(h) not in seen:
                 seen.add(self._key(h))
                 deduped.append(h)
-        return deduped[:top_k]
+        # What changed is what the commentary is about: its best passage, when a search over
+        # everything ranks one in its top k, takes the last place.
+        remarks = [h for h in self.retriever.search(query, Filters(), top_k)
+                   if self.store.chunks[h.chunk_index].kind != "statutory" and self._key(h) not in seen]
+        return deduped[: top_k - 1] + remarks[:1] if remarks else deduped[:top_k]
 
     def _compared(self, query: Query) -> list[DocumentInfo]:
         """The two editions a comparison is between, newest first: the two it names; one it names
@@ -395,6 +404,8 @@ def _lexicon(store: IndexStore, glossary: dict[str, str]) -> Lexicon:
         editions=tuple(sorted(d.edition for d in statutory if d.edition)),
         chapters=chapters,
         corpus_text=" ".join(" ".join(t.split()) for t in [*names, *(c.text for c in store.chunks)]).lower(),
+        titles=tuple(sorted({" ".join(re.sub(r"\b(?:19|20)\d\d\b", " ", d.short_title or d.title).lower().split())
+                             for d in store.documents.values()})),
     )
 
 

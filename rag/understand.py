@@ -74,6 +74,13 @@ class Lexicon:
     editions: tuple[str, ...]  # statutory editions held
     chapters: dict[str, tuple[int, ...]]  # edition -> chapter numbers held
     corpus_text: str  # every chunk, title and publisher, lower case, white space folded
+    titles: tuple[str, ...] = ()  # held documents' short titles, lower case, without their years
+
+    def names_guidance(self, text: str, q: Query) -> bool:
+        """Whether a question names what is held: an edition, a document by its short title
+        ("working together"), or one of the corpus's acronyms. Such a question is about the guidance."""
+        low = text.lower()
+        return bool(set(q.years) & set(self.editions) or q.acronyms or any(t and t in low for t in self.titles))
 
     def known(self, stem: str) -> bool:
         """Whether the corpus uses the word in some form ("define": "defined") or as an acronym."""
@@ -173,6 +180,7 @@ def understand(
         unknown_title=unknown,
         unheld_chapter=bool(unheld_chapter),
         elsewhere=elsewhere,
+        names_guidance=lexicon.names_guidance(text, q),
     )
 
 

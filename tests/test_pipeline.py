@@ -78,6 +78,30 @@ def test_an_edition_named_keeps_retrieval_to_it(assistant: Assistant) -> None:
     assert {c.doc_id for c in ans.citations if c.quoted} == {"wt2018"}
 
 
+def test_an_edition_named_keeps_the_commentary_written_about_it(assistant: Assistant) -> None:
+    # The schools blog and the news item are about the 2023 edition; the 2018 question keeps to 2018.
+    def docs(question: str) -> set[str]:
+        hits, _ = assistant.retrieve(assistant.understand(question), 20)
+        return {assistant.store.chunks[h.chunk_index].doc_id for h in hits}
+
+    assert {"wt2023", "schools-guide"} <= docs("What criticism has been made of disabled children in WT2023?")
+    assert docs("What did Working Together 2018 say about disabled children?") == {"wt2018"}
+
+
+def test_a_comparison_keeps_a_place_for_the_commentary_on_what_changed(assistant: Assistant) -> None:
+    q = assistant.understand("How many pages is Working Together 2023 compared with the previous version?")
+    assert q.comparison
+    kinds = [assistant.store.chunks[h.chunk_index].kind for h in assistant.retrieve(q, 5)[0]]
+    assert kinds[-1] == "commentary" and kinds[:-1].count("statutory") == 4
+
+
+def test_naming_the_guidance_is_read_once_into_the_query(assistant: Assistant) -> None:
+    for q in ("wat age does working together cover up to", "is WT2018 just advice?", "DSP role?"):
+        assert assistant.understand(q).names_guidance, q
+    for q in ("what is the capital of France", "how do i bake bread"):
+        assert not assistant.understand(q).names_guidance, q
+
+
 def test_the_question_after_a_preamble_is_what_is_asked(assistant: Assistant) -> None:
     bare = assistant.understand("Does the guidance apply to academies?")
     with_preamble = assistant.understand("Our governors asked me to check this. Does the guidance apply to academies?")
@@ -134,6 +158,12 @@ def test_clean_takes_off_list_numbers_and_run_in_headings() -> None:
     )
     assert clean("(b) an integrated care board[^3]") == "an integrated care board"
     assert clean("The LSP is the Chief Officer of Police.") == "The LSP is the Chief Officer of Police."
+
+
+def test_a_long_line_that_lost_its_full_stop_is_a_sentence_not_a_heading(assistant: Assistant) -> None:
+    # Paragraph 32's DPIA sentence ends on a footnote mark with no full stop (the PDF extraction).
+    ans = assistant.ask("What must be completed before processing special category data likely to be high risk?")
+    assert "data protection impact assessment" in ans.answer
 
 
 def test_a_lead_in_renders_with_its_list() -> None:
