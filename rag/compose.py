@@ -174,9 +174,17 @@ def pick(
 
 def _claims(p: Passage, pos: int, text: str) -> list[Claim]:
     """The claim a line makes: itself, a lead-in with its list, or a lead-in ending its block with
-    the next block's list. A lead-in whose list cannot be found makes no claim."""
+    the next block's list. A list item is said with its lead-in and the whole list ("is bereaved"
+    alone says nothing), unless no lead-in is found. A lead-in whose list cannot be found makes no claim."""
     lines = list(p.lines)
-    if is_list_item(lines[pos]) or not (is_lead_in(lines[pos]) or _list_after(lines, pos)):
+    if is_list_item(lines[pos]):
+        start = pos
+        while start > 0 and is_list_item(lines[start - 1]):
+            start -= 1
+        if start > 0 and not _heading_only(lines, start - 1):
+            return _claims(p, start - 1, clean(lines[start - 1]))
+        return [Claim((text,), p.cid)]
+    if not (is_lead_in(lines[pos]) or _list_after(lines, pos)):
         return [Claim((text,), p.cid)]
     items = [clean(x) for x in _list_after(lines, pos)]
     if items:

@@ -11,7 +11,7 @@ import pytest
 
 from evals.metrics import hygiene
 from rag import decide
-from rag.compose import Claim, clean
+from rag.compose import Claim, Passage, _claims, clean
 from rag.service import Assistant
 from rag.understand import normalise
 from wtguide.settings import Settings
@@ -164,6 +164,19 @@ def test_a_long_line_that_lost_its_full_stop_is_a_sentence_not_a_heading(assista
     # Paragraph 32's DPIA sentence ends on a footnote mark with no full stop (the PDF extraction).
     ans = assistant.ask("What must be completed before processing special category data likely to be high risk?")
     assert "data protection impact assessment" in ans.answer
+
+
+def test_a_list_item_is_said_with_its_lead_in_and_list() -> None:
+    lines = ("There is a widening in the risk factors.", "The additions include when a child:",
+             "• is bereaved.", "• has a parent or carer in custody.")
+    p = Passage(cid=1, rank=0, lines=lines, commentary=True)
+    whole = ("The additions include when a child:", "is bereaved.", "has a parent or carer in custody.")
+    for pos in (2, 3):
+        (claim,) = _claims(p, pos, clean(lines[pos]))
+        assert claim.parts == whole
+    # With no lead-in before it, an item stands alone.
+    bare = Passage(cid=1, rank=0, lines=lines[2:], commentary=True)
+    assert _claims(bare, 0, clean(lines[2]))[0].parts == ("is bereaved.",)
 
 
 def test_a_lead_in_renders_with_its_list() -> None:
