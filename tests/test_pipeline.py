@@ -150,6 +150,9 @@ def test_kinds_are_read_in_words_or_digits() -> None:
     assert decide.gives_kind("duration", "within eleven days of the referral")
     assert decide.gives_kind("duration", "within 45 working days")
     assert not decide.gives_kind("duration", "as soon as possible, in partnership")
+    # "within" alone is a place as often as a time: no timescale without a number or a word for one.
+    assert not decide.gives_kind("duration", "serious incidents whether or not they originate within their local area")
+    assert decide.gives_kind("duration", "notify the Panel without delay")
 
 
 def test_clean_takes_off_list_numbers_and_run_in_headings() -> None:
