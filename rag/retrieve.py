@@ -241,10 +241,10 @@ class Retriever:
             self._vectors.update(zip(todo, self.embedder.embed(todo), strict=True))
 
     def dense(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
-        vec = self.query_vector(text)
         allowed = [i for i, c in enumerate(self.store.chunks) if filters.allows(c)]
-        if not allowed:
+        if not allowed or not text.strip():
             return []
+        vec = self.query_vector(text)
         res = self.store.collection.query(
             query_embeddings=[vec.tolist()],
             n_results=min(n, len(allowed)),
@@ -290,7 +290,7 @@ class Retriever:
         matrix = self.chunk_sentence_vectors.get(self.store.chunks[chunk_index].id)
         if matrix is None:
             return 0.0
-        return max(float(np.max(matrix @ self.query_vector(t))) for t in dict.fromkeys(texts) if t)
+        return max((float(np.max(matrix @ self.query_vector(t))) for t in dict.fromkeys(texts) if t), default=0.0)
 
     def lexical(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
         q = tokens(text)
