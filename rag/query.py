@@ -12,7 +12,13 @@ from ingest.sentences import STOPWORDS, stem, tokens
 PARA_REF = re.compile(r"\b(?:paragraphs?|paras?\.?|¶)\s*(\d{1,3})(?:\s*(?:-|–|to|and)\s*(\d{1,3}))?", re.IGNORECASE)
 PAGE_REF = re.compile(r"\b(?:page|p\.)\s*(\d{1,3})\b", re.IGNORECASE)
 CHAPTER_REF = re.compile(r"\bchapter\s+(\d{1,2})\b", re.IGNORECASE)
-YEAR = re.compile(r"\b(?:wt\s?|working together\s*)?((?:19|20)\d\d)\b", re.IGNORECASE)
+# An edition's year, also as practitioners shorten it: "WT23" is Working Together 2023.
+YEAR = re.compile(r"\b(?:wt\s?|working together\s*)?((?:19|20)\d\d)\b|\bwt\s?(\d\d)\b", re.IGNORECASE)
+
+
+def year_of(m: re.Match[str]) -> str:
+    """The four-digit year a ``YEAR`` match names."""
+    return m.group(1) or f"20{m.group(2)}"
 OLD_WORDS = re.compile(r"\b(old|older|previous|earlier|former|last)\s+(guidance|version|edition|one)\b", re.IGNORECASE)
 CHANGE_WORDS = re.compile(
     r"\b(what(?:'s| has)? changed|chang(?:e|es|ed|ing)|differen\w*|differ|compare\w*|comparison|same as|still|"
@@ -171,7 +177,7 @@ def parse(
         refs.extend(_expand_range(m.group(1), m.group(2)))
     page = PAGE_REF.search(question)
     chapter = CHAPTER_REF.search(question)
-    years = tuple(dict.fromkeys(m.group(1) for m in YEAR.finditer(resolved)))
+    years = tuple(dict.fromkeys(year_of(m) for m in YEAR.finditer(resolved)))
     # A follow-up like "is that the same in the old guidance?" compares with the earlier answer.
     held_years = [y for y in years if y in (editions or ())]
     commentary = bool(COMMENTARY_WORDS.search(resolved))
@@ -196,7 +202,7 @@ def parse(
     # match every "(2018)" in the other edition's text.
     for year in years:
         if year in (editions or ()):
-            resolved = re.sub(rf"\b(?:wt\s?)?{year}\b", " ", resolved, flags=re.IGNORECASE)
+            resolved = re.sub(rf"\b(?:wt\s?)?{year}\b|\bwt\s?{year[2:]}\b", " ", resolved, flags=re.IGNORECASE)
     if comparison:
         # "What changed", "the same", "between" say how to answer, not what about.
         resolved = CHANGE_WORDS.sub(" ", OLD_WORDS.sub(" ", resolved))

@@ -36,7 +36,7 @@ WRITING_TASK = re.compile(
 NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:in|of|to|for|and|the)?\s*[A-Z][a-z]+){2,}\b")
 OTHER_EDITION = re.compile(
     r"\b(?:working together|wt)\s*(?:to safeguard children\s*)?((?:19|20)\d\d)\b"
-    r"|\b((?:19|20)\d\d) (?:edition|version|guidance)\b",
+    r"|\b((?:19|20)\d\d) (?:edition|version|guidance)\b|\bwt\s?(\d\d)\b",
     re.I,
 )
 
@@ -157,7 +157,8 @@ def understand(
     words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1 or w.isdigit()]
     request = "empty" if not words else "writing" if WRITING_TASK.match(text) else "question"
     unheld_edition = next(
-        (y for m in OTHER_EDITION.finditer(text) if (y := m.group(1) or m.group(2)) not in lexicon.editions), None
+        (y for m in OTHER_EDITION.finditer(text)
+         if (y := m.group(1) or m.group(2) or f"20{m.group(3)}") not in lexicon.editions), None
     )
     named = [m.group(0) for m in NAMED.finditer(text)]
     unknown = next(

@@ -95,6 +95,13 @@ def test_a_comparison_keeps_a_place_for_the_commentary_on_what_changed(assistant
     assert kinds[-1] == "commentary" and kinds[:-1].count("statutory") == 4
 
 
+def test_an_edition_shortened_to_two_digits_is_that_edition(assistant: Assistant) -> None:
+    q = assistant.understand("kids going missing - does WT23 say anythin abt info sharing 4 that")
+    assert q.edition == "2023" and q.names_guidance and "WT23" not in q.resolved
+    assert assistant.understand("what did wt 18 say about early help").edition == "2018"
+    assert assistant.understand("what does WT26 say about early help").unheld_edition == "2026"
+
+
 def test_naming_the_guidance_is_read_once_into_the_query(assistant: Assistant) -> None:
     for q in ("wat age does working together cover up to", "is WT2018 just advice?", "DSP role?"):
         assert assistant.understand(q).names_guidance, q
