@@ -13,6 +13,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from ingest.chunks import Chunk
 from ingest.sentences import split_sentences, tokens
@@ -42,7 +46,7 @@ class Claim:
         head, *items = self.parts
         if items:
             lead = head if head.rstrip().endswith(":") else head.rstrip(" .") + ":"
-            head = f"{lead} " + "; ".join(x.rstrip(" .;") for x in items) + "."
+            head = f"{lead} " + "; ".join(x.rstrip(" .;:") for x in items) + "."
         return f"{self.label} {head}" if self.label else head
 
 
@@ -184,17 +188,36 @@ def _claims(p: Passage, pos: int, text: str) -> list[Claim]:
         if start > 0 and not _heading_only(lines, start - 1):
             return _claims(p, start - 1, clean(lines[start - 1]))
         return [Claim((text,), p.cid)]
+    before = _antecedent(lines, pos, p.cid)
     if not (is_lead_in(lines[pos]) or _list_after(lines, pos)):
-        return [Claim((text,), p.cid)]
+        return [*before, Claim((text,), p.cid)]
     items = [clean(x) for x in _list_after(lines, pos)]
     if items:
-        return [Claim((text, *items), p.cid)]
+        return [*before, Claim((text, *items), p.cid)]
     if pos == len(lines) - 1 and p.following:
         head, *rest = p.following
         if rest:
             return [Claim((text,), p.cid), Claim((clean(head), *(clean(x) for x in rest)), p.following_cid)]
         return [Claim((text,), p.cid), Claim((clean(head),), p.following_cid)]
     return []
+
+
+@lru_cache(maxsize=1)
+def _points_back() -> frozenset[str]:
+    data = yaml.safe_load((Path(__file__).resolve().parent / "data" / "words.yaml").read_text())
+    return frozenset(data["points_back"])
+
+
+def _antecedent(lines: list[str], pos: int, cid: int) -> list[Claim]:
+    """The sentence a line points back to ("They (hereafter 'LSP') have been named because..."
+    needs the sentence naming who "they" are): the plain sentence just before it, if any."""
+    first = re.match(r"[A-Za-z]+", clean(lines[pos]))
+    if not (first and first.group().lower() in _points_back()) or pos == 0:
+        return []
+    prev = lines[pos - 1]
+    if is_list_item(prev) or is_lead_in(prev) or _heading_only(lines, pos - 1) or len(prev.split()) < 4:
+        return []
+    return [Claim((clean(prev),), cid)]
 
 
 def defining_similarity(
@@ -288,7 +311,7 @@ def compose(
         long = q.acronyms.get(thing[0].upper()) if len(thing) == 1 else None
         similarity = defining_similarity(base, thing, definition_bonus, long)
         terms = retriever.key_terms(q)
-        claims = pick(terms, passages, retriever.idf, similarity, max_words, 3, 2, q.commentary, labels)
+        claims = pick(terms, passages, retriever.idf, similarity, max_words, 4, 3, q.commentary, labels)
     return Draft(tuple(claims), tuple(citations))
 
 

@@ -43,6 +43,7 @@ FEATURES = (
     "unheld_chapter",
     "commentary_top",
     "names_guidance",
+    "about_a_child",
 )
 
 
@@ -100,8 +101,12 @@ def held_share(terms: list[str], text: str, retriever: Retriever) -> float:
     return got / sum(weights)
 
 
-def features(q: Query, hits: list[Hit], answer_text: str, retriever: Retriever) -> dict[str, float]:
-    """The evidence the decision weighs, each in [0, 1] or a small count (see FEATURES)."""
+def features(
+    q: Query, hits: list[Hit], answer_text: str, retriever: Retriever, about_a_child: bool = False
+) -> dict[str, float]:
+    """The evidence the decision weighs, each in [0, 1] or a small count (see FEATURES).
+    ``about_a_child``: the safeguarding check read the message as about a particular child or a
+    child in danger (a case story is about safeguarding even when its words are not the guidance's)."""
     top = hits[:3]
     chunks = [retriever.store.chunks[h.chunk_index] for h in top]
     terms = retriever.key_terms(q)
@@ -120,6 +125,7 @@ def features(q: Query, hits: list[Hit], answer_text: str, retriever: Retriever) 
         "unheld_chapter": float(q.unheld_chapter),
         "commentary_top": float(bool(chunks) and chunks[0].kind == "commentary"),
         "names_guidance": float(q.names_guidance),
+        "about_a_child": float(about_a_child),
     }
 
 

@@ -318,7 +318,7 @@ class Assistant:
         elif not checked:
             decision = decide.Decision("declined", 0.0, ("verify:nothing_supported",), {})
         else:
-            decision = decide.decide(decide.features(q, hits, said, self.retriever))
+            decision = decide.decide(decide.features(q, hits, said, self.retriever, guard.case or guard.crisis))
         trace |= {"features": decision.features, "probability": round(decision.probability, 4)}
         if decision.status == "declined":
             return self._declined(q, "not_covered", (*decision.reasons, *generated), notices, trace, t0, guarded)

@@ -189,6 +189,22 @@ def test_a_list_item_is_said_with_its_lead_in_and_list() -> None:
     assert _claims(bare, 0, clean(lines[2]))[0].parts == ("is bereaved.",)
 
 
+def test_a_sentence_pointing_back_is_said_after_the_sentence_it_points_to() -> None:
+    lines = ("Strong leadership is critical.", "It is important that the head of each partner agency plays a role.",
+             "They (hereafter 'LSP') have been named because they are able to:", "• speak with authority")
+    p = Passage(cid=1, rank=0, lines=lines, commentary=False)
+    first, second = _claims(p, 2, clean(lines[2]))
+    assert first.parts == (lines[1],) and second.parts == (lines[2], "speak with authority")
+    # A sentence that names its own subject, or has no plain sentence before it, stands alone.
+    assert len(_claims(p, 1, lines[1])) == 2  # "It ..." brings "Strong leadership is critical."
+    assert len(_claims(p, 0, lines[0])) == 1
+
+
+def test_a_nested_lead_in_in_a_list_loses_its_colon() -> None:
+    claim = Claim(("Four principles underpin work with parents:", "1) Partnership happens by:", "• empathy"), 1)
+    assert ":;" not in claim.render() and "by;" in claim.render()
+
+
 def test_a_lead_in_renders_with_its_list() -> None:
     claim = Claim(("The partners are:", "the local authority", "an ICB", "the police"), 1)
     assert claim.render() == "The partners are: the local authority; an ICB; the police."
