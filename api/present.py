@@ -45,9 +45,10 @@ def answer_json(store: Any, ans: Answer) -> dict[str, Any]:
 
 def safeguarding_json(ans: Answer) -> dict[str, Any]:
     """What the guardrails found, without their scores: the kind of each notice (``notices[i]``
-    is of kind ``notices[i]``), crisis, harm_type, writer, case and the personal details' kinds."""
+    is of kind ``notices[i]``), crisis, harm_type, writer, case, the personal details' kinds, and the
+    question as kept (redacted)."""
     keys = ("crisis", "harm_type", "writer", "case", "personal_details", "notices")
-    return {k: ans.safeguarding[k] for k in keys if k in ans.safeguarding}
+    return {**{k: ans.safeguarding[k] for k in keys if k in ans.safeguarding}, "question": ans.question}
 
 
 def verification(ans: Answer) -> dict[str, Any]:

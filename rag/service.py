@@ -293,7 +293,7 @@ class Assistant:
         guarded = _guard_summary(guard, [kind for kind, _ in alerts])
         trace: dict[str, object] = {"safeguard": guarded, "query": _query_trace(q), "missing_paragraphs": list(missing)}
         if reason:
-            return self._declined(q, reason, (f"screen:{reason}",), notices, trace, t0, guarded)
+            return self._declined(q, question, reason, (f"screen:{reason}",), notices, trace, t0, guarded)
         first = self.store.chunks[hits[0].chunk_index] if hits else None
         explicit = bool(q.paragraphs) and first is not None and first.paragraph in q.paragraphs
         draft = compose(
@@ -321,7 +321,8 @@ class Assistant:
             decision = decide.decide(decide.features(q, hits, said, self.retriever, guard.case or guard.crisis))
         trace |= {"features": decision.features, "probability": round(decision.probability, 4)}
         if decision.status == "declined":
-            return self._declined(q, "not_covered", (*decision.reasons, *generated), notices, trace, t0, guarded)
+            return self._declined(q, question, "not_covered", (*decision.reasons, *generated), notices, trace, t0,
+                                  guarded)
         citations = _quoted_first(draft.citations, checked, self.store)
         number = {old: new.id for old, new in citations.items()}
         text = " ".join(f"{c.render()} [{number[c.cid]}]" for c in checked)
@@ -346,16 +347,17 @@ class Assistant:
         )
 
     def _declined(
-        self, q: Query, reason: str, reasons: tuple[str, ...], notices: list[str], trace: dict[str, object], t0: float,
-        guarded: dict[str, object],
+        self, q: Query, question: str, reason: str, reasons: tuple[str, ...], notices: list[str],
+        trace: dict[str, object], t0: float, guarded: dict[str, object],
     ) -> Answer:
+        """A declined answer; ``question`` is the question as kept (personal details redacted)."""
         if (guarded["crisis"] or guarded["writer"] == "child") and reason != "other_language":
             # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers.
             text = messages()["declined_crisis" if guarded["crisis"] else "declined_child"]
         else:
             text = decline_message(self.store, q, reason, self._doc_for_reference(q))
         return Answer(
-            text, (), True, tuple(notices), q.asked or q.text, q.resolved,
+            text, (), True, tuple(notices), question, q.resolved,
             {"total": round((time.perf_counter() - t0) * 1000, 2)}, "declined", reasons, trace, guarded,
         )
 

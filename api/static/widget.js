@@ -262,12 +262,14 @@
   function ask(question) {
     var turn = ++turnCount;
     var article = el("article", { class: "wtg-turn", "aria-busy": "true" });
-    // Only a crisis banner may sit above the answer; every other note goes under it.
+    // Only a crisis banner, a child's Childline notice and the request not to type personal details
+    // sit above the answer; every other note goes under it.
     var noticeBox = el("div");
     var answerBox = el("p", { class: "wtg-answer", tabindex: "-1" });
     var notesBox = el("div", { class: "wtg-notes" });
     var cards = el("ol", { class: "wtg-cards", "aria-label": "Sources" });
-    article.appendChild(el("p", { class: "wtg-q" }, [el("span", { class: "wtg-vh", text: "You asked: " }), question]));
+    var asked = el("span", { text: question });
+    article.appendChild(el("p", { class: "wtg-q" }, [el("span", { class: "wtg-vh", text: "You asked: " }), asked]));
     article.appendChild(noticeBox);
     article.appendChild(answerBox);
     article.appendChild(notesBox);
@@ -288,12 +290,19 @@
           if (name === "safeguarding") {
             // First event: the safeguarding notices. A crisis banner goes above the answer; the
             // new turn is scrolled to, so the banner and then the answer are on screen.
-            var kinds = (data.safeguarding || {}).notices || [];
+            var sg = data.safeguarding || {};
+            var kinds = sg.notices || [];
             safeguardingCount = kinds.length;
+            if ((sg.personal_details || []).length && sg.question) {
+              // The details were removed: the page shows, keeps and sends on only what was kept.
+              question = sg.question;
+              asked.textContent = question;
+            }
             // (data.notices holds the notes on the sources too, after these: shown with the citations.)
             notices((data.notices || []).slice(0, kinds.length), kinds).forEach(function (n, i) {
               // A crisis banner, and a child's Childline notice, go above the answer; the rest under it.
-              var above = kinds[i] && (kinds[i].indexOf("crisis") === 0 || kinds[i] === "child");
+              // So does the request not to type identifying details, beside the question it redacted.
+              var above = kinds[i] && (kinds[i].indexOf("crisis") === 0 || kinds[i] === "child" || kinds[i] === "personal");
               (above ? noticeBox : notesBox).appendChild(n);
             });
             article.scrollIntoView({ block: "start" });

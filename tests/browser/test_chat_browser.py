@@ -227,6 +227,25 @@ def test_a_crisis_notice_is_a_warning_banner_first_and_on_a_phone_screen(
     axe_check(page, artifacts, "widget-crisis")
 
 
+def test_personal_details_are_taken_off_the_page_and_the_request_is_on_screen(
+    page: Any, live_server: str, artifacts: Path
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/")
+    page.get_by_label("Your question").fill(
+        "Jamie Smith dob 14/03/2015 has told me about abuse at home, what are the info sharing rules")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^Answer ready"))
+    turn = page.locator(".wtg-turn").last
+    shown = turn.locator(".wtg-q").inner_text()
+    assert "Jamie" not in shown and "14/03/2015" not in shown and "[name]" in shown, shown
+    note = turn.locator(".wtg-notice", has_text="do not type details")
+    box = note.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, f"request off screen: {box}"
+    assert "Jamie" not in page.content()
+    page.screenshot(path=str(artifacts / "chat-personal-390.png"))
+
+
 def assert_answer_in_view(page: Any, answer: Any, height: int) -> None:
     """The answer's first lines are on screen, without the person scrolling."""
     box = answer.bounding_box()
