@@ -19,7 +19,8 @@ GENERIC = frozenset(
         "don't doesn't didn't isn't aren't wasn't can't cannot won't shouldn't hi hello lol pls please thanks "
         "dont doesnt didnt isnt arent wasnt cant wont shouldnt "
         "right ok okay anyone actually stand "  # "what does LSP stand for?"
-        "gonna wanna gotta ur u r n yr yrs im ive id thx cheers quick question anyway just wondering"
+        "gonna wanna gotta ur u r n yr yrs im ive id thx cheers quick question anyway just wondering whats "
+        "between"  # "what changed between 2018 and 2023?" names no subject
     )
 )
 class Idf:

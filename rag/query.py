@@ -94,6 +94,7 @@ class Query:
     unheld_chapter: bool = False  # a chapter it names that the held text does not include
     elsewhere: tuple[str, ...] = ()  # where to look for documents it names that are not held
     names_guidance: bool = False  # it names a held edition, document or acronym of the corpus
+    overview: bool = False  # it asks what changed as a whole ("what changed between 2018 and 2023?")
 
     @property
     def content_tokens(self) -> list[str]:

@@ -166,7 +166,9 @@ class Assistant:
         doc_id = self._doc_for_reference(q)
         missing = tuple(n for n in q.paragraphs if (doc_id, n) not in self.store.paragraphs)
         filters = Filters()
-        if q.edition:
+        if q.overview:  # what changed as a whole: what the commentary on the changes says
+            filters = Filters(kinds=tuple({d.kind for d in self.store.documents.values()} - {"statutory"}))
+        elif q.edition:
             # That edition and the commentary written about it ("what criticism has been made of
             # WT2023's section on ...?"); the prior keeps the guidance above the commentary.
             docs = self.store.documents.values()
@@ -312,8 +314,9 @@ class Assistant:
         checked = verify(claims, {c.id: c for c in draft.citations})
         said = " ".join(c.render() for c in checked)
         trace |= {"retrieved": [self._key(h) for h in hits], "claims": [c.render() for c in checked]}
-        if explicit or q.comparison:
-            # Asked for a paragraph we hold, or for both editions side by side: the passages answer.
+        if explicit or q.comparison or (q.overview and checked):
+            # Asked for a paragraph we hold, for both editions side by side, or for what changed as a
+            # whole (the commentary on the new edition): the passages answer.
             decision = decide.Decision("answered" if checked else "declined", 1.0, ("decide:explicit",), {})
         elif not checked:
             decision = decide.Decision("declined", 0.0, ("verify:nothing_supported",), {})
@@ -437,6 +440,7 @@ def _query_trace(q: Query) -> dict[str, object]:
         "edition": q.edition,
         "years": list(q.years),
         "comparison": q.comparison,
+        "overview": q.overview,
         "commentary": q.commentary,
         "chapter": q.chapter,
         "unheld_chapter": q.unheld_chapter,

@@ -165,6 +165,10 @@ def understand(
         (n for n in named if n.lower() not in lexicon.corpus_text and "working together" not in n.lower()), None
     )
     elsewhere = tuple(says for pattern, says in _elsewhere() if pattern.search(text))
+    if q.comparison and not key_terms(tokens(q.resolved)):
+        # "What changed between 2018 and 2023?" names no subject of its own: it asks for the changes
+        # as a whole, which is what the commentary on the new edition sets out, not any one paragraph.
+        q = replace(q, comparison=False, commentary=True, overview=True, resolved=asked, semantic=asked, spelled=asked)
     edition = _edition(q, lexicon)
     held = lexicon.chapters.get(edition or (lexicon.editions[-1] if lexicon.editions else ""), ())
     unheld_chapter = q.chapter is not None and held and q.chapter not in held and not q.comparison

@@ -102,6 +102,18 @@ def test_an_edition_shortened_to_two_digits_is_that_edition(assistant: Assistant
     assert assistant.understand("what does WT26 say about early help").unheld_edition == "2026"
 
 
+def test_what_changed_as_a_whole_is_answered_from_the_commentary_on_the_changes(assistant: Assistant) -> None:
+    # New user's trial: "what changed between 2018 and 2023" got the DSPs' joint functions, with no hedge.
+    q = assistant.understand("what changed between 2018 and 2023")
+    assert q.overview and not q.comparison
+    ans = assistant.ask("what changed between 2018 and 2023")
+    quoted = [c for c in ans.citations if c.quoted]
+    assert ans.status == "answered" and quoted and all(c.kind == "commentary" for c in quoted)
+    assert "(commentary) says" in ans.answer
+    # A comparison with a subject of its own stays a comparison of the two editions.
+    assert assistant.understand("what changed between 2018 and 2023 about the safeguarding partners?").comparison
+
+
 def test_naming_the_guidance_is_read_once_into_the_query(assistant: Assistant) -> None:
     for q in ("wat age does working together cover up to", "is WT2018 just advice?", "DSP role?"):
         assert assistant.understand(q).names_guidance, q
