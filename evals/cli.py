@@ -50,7 +50,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.guardrails or args.fit_guardrails:
         return _guardrails(args, settings)
-    if args.split in ("blind2", "blind3"):
+    if args.split in ("blind2", "blind3", "blind4"):
         raise WtguideError(f"--split {args.split} is a guardrail set: use it with --guardrails")
     questions_file, field = Path(args.questions), args.split
     if args.split in SET_FILES and questions_file == DEFAULT_QUESTIONS:
@@ -162,10 +162,10 @@ def register(sub: Any) -> None:
     s = sub.add_parser("eval", help="score retrieval and answers on the curated questions, beside the baselines")
     s.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (schema: evals/QUESTIONS.md)")
     s.add_argument(
-        "--split", choices=(*SPLITS, "dev2", "blind_b", "blind2", "blind3"), default="test",
+        "--split", choices=(*SPLITS, "dev2", "blind_b", "blind2", "blind3", "blind4"), default="test",
         help="dev (tuning), dev2 (evals/dev2.jsonl: written blind, for tuning), test (reporting), blind and "
         "blind_b (evals/blind.jsonl, evals/blind_b.jsonl: written blind, never tuned on) or all; "
-        "with --guardrails: dev, blind, blind2 or blind3 (more sets written blind)",
+        "with --guardrails: dev, blind, blind2, blind3 or blind4 (more sets written blind)",
     )
     s.add_argument("--json", action="store_true", help="print the summary and every question's result as JSON")
     s.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor or the baseline")

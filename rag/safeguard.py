@@ -473,6 +473,7 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
         return low not in never and low not in vocabulary and zipf_frequency(low, "en") < most
 
     identified = re.compile(conf["identified_by"], re.IGNORECASE)
+    person = re.compile(conf["acts_as_person"], re.IGNORECASE)
     out: list[Detail] = []
     for i, m in enumerate(words):
         word, before = m.group(), text[max(0, m.start() - 40):m.start()]
@@ -510,14 +511,23 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
                 or (rare(word) and (surname or told or (narrative and mid_sentence))))
         if not found and _first_name(word):
             # A known first name (gender-guesser's dictionary, which also holds some English words:
-            # "theres", "bitten"): capitalised mid-sentence ("ring Bev on ..."), or in any case with
-            # a cue after it ("riley smith age 8", "precious's mum"). Never one of the corpus's words.
+            # "theres", "bitten"), never one of the corpus's words: capitalised mid-sentence ("ring Bev
+            # on ..."), or, in any case, acting as a person does (a verb, an age or a possessive after
+            # it: "kayden he wasnt in", "zainab 9 said", "tyler's mum"), introduced as one ("mums
+            # boyfriend craig"), or with a cue after the next word ("riley smith age 8").
             low = word.lower()
             ordinary = low in never or low in vocabulary or low in STOPWORDS
+            zipf = zipf_frequency(low, "en")
             mid = word[0].isupper() and not re.search(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$", text[:m.start()])
-            cued = told or bool(nxt and identified.match(text[nxt.end():]))
-            uncommon = zipf_frequency(low, "en") < conf["first_name_max_zipf"]
-            found = not ordinary and not place.search(before) and uncommon and (mid or cued)
+            introduced = weak.search(before) is not None
+            acts = bool(person.match(text[m.end():])) or told or bool(nxt and identified.match(text[nxt.end():]))
+            # How rare as an English word a first name must be, by how it is typed and what surrounds it.
+            limits = conf["first_name_zipf"]
+            if word[0].isupper():
+                limit = limits["capital_cued"] if acts or introduced else limits["capital_mid"] if mid else 0.0
+            else:
+                limit = limits["lower_introduced"] if introduced else limits["lower_cued"] if acts else 0.0
+            found = not ordinary and not place.search(before) and zipf < limit
         if found:
             out.append(Detail("name", m.start(), nxt.end() if surname and nxt else m.end()))
     return out

@@ -56,9 +56,14 @@ def test_first_names_from_the_dictionary_with_a_capital_or_a_cue() -> None:
     # gender-guesser's first names: capitalised mid-sentence, or in any case with a cue after them.
     assert kinds("is there a model information sharing agreement? ring Bev about it") == ["name"]
     assert kinds("can u check riley smith age 8 from harehills") == ["name"]
-    # Its dictionary also holds English words; without a capital or a cue they stay words.
+    # Acting as a person does (a verb, an age, a possessive after it), or introduced as one, in lower case.
+    for q in ("tyler's mum turned up drunk at pick up", "mums new boyfriend craig makes me feel weird",
+              "Grace in yr 5 told me her step dad hits her mum", "zainab 9 said an uncle touches her"):
+        assert "name" in kinds(q), q
+    # Its dictionary also holds English words; common ones stay words even with a cue after them.
     for q in ("theres a toddler on her own on the balcony", "our 14 yo keeps running off",
-              "they were shouting and my son got bitten"):
+              "they were shouting and my son got bitten", "my son is 16 and hasnt been home",
+              "Boy in my class has bruises", "the door is locked and the lad next door is screaming"):
         assert "name" not in kinds(q), q
 
 
