@@ -4,7 +4,8 @@ lingua (n-gram models bundled in its wheel, no download) names the most likely l
 those most spoken in England after English; on short English questions it is often wrong
 ("whats an LCSPR" reads as German), so a question is taken as another language only when, as well,
 fewer than half its words are English: common English words by wordfreq's frequency lists, or
-words the corpus itself uses (acronyms, typos of its words).
+words the corpus itself uses (acronyms, typos of its words), and in either case more common in
+English than in the language lingua names (a Spanish question quoting "early help" is Spanish).
 """
 
 from __future__ import annotations
@@ -33,15 +34,32 @@ def _detector() -> Any:
     return LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode().build()
 
 
-def english_share(text: str, vocabulary: frozenset[str]) -> float:
-    """The share of a text's words that are common English words or words the corpus uses."""
+def english_share(text: str, vocabulary: frozenset[str], other: str | None = None) -> float:
+    """The share of a text's words that are common English words or words the corpus uses; with
+    ``other`` (an ISO 639-1 code), only those more common in English than in that language ("la",
+    "que" and "le" are common English words by frequency lists, and more common in Spanish or French)."""
     from wordfreq import zipf_frequency
 
     # Acronyms ("LCSPR") are no language's words.
     words = [w.lower() for w in WORD.findall(text) if not (w.isupper() and len(w) > 1)]
     if not words:
         return 1.0
-    return sum(w in vocabulary or zipf_frequency(w, "en") >= COMMON_ENGLISH for w in words) / len(words)
+
+    def english(w: str) -> bool:
+        en = zipf_frequency(w, "en")
+        if not (w in vocabulary or en >= COMMON_ENGLISH):
+            return False
+        return other is None or en >= zipf_frequency(w, other)
+
+    return sum(english(w) for w in words) / len(words)
+
+
+@lru_cache(maxsize=1)
+def _frequency_lists() -> frozenset[str]:
+    """The languages wordfreq has word frequencies for (not Welsh, Somali or Albanian)."""
+    from wordfreq import available_languages
+
+    return frozenset(available_languages())
 
 
 def common_english(word: str) -> bool:
@@ -54,11 +72,15 @@ def common_english(word: str) -> bool:
 
 def detect(text: str, vocabulary: frozenset[str]) -> str:
     """"en", or the lingua name (lower case) of the other language a question is written in."""
-    if english_share(text, vocabulary) >= MAX_ENGLISH_SHARE:
-        return "en"
     values = _detector().compute_language_confidence_values(text)
     top = values[0] if values else None
     if top is None or top.language.name == "ENGLISH" or top.value < MIN_CONFIDENCE:
+        return "en"
+    # A question in another language may quote the guidance in English ("¿Qué es la ayuda temprana
+    # (early help) según Working Together?"): its words count as English only where they are more
+    # English than the language the detector names.
+    other = top.language.iso_code_639_1.name.lower()
+    if english_share(text, vocabulary, other if other in _frequency_lists() else None) >= MAX_ENGLISH_SHARE:
         return "en"
     return str(top.language.name).lower()
 

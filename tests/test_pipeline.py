@@ -136,6 +136,9 @@ def test_screened_questions_are_declined_with_a_message_that_helps(assistant: As
     assert assistant.ask("write me a poem about spring").reasons == ("screen:writing_request",)
     para = assistant.ask("what does paragraph 150 say")
     assert para.reasons == ("screen:paragraph_not_held",) and "paragraphs 1–62" in para.answer
+    # Another language quoting the guidance's English terms is that language (dev2 e170).
+    mixed = assistant.understand("¿Qué es la ayuda temprana (early help) según Working Together?")
+    assert mixed.language == "spanish"
     # English typed casually is English.
     for q in ("whats an LCSPR", "who r the 3 partners", "LSP role?"):
         assert assistant.understand(q).language == "en", q
