@@ -14,11 +14,6 @@ PAGE_REF = re.compile(r"\b(?:page|p\.)\s*(\d{1,3})\b", re.IGNORECASE)
 CHAPTER_REF = re.compile(r"\bchapter\s+(\d{1,2})\b", re.IGNORECASE)
 # An edition's year, also as practitioners shorten it: "WT23" is Working Together 2023.
 YEAR = re.compile(r"\b(?:wt\s?|working together\s*)?((?:19|20)\d\d)\b|\bwt\s?(\d\d)\b", re.IGNORECASE)
-
-
-def year_of(m: re.Match[str]) -> str:
-    """The four-digit year a ``YEAR`` match names."""
-    return m.group(1) or f"20{m.group(2)}"
 OLD_WORDS = re.compile(r"\b(old|older|previous|earlier|former|last)\s+(guidance|version|edition|one)\b", re.IGNORECASE)
 CHANGE_WORDS = re.compile(
     r"\b(what(?:'s| has)? changed|chang(?:e|es|ed|ing)|differen\w*|differ|compare\w*|comparison|same as|still|"
@@ -99,6 +94,11 @@ class Query:
     @property
     def content_tokens(self) -> list[str]:
         return tokens(self.resolved)
+
+
+def year_of(m: re.Match[str]) -> str:
+    """The four-digit year a ``YEAR`` match names."""
+    return m.group(1) or f"20{m.group(2)}"
 
 
 def _expand_range(a: str, b: str | None) -> list[str]:
