@@ -474,6 +474,7 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
 
     identified = re.compile(conf["identified_by"], re.IGNORECASE)
     person = re.compile(conf["acts_as_person"], re.IGNORECASE)
+    families = re.compile(conf["family_words"], re.IGNORECASE)
     out: list[Detail] = []
     for i, m in enumerate(words):
         word, before = m.group(), text[max(0, m.start() - 40):m.start()]
@@ -505,10 +506,11 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
             found = rare(word, conf["introduced_max_zipf"]) and (word[0].isupper() or told)
         else:
             mid_sentence = not re.search(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$", text[:m.start()])
-            family = bool(re.match(r"\s+(?:family|children|kids|twins|household)\b", text[m.end():]))
-            found = word[0].isupper() and not place.search(before) and (
-                (family and rare(word, conf["introduced_max_zipf"]))  # "the Jones family"
-                or (rare(word) and (surname or told or (narrative and mid_sentence))))
+            family = bool(families.match(text[m.end():]))
+            family_limit = conf["introduced_max_zipf"] if word[0].isupper() else conf["family_lower_max_zipf"]
+            found = not place.search(before) and (
+                (family and rare(word, family_limit))
+                or (word[0].isupper() and rare(word) and (surname or told or (narrative and mid_sentence))))
         if not found and _first_name(word):
             # A known first name (gender-guesser's dictionary, which also holds some English words:
             # "theres", "bitten"), never one of the corpus's words: capitalised mid-sentence ("ring Bev
