@@ -402,7 +402,7 @@ def _recognizers() -> tuple[Any, ...]:
 
 
 _KIND = {"UK_NHS": "nhs_number", "UK_POSTCODE": "postcode", "DATE_TIME": "dob"}
-_TEN_DIGITS = re.compile(r"(?<!\d)\d{3}[\s-]?\d{3}[\s-]?\d{4}(?!\d)")
+_TEN_DIGITS = re.compile(r"(?<![\d+])\d(?:[\s-]?\d){9}(?![\s-]?\d)")
 
 
 def find_details(text: str, vocabulary: frozenset[str] = frozenset()) -> list[Detail]:
@@ -424,9 +424,10 @@ def find_details(text: str, vocabulary: frozenset[str] = frozenset()) -> list[De
             if kind == "phone" and re.sub(r"\D", "", span) in public:
                 continue
             found.append(Detail(kind, r.start, r.end))
-    # A 10-digit number typed as an NHS number is one, whatever its check digit.
-    for m in _TEN_DIGITS.finditer(text):
-        if nhs_context.search(text[max(0, m.start() - 25):m.end() + 25]):
+    # A 10-digit number, however grouped, in a message that speaks of an NHS number is one,
+    # whatever its check digit ("NHS no (from the red book) is 4857 773 456").
+    if nhs_context.search(text):
+        for m in _TEN_DIGITS.finditer(text):
             found.append(Detail("nhs_number", m.start(), m.end()))
     found.extend(_names(text, vocabulary))
     return _disjoint(found)

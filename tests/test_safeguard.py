@@ -86,6 +86,9 @@ def test_nhs_numbers_by_check_digit_or_by_name() -> None:
     assert kinds("the number 123 456 7890 again") == []  # no check digit, nothing says NHS
     assert kinds("NHS no 123 456 7890") == ["nhs_number"]
     assert kinds("123 456 7890 is her NHS number") == ["nhs_number"]
+    # However grouped, and wherever the message says NHS.
+    assert kinds("NHS no (from the red book) is 4857 773 456") == ["nhs_number"]
+    assert kinds("nhs 485-777-3456 and mum on 07700 900123") == ["nhs_number", "phone"]
 
 
 def test_redact_replaces_spans_with_placeholders() -> None:
