@@ -532,7 +532,15 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
                 limit = limits["lower_introduced"] if introduced else limits["lower_cued"] if acts else 0.0
             found = not ordinary and not place.search(before) and zipf < limit
         if found:
-            out.append(Detail("name", m.start(), nxt.end() if surname and nxt else m.end()))
+            # The word straight after a name, in any case, is its surname unless it is a common or
+            # the corpus's word ("jayden smith dob ...": "smith" goes too; "kayden he", "ruby is" stay).
+            # A whole word ("se" in "se17 1pn" is a postcode's).
+            then = nxt is not None and text[m.end():nxt.start()] == " " and not text[nxt.end():nxt.end() + 1].isdigit()
+            if nxt is not None and then and not surname:
+                low_next = nxt.group().lower()
+                then = (low_next not in never and low_next not in STOPWORDS
+                        and rare(nxt.group(), conf["first_name_zipf"]["capital_cued"]))
+            out.append(Detail("name", m.start(), nxt.end() if then and nxt else m.end()))
     return out
 
 

@@ -60,6 +60,10 @@ def test_first_names_from_the_dictionary_with_a_capital_or_a_cue() -> None:
     for q in ("tyler's mum turned up drunk at pick up", "mums new boyfriend craig makes me feel weird",
               "Grace in yr 5 told me her step dad hits her mum", "zainab 9 said an uncle touches her"):
         assert "name" in kinds(q), q
+    # The word after a name goes with it unless it is a common word or part of a postcode.
+    assert redact_text("im worried about jayden smith dob 14/03/2016") == "im worried about [name] dob [date of birth]"
+    assert redact_text("ruby is a young carer") == "[name] is a young carer"
+    assert "[postcode]" in redact_text("Family: the Okonkwo family, 22 Linden Grove, Leicester le2 7fp.")
     # After a title any word is a surname; a rare word before "family", "twins", "boy" is a family's name.
     for q in ("DSL is mr patel but hes off sick", "the okafor twins missed appointments",
               "the Kowalski boy is out late"):
