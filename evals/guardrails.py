@@ -36,18 +36,20 @@ SETS = {
     "blind4": HERE / "guardrails_blind4.jsonl",
 }
 MODEL_FILE = DATA / "model.json"
-# Floors the gate holds per split: on blind, issue 15's "done when" (crisis recall 0.98, child,
-# case and personal-detail recall 0.95, false alarms on ordinary questions at most 0.10); the later
-# blind sets do not reach the personal-detail target yet (names typed in lower case or that are
-# also words), so their floors hold what they measured (evals/README.md) against a slide: blind3
-# 0.899, then 0.942 with first names from a dictionary; blind4 (written for this, hard names on
-# purpose) 0.781 at its first measurement, 0.875 after. dev gained 150 hard-name messages: 0.893.
+# Floors the gate holds per split: on blind and blind3, issue 15's "done when" (crisis recall 0.98,
+# child, case and personal-detail recall 0.95, false alarms on ordinary questions at most 0.10);
+# blind2 and blind4 do not reach the personal-detail target yet (names typed in lower case or that
+# are also words), so their floors hold what they measured (evals/README.md) against a slide.
+# Personal-detail recall, first -> with first names from a dictionary -> with names acting as
+# people, titles, families, NHS numbers however grouped: blind2 0.915 -> 0.915 -> 0.932; blind3
+# 0.899 -> 0.942 -> 0.957; blind4 (hard names on purpose) 0.781 -> 0.875 -> 0.906. dev gained 150
+# hard-name messages: 0.905.
 FLOORS = {
     "blind": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.95},
     "blind2": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.90},
-    "blind3": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.90},
-    "blind4": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.85},
-    "dev": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.85},
+    "blind3": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.95},
+    "blind4": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.88},
+    "dev": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.88},
 }
 # blind2 measured 0.118, then 0.132 once a message in another language is always given the notice
 # for a child and an adult alike (the classifier cannot read it), then 0.147 after refitting on more
