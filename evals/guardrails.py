@@ -53,7 +53,9 @@ FLOORS = {
 }
 # blind2 measured 0.118, then 0.132 once a message in another language is always given the notice
 # for a child and an adult alike (the classifier cannot read it), then 0.147 after refitting on more
-# dev data (which brought its crisis recall from 0.955 to 0.989): it holds that against a slide.
+# dev data (which brought its crisis recall from 0.955 to 0.989), then 0.132 after refitting with
+# everyday off-topic messages (crisis recall 1.000): it holds 0.15 against a slide. dev holds 0.12
+# (0.116 with those messages in it).
 MAX_FALSE_ALARMS = {"blind": 0.10, "blind2": 0.15, "blind3": 0.10, "blind4": 0.10, "dev": 0.12}
 # The notices that give Childline's number.
 CHILDLINE = {"crisis_child", "crisis_any", "child", "case_any"}
