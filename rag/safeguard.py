@@ -445,6 +445,8 @@ def _disjoint(details: list[Detail]) -> list[Detail]:
     return sorted(kept, key=lambda d: d.start)
 
 
+# Nothing but opening punctuation since the start of a sentence: a capital there says nothing.
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$")
 _WORD = re.compile(r"\b(?:[A-Z]')?[A-Za-z][a-z]+(?:['-][A-Z]?[a-z]{2,})?")
 
 
@@ -498,6 +500,7 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
         surname = (nxt is not None and text[m.end():nxt.start()] == " " and nxt.group()[0].isupper()
                    and rare(nxt.group(), conf["introduced_max_zipf"]))
         told = bool(after.match(text[m.end():]))
+        mid_sentence = not SENTENCE_START.search(text[:m.start()])
         if strong.search(before):
             # "his name is Sam": after these a capitalised word is a name however common it is.
             low = word.lower()
@@ -506,7 +509,6 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
         elif weak.search(before):
             found = rare(word, conf["introduced_max_zipf"]) and (word[0].isupper() or told)
         else:
-            mid_sentence = not re.search(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$", text[:m.start()])
             family = bool(families.match(text[m.end():]))
             family_limit = conf["introduced_max_zipf"] if word[0].isupper() else conf["family_lower_max_zipf"]
             found = not place.search(before) and (
@@ -518,28 +520,23 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
             # on ..."), or, in any case, acting as a person does (a verb, an age or a possessive after
             # it: "kayden he wasnt in", "zainab 9 said", "tyler's mum"), introduced as one ("mums
             # boyfriend craig"), or with a cue after the next word ("riley smith age 8").
-            low = word.lower()
-            ordinary = low in never or low in vocabulary or low in STOPWORDS
-            zipf = zipf_frequency(low, "en")
-            mid = word[0].isupper() and not re.search(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$", text[:m.start()])
             introduced = weak.search(before) is not None
             acts = bool(person.match(text[m.end():])) or told or bool(nxt and identified.match(text[nxt.end():]))
             # How rare as an English word a first name must be, by how it is typed and what surrounds it.
             limits = conf["first_name_zipf"]
             if word[0].isupper():
-                limit = limits["capital_cued"] if acts or introduced else limits["capital_mid"] if mid else 0.0
+                limit = limits["capital_cued"] if acts or introduced else limits["capital_mid"] if mid_sentence else 0.0
             else:
                 limit = limits["lower_introduced"] if introduced else limits["lower_cued"] if acts else 0.0
-            found = not ordinary and not place.search(before) and zipf < limit
+            found = word.lower() not in STOPWORDS and not place.search(before) and rare(word, limit)
         if found:
             # The word straight after a name, in any case, is its surname unless it is a common or
             # the corpus's word ("jayden smith dob ...": "smith" goes too; "kayden he", "ruby is" stay).
             # A whole word ("se" in "se17 1pn" is a postcode's).
             then = nxt is not None and text[m.end():nxt.start()] == " " and not text[nxt.end():nxt.end() + 1].isdigit()
             if nxt is not None and then and not surname:
-                low_next = nxt.group().lower()
-                then = (low_next not in never and low_next not in STOPWORDS
-                        and rare(nxt.group(), conf["first_name_zipf"]["capital_cued"]))
+                next_word = nxt.group()
+                then = next_word.lower() not in STOPWORDS and rare(next_word, conf["first_name_zipf"]["capital_cued"])
             out.append(Detail("name", m.start(), nxt.end() if then and nxt else m.end()))
     return out
 
