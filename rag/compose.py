@@ -13,10 +13,6 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from pathlib import Path
-
-import yaml
 
 from ingest.chunks import Chunk
 from ingest.sentences import split_sentences, tokens
@@ -25,6 +21,7 @@ from rag.query import Query
 from rag.retrieve import Retriever
 from rag.store import IndexStore
 from rag.types import Citation, Hit
+from rag.understand import word_lists
 
 LIST_MARK = re.compile(r"^(?:•|-|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,4}\)|[ivx]{1,4}[.)])\s+")
 # A numbered heading run into its first sentence ("2. New roles within safeguarding partners Each
@@ -202,17 +199,11 @@ def _claims(p: Passage, pos: int, text: str) -> list[Claim]:
     return []
 
 
-@lru_cache(maxsize=1)
-def _points_back() -> frozenset[str]:
-    data = yaml.safe_load((Path(__file__).resolve().parent / "data" / "words.yaml").read_text())
-    return frozenset(data["points_back"])
-
-
 def _antecedent(lines: list[str], pos: int, cid: int) -> list[Claim]:
     """The sentence a line points back to ("They (hereafter 'LSP') have been named because..."
     needs the sentence naming who "they" are): the plain sentence just before it, if any."""
     first = re.match(r"[A-Za-z]+", clean(lines[pos]))
-    if not (first and first.group().lower() in _points_back()) or pos == 0:
+    if not (first and first.group().lower() in word_lists()["points_back"]) or pos == 0:
         return []
     prev = lines[pos - 1]
     if is_list_item(prev) or is_lead_in(prev) or _heading_only(lines, pos - 1) or len(prev.split()) < 4:

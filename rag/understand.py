@@ -51,7 +51,8 @@ def normalise(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _words() -> dict[str, list[str]]:
+def word_lists() -> dict[str, list[str]]:
+    """The word lists in ``data/words.yaml`` (anaphora, continuations, points_back), read once."""
     data: dict[str, list[str]] = yaml.safe_load((DATA / "words.yaml").read_text())
     return data
 
@@ -99,7 +100,7 @@ def _anchored(text: str, lexicon: Lexicon, paragraphs: tuple[str, ...]) -> bool:
         return True
     words = set(re.findall(r"[a-z']+", text.lower()))
     known = [t for t in key_terms(tokens(text)) if lexicon.known(t)]
-    pointing = bool(words & set(_words()["anaphora"]))
+    pointing = bool(words & set(word_lists()["anaphora"]))
     return len(known) >= 3 or (len(known) >= 1 and not pointing)
 
 
@@ -107,7 +108,7 @@ def needs_history(text: str, lexicon: Lexicon, paragraphs: tuple[str, ...]) -> b
     """A follow-up: it opens by continuing ("what about 2018?", "and for ICBs?") or does not name
     its own subject. Anything else stands on its own and is answered as if asked alone."""
     low = text.lower().strip()
-    opens = any(re.match(rf"{re.escape(w)}\b", low) for w in _words()["continuations"])
+    opens = any(re.match(rf"{re.escape(w)}\b", low) for w in word_lists()["continuations"])
     return opens or not _anchored(text, lexicon, paragraphs)
 
 
