@@ -103,23 +103,18 @@ class Limiter:
         """Count one request of ``bucket`` against ``limit`` ('60/minute') under ``name``; the
         window after it (``allowed`` False when the budget was already spent). Never raises for
         storage trouble: fails open (see the module docstring)."""
-        item = parse(limit)
-        if not self._available():
-            return self._open(item)
-        try:
-            allowed = self.strategy.hit(item, NAMESPACE, name, bucket)
-            return self._window(item, allowed, name, bucket)
-        except StorageError as exc:
-            self._failed(exc)
-            return self._open(item)
+        return self._check(limit, name, bucket, count=True)
 
     def peek(self, limit: str, name: str, bucket: str) -> Window:
         """Where ``bucket`` stands under ``limit`` without counting a request (fails open)."""
+        return self._check(limit, name, bucket, count=False)
+
+    def _check(self, limit: str, name: str, bucket: str, count: bool) -> Window:
         item = parse(limit)
         if not self._available():
             return self._open(item)
         try:
-            allowed = self.strategy.test(item, NAMESPACE, name, bucket)
+            allowed = (self.strategy.hit if count else self.strategy.test)(item, NAMESPACE, name, bucket)
             return self._window(item, allowed, name, bucket)
         except StorageError as exc:
             self._failed(exc)
