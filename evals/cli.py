@@ -50,7 +50,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.guardrails or args.fit_guardrails:
         return _guardrails(args, settings)
-    if args.split in ("blind2", "blind3", "blind4"):
+    if args.split not in (*SPLITS, *SET_FILES):
         raise WtguideError(f"--split {args.split} is a guardrail set: use it with --guardrails")
     questions_file, field = Path(args.questions), args.split
     if args.split in SET_FILES and questions_file == DEFAULT_QUESTIONS:
