@@ -23,7 +23,10 @@ LANGUAGES = (
 MIN_CONFIDENCE = 0.5  # lingua's relative confidence in the other language
 MAX_ENGLISH_SHARE = 0.5  # at most this share of the words may be English
 COMMON_ENGLISH = 3.0  # wordfreq Zipf frequency ("whats" 3.9, "neighbour" 3.7); the corpus words count too
-WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# A word; in scripts written without spaces (Han, kana, Thai) each character counts as one, so a
+# Chinese question with three English words in it is mostly Chinese.
+UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD = re.compile(rf"[{UNSPACED}]|(?:(?![{UNSPACED}])[^\W\d_])+", re.UNICODE)
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +52,12 @@ def english_share(text: str, vocabulary: frozenset[str], other: str | None = Non
         en = zipf_frequency(w, "en")
         if not (w in vocabulary or en >= COMMON_ENGLISH):
             return False
-        return other is None or en >= zipf_frequency(w, other)
+        if other is None:
+            return True
+        try:
+            return en >= zipf_frequency(w, other)
+        except ImportError:  # wordfreq reads Chinese with jieba, Japanese and Korean with MeCab: not installed
+            return True
 
     return sum(english(w) for w in words) / len(words)
 

@@ -139,6 +139,9 @@ def test_screened_questions_are_declined_with_a_message_that_helps(assistant: As
     # Another language quoting the guidance's English terms is that language (dev2 e170).
     mixed = assistant.understand("¿Qué es la ayuda temprana (early help) según Working Together?")
     assert mixed.language == "spanish"
+    # Chinese with English words in it is Chinese (wordfreq would need jieba to compare the words).
+    chinese = assistant.ask("我的孩子在 school 被老师打了，social worker 说什么？")
+    assert chinese.status == "declined" and chinese.reasons == ("screen:other_language",)
     # English typed casually is English.
     for q in ("whats an LCSPR", "who r the 3 partners", "LSP role?"):
         assert assistant.understand(q).language == "en", q
