@@ -412,6 +412,7 @@ def find_details(text: str, vocabulary: frozenset[str] = frozenset()) -> list[De
     conf = _personal()
     found: list[Detail] = []
     public = {re.sub(r"\D", "", n) for n in conf["public_numbers"]}
+    service = tuple(conf["service_prefixes"])
     nhs_context = re.compile(conf["nhs_context"], re.IGNORECASE)
     dob_context = re.compile(conf["dob_context"], re.IGNORECASE)
     for rec in _recognizers():
@@ -421,8 +422,8 @@ def find_details(text: str, vocabulary: frozenset[str] = frozenset()) -> list[De
             if kind == "dob" and not (dob_context.search(text[max(0, r.start - 40):r.start])
                                       or re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", span)):
                 continue
-            if kind == "phone" and re.sub(r"\D", "", span) in public:
-                continue
+            if kind == "phone" and (_national(span) in public or _national(span).startswith(service)):
+                kind = "service"  # an organisation's number: it keeps its span from other readings
             found.append(Detail(kind, r.start, r.end))
     # A 10-digit number, however grouped, in a message that speaks of an NHS number is one,
     # whatever its check digit ("NHS no (from the red book) is 4857 773 456").
@@ -430,14 +431,22 @@ def find_details(text: str, vocabulary: frozenset[str] = frozenset()) -> list[De
         for m in _TEN_DIGITS.finditer(text):
             found.append(Detail("nhs_number", m.start(), m.end()))
     found.extend(_names(text, vocabulary))
-    return _disjoint(found)
+    return [d for d in _disjoint(found) if d.kind != "service"]
+
+
+def _national(phone: str) -> str:
+    """A UK phone number's digits as dialled inside the UK ("+44 (0)808 ..." -> "0808...")."""
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("440"):
+        return digits[2:]
+    return "0" + digits[2:] if digits.startswith("44") else digits
 
 
 def _disjoint(details: list[Detail]) -> list[Detail]:
     """Overlapping finds merged: an NHS number is not also a phone number; the longer span wins,
     then the more specific kind (the order of ``placeholders``)."""
     order = list(_personal()["placeholders"])
-    ranked = sorted(details, key=lambda d: (-(d.end - d.start), order.index(d.kind)))
+    ranked = sorted(details, key=lambda d: (-(d.end - d.start), order.index(d.kind) if d.kind in order else -1))
     kept: list[Detail] = []
     for d in ranked:
         if all(d.end <= k.start or d.start >= k.end for k in kept):

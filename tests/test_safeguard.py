@@ -81,8 +81,12 @@ def test_numbers_that_are_not_personal() -> None:
     for q in ("What does paragraph 48 of Working Together 2023 say?",
               "Is Childline 0800 1111 free? And the NSPCC on 0808 800 5000?",
               "How many days does a section 47 enquiry take, 15 or 45?",
-              "What changed on 1 April 2019?"):
+              "What changed on 1 April 2019?",
+              # An organisation's number (03, 08, 09) is no one's: a person's starts 01, 02 or 07.
+              "Does the Stop It Now helpline on 0808 1000 900 count as a referral route?",
+              "the LADO line is 0300 123 4567", "ring +44 (0)808 800 5000"):
         assert kinds(q) == [], q
+    assert kinds("mum on +44 7700 900123, school on 0113 496 0000") == ["phone", "phone"]
 
 
 def test_nhs_numbers_by_check_digit_or_by_name() -> None:
