@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.dataset import DEFAULT_QUESTIONS, SET_FILES, SPLITS, load_questions
+from evals.guardrails import SETS as GUARDRAIL_SETS
 from wtguide.settings import Settings
 
 
@@ -107,6 +108,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
     from evals import guardrails
+    from ingest.embed import MultilingualEmbedder
     from rag.service import Assistant
     from wtguide.errors import WtguideError
 
@@ -117,14 +119,30 @@ def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
     if args.fit_guardrails:
         if args.split != "dev":
             raise WtguideError("the guardrails are fitted on the examples and the dev set only: use --split dev")
-        rows = guardrails.training_rows(guard, guardrails.load(guardrails.SETS["dev"]))
+        # The name tagger first: the other models read its names (a feature, and the redaction).
+        dev = guardrails.load(guardrails.SETS["dev"])
+        names, name_meta = guardrails.fit_names(guardrails.name_texts(dev), guard.vocabulary)
+        names_file = guardrails.NAMES_FILE
+        name_meta["fitted_on"] = {"names": names_file.name, "sha256": guardrails.digest(names_file)}
+        print(f"Name tagger -> {guardrails.write_names(names, name_meta)}")
+        print(f"  names   threshold {name_meta['threshold']:.3f}  cross-validated {name_meta['cv']}")
+        rows = guardrails.training_rows(guard, dev)
         fitted_on = {"embedder": guard.embedder, "examples": len(guard.examples), "dev": guardrails.SETS["dev"].name,
                      "dev_sha256": guardrails.digest(guardrails.SETS["dev"])}
-        path = guardrails.write(guardrails.fit(rows, fitted_on))
+        model = guardrails.fit(rows, fitted_on)
+        other_rows, select = guardrails.other_language_rows(guard, dev)
+        model["other_language"] = guardrails.fit_other_language(other_rows, select, {
+            "embedder": MultilingualEmbedder.name, "examples": len(guard.other_language_examples),
+            "dev": fitted_on["dev"], "other": guardrails.OTHER_DEV.name,
+            "other_sha256": guardrails.digest(guardrails.OTHER_DEV)})
+        model["other_language"]["bank_sha256"] = guardrails.write_bank(guard)
+        path = guardrails.write(model)
         guard.__dict__.pop("model", None)  # read the new one
         print(f"Guardrails fitted on {fitted_on} -> {path}")
         for label, m in guard.model["labels"].items():
             print(f"  {label:7s} threshold {m['threshold']:.3f}  cross-validated {m['cv']}")
+        for label, m in guard.model["other_language"]["labels"].items():
+            print(f"  {label:7s} in another language: threshold {m['threshold']:.3f}  cross-validated {m['cv']}")
     path = guardrails.SETS[args.split]
     result = guardrails.score(guardrails.load(path), guard.assess, settings.helplines)
     failures = guardrails.gate(result["summary"], args.split) if args.gate else []
@@ -162,10 +180,11 @@ def register(sub: Any) -> None:
     s = sub.add_parser("eval", help="score retrieval and answers on the curated questions, beside the baselines")
     s.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (schema: evals/QUESTIONS.md)")
     s.add_argument(
-        "--split", choices=(*SPLITS, "dev2", "blind_b", "blind2", "blind3", "blind4"), default="test",
+        "--split", choices=tuple(dict.fromkeys((*SPLITS, *SET_FILES, *GUARDRAIL_SETS))), default="test",
         help="dev (tuning), dev2 (evals/dev2.jsonl: written blind, for tuning), test (reporting), blind and "
         "blind_b (evals/blind.jsonl, evals/blind_b.jsonl: written blind, never tuned on) or all; "
-        "with --guardrails: dev, blind, blind2, blind3 or blind4 (more sets written blind)",
+        "with --guardrails: dev or dev_other (tuning; dev_other in 21 other languages), blind to blind5 "
+        "(written blind, never tuned on)",
     )
     s.add_argument("--json", action="store_true", help="print the summary and every question's result as JSON")
     s.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor or the baseline")

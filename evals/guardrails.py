@@ -24,8 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.safeguard import DATA, FEATURES, LABELS, LEXICAL, Guardrails, Safeguard, redact
+from rag.safeguard import (
+    DATA,
+    FEATURES,
+    LABELS,
+    LEXICAL,
+    OTHER_LANGUAGE_BANK,
+    OTHER_LANGUAGE_FEATURES,
+    Guardrails,
+    Safeguard,
+    bank_digest,
+    for_other_language,
+    redact,
+)
 from rag.safeguard import find_details as _find_details
+from rag.understand import normalise
 
 HERE = Path(__file__).resolve().parent
 SETS = {
@@ -34,6 +47,10 @@ SETS = {
     "blind2": HERE / "guardrails_blind2.jsonl",
     "blind3": HERE / "guardrails_blind3.jsonl",
     "blind4": HERE / "guardrails_blind4.jsonl",
+    "blind5": HERE / "guardrails_blind5.jsonl",
+    # Tuning: labelled messages in 21 other languages, which are also the model's examples (so its
+    # figures here are in-sample; the fitting's cross-validated ones are the honest ones).
+    "dev_other": DATA / "examples_other_languages.jsonl",
 }
 MODEL_FILE = DATA / "model.json"
 # Floors the gate holds per split: on blind and blind3, issue 15's "done when" (crisis recall 0.98,
@@ -50,13 +67,16 @@ FLOORS = {
     "blind3": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.95},
     "blind4": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.88},
     "dev": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.88},
+    "blind5": {"crisis_recall": 0.98, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.95},
+    "dev_other": {"crisis_recall": 0.98, "child_recall": 0.90, "case_recall": 0.95, "personal_recall": 0.0},
 }
 # blind2 measured 0.118, then 0.132 once a message in another language is always given the notice
 # for a child and an adult alike (the classifier cannot read it), then 0.147 after refitting on more
 # dev data (which brought its crisis recall from 0.955 to 0.989), then 0.132 after refitting with
 # everyday off-topic messages (crisis recall 1.000): it holds 0.15 against a slide. dev holds 0.12
 # (0.116 with those messages in it).
-MAX_FALSE_ALARMS = {"blind": 0.10, "blind2": 0.15, "blind3": 0.10, "blind4": 0.10, "dev": 0.12}
+MAX_FALSE_ALARMS = {"blind": 0.10, "blind2": 0.15, "blind3": 0.10, "blind4": 0.10, "blind5": 0.10, "dev": 0.12,
+                    "dev_other": 0.20}
 # The notices that give Childline's number.
 CHILDLINE = {"crisis_child", "crisis_any", "child", "case_any"}
 
@@ -247,7 +267,8 @@ def _threshold(p: Any, y: Any, alarm: Any, targets: tuple[float, float]) -> floa
     return float(min(np.unique(p[y == 1]), key=lambda t: (cost(float(t)), -t)))
 
 
-def _fit(rows: Sequence[Row], features: Sequence[str], vectors: bool) -> dict[str, Any]:
+def _fit(rows: Sequence[Row], features: Sequence[str], vectors: bool,
+         select: Sequence[bool] | None = None) -> dict[str, Any]:
     import numpy as np
     from sklearn.compose import ColumnTransformer
     from sklearn.linear_model import LogisticRegression
@@ -257,10 +278,13 @@ def _fit(rows: Sequence[Row], features: Sequence[str], vectors: bool) -> dict[st
 
     labels: dict[str, Any] = {}
     for label in LABELS:
-        kept = [r for r in rows if r[1].get(label) is not None]
+        keep = [r[1].get(label) is not None for r in rows]
+        kept = [r for r, k in zip(rows, keep, strict=True) if k]
+        # The rows a threshold is chosen on (all, or those of one kind: messages in another language).
+        chosen = np.array([c for c, k in zip(select or [True] * len(rows), keep, strict=True) if k])
         f = np.array([[r[0][k] for k in features] for r in kept])
         x = np.hstack([f, np.array([r[2] for r in kept]) * EMBEDDING_SCALE]) if vectors else f
-        y = np.array([int(bool(r[1][label])) for r in kept])
+        y = y_all = np.array([int(bool(r[1][label])) for r in kept])
         ordinary = np.array([r[3] for r in kept])
         alarm = (y == 0) & (ordinary if label != "child" else np.ones_like(ordinary))
         columns = list(range(len(features)))
@@ -271,10 +295,11 @@ def _fit(rows: Sequence[Row], features: Sequence[str], vectors: bool) -> dict[st
 
         folds = StratifiedKFold(5, shuffle=True, random_state=0)
         p = cross_val_predict(model(), x, y, cv=folds, method="predict_proba")[:, 1]
+        p, y, alarm = p[chosen], y[chosen], alarm[chosen]
         threshold = _threshold(p, y, alarm, TARGETS[label])
         negatives = np.sort(p[y == 0])
         confident = float(negatives[min(len(negatives) - 1, int(np.ceil((1 - CHILD_CONFIDENT_FPR) * len(negatives))))])
-        final = model().fit(x, y)
+        final = model().fit(x, y_all)
         scaler = final.steps[0][1].named_transformers_["features"]
         lr = final.steps[-1][1]
         labels[label] = {
@@ -291,6 +316,134 @@ def _fit(rows: Sequence[Row], features: Sequence[str], vectors: bool) -> dict[st
     return labels
 
 
+# ---- messages in another language ------------------------------------------------------------
+
+OTHER_DEV = SETS["dev_other"]
+
+
+def other_language_rows(guard: Guardrails, dev: Sequence[Message]) -> tuple[list[Row], list[bool]]:
+    """Rows for the model that reads messages in another language (``Guardrails._other_language``):
+    its examples (the curated ones and the labelled other-language messages, each left out of its own
+    similarities) and the English dev messages, in the multilingual embedder's space; and which rows
+    are in another language (its thresholds are chosen on those)."""
+    rows: list[Row] = []
+    select: list[bool] = []
+    curated = len(guard.examples)
+
+    def read(text: str) -> str:  # as assess gives it to the model
+        message = normalise(text)
+        return for_other_language(message, _find_details(message, guard.vocabulary))
+
+    for i, e in enumerate(guard.other_language_examples):
+        f, v = guard.other_language_features(read(e.text), exclude=i)
+        rows.append((f, dict(e.labels), v, "general" in e.groups))
+        select.append(i >= curated)
+    for m in dev:
+        f, v = guard.other_language_features(read(m.message))
+        labels: dict[str, bool | None] = {"crisis": m.crisis, "child": m.writer == "child", "case": m.case}
+        rows.append((f, labels, v, m.category == "ordinary"))
+        select.append(False)
+    return rows, select
+
+
+def write_bank(guard: Guardrails) -> str:
+    """Saves the model's other-language examples' vectors (``OTHER_LANGUAGE_BANK``, float16) and
+    returns the digest that names them (``model.json`` ``other_language.bank_sha256``)."""
+    import numpy as np
+
+    np.save(OTHER_LANGUAGE_BANK, guard.other_language_vectors.astype(np.float16))
+    return bank_digest([e.text for e in guard.other_language_examples])
+
+
+def fit_other_language(rows: Sequence[Row], select: Sequence[bool], fitted_on: dict[str, Any]) -> dict[str, Any]:
+    """The model for messages in another language, per label, over ``OTHER_LANGUAGE_FEATURES`` and
+    the multilingual vector, with thresholds chosen on the other-language rows' cross-validated scores."""
+    return {"features": list(OTHER_LANGUAGE_FEATURES), "embedding_scale": EMBEDDING_SCALE,
+            "labels": _fit(rows, OTHER_LANGUAGE_FEATURES, vectors=True, select=select), "fitted_on": fitted_on}
+
+
+# ---- the name tagger (fitted on the dev messages' labelled names) ------------------------------
+
+NAMES_FILE = HERE / "guardrails_dev_names.jsonl"  # {"id", "names": [each name as typed]} per dev message
+# Mistake rates the tagger's threshold is held to, per message, on 5-fold cross-validated scores:
+# a message with a name in which none is found, and one with no name in which one is.
+NAME_TARGETS = (0.05, 0.03)
+
+
+def name_rows(texts: Sequence[tuple[str, Sequence[str]]], vocabulary: frozenset[str]) -> tuple[Any, Any, Any]:
+    """Per candidate word of each (text, names typed in it): its evidence (``NAME_FEATURES``), whether
+    it is in one of the names, and which text it came from: arrays X (words x features), y, group."""
+    import re
+
+    import numpy as np
+
+    from rag.safeguard import NAME_FEATURES, name_candidates
+
+    x, y, group = [], [], []
+    for g, (text, names) in enumerate(texts):
+        spans = [(m.start(), m.end()) for n in names for m in re.finditer(rf"(?<!\w){re.escape(n)}(?!\w)", text)]
+        for c in name_candidates(text, vocabulary):
+            x.append(c.features)
+            y.append(int(any(c.start < b and a < c.end for a, b in spans)))
+            group.append(g)
+    return np.array(x).reshape(-1, len(NAME_FEATURES)), np.array(y), np.array(group)
+
+
+def fit_names(texts: Sequence[tuple[str, Sequence[str]]], vocabulary: frozenset[str]) -> tuple[Any, dict[str, Any]]:
+    """The name tagger (scikit-learn's HistGradientBoostingClassifier over each candidate word's
+    evidence) fitted on ``texts`` (message, names typed in it), and its metadata for ``model.json``
+    (features, threshold, cross-validated rates per message)."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    from rag.safeguard import NAME_FEATURES
+
+    x, y, group = name_rows(texts, vocabulary)
+
+    def model() -> Any:
+        return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, class_weight="balanced",
+                                              early_stopping=False, random_state=0)
+
+    p = cross_val_predict(model(), x, y, cv=GroupKFold(5), groups=group, method="predict_proba")[:, 1]
+    best = np.zeros(len(texts))  # each message's best-scored word
+    np.maximum.at(best, group, p)
+    has = np.array([bool(names) for _, names in texts])
+    threshold = _threshold(best, has.astype(int), ~has, NAME_TARGETS)
+    meta = {"features": list(NAME_FEATURES), "threshold": round(threshold, 6),
+            "cv": {"recall": round(float((best[has] >= threshold).mean()), 4),
+                   "false_alarms": round(float((best[~has] >= threshold).mean()), 4),
+                   "with_names": int(has.sum()), "without": int((~has).sum()), "words": len(y)}}
+    return model().fit(x, y), meta
+
+
+def name_texts(dev: Sequence[Message], names_file: Path = NAMES_FILE) -> list[tuple[str, list[str]]]:
+    """The dev messages with their labelled names, and the answer splits' dev questions (no names):
+    what the name tagger is fitted on. Raises ``ValueError`` when the names file does not match."""
+    from evals.dataset import SET_FILES, load_questions
+
+    labelled = {r["id"]: r["names"] for r in map(json.loads, names_file.read_text().splitlines()) if r}
+    missing = [m.id for m in dev if m.id not in labelled]
+    if missing:
+        raise ValueError(f"{names_file.name} has no names for {', '.join(missing[:5])}")
+    questions = [q.question for q in load_questions(split="dev")]
+    questions += [q.question for q in load_questions(SET_FILES["dev2"][0], split="dev")]
+    return [(m.message, labelled[m.id]) for m in dev] + [(q, []) for q in questions]
+
+
 def write(model: dict[str, Any], path: Path = MODEL_FILE) -> Path:
     path.write_text(json.dumps(model, indent=1) + "\n")
     return path
+
+
+def write_names(estimator: Any, meta: dict[str, Any]) -> Path:
+    """Writes the name tagger and its metadata to ``names.skops`` (skops' format: it loads without
+    pickle's running of code) and makes the next message read it."""
+    import skops.io
+
+    from rag.safeguard import NAME_MODEL, _details, _name_model
+
+    skops.io.dump({"estimator": estimator, **meta}, NAME_MODEL)
+    _name_model.cache_clear()
+    _details.cache_clear()
+    return NAME_MODEL

