@@ -235,6 +235,10 @@ class Guardrails:
         return [*self.examples, *(labelled_example(r) for r in rows)]
 
     @cached_property
+    def other_language_groups(self) -> dict[str, np.ndarray]:
+        return _group_indexes(self.other_language_examples)
+
+    @cached_property
     def other_language_vectors(self) -> np.ndarray:
         """Those examples in the multilingual embedder's space: saved at fitting (``OTHER_LANGUAGE_BANK``,
         named by a hash of the texts and the embedder), else embedded on the first message in another
@@ -255,8 +259,7 @@ class Guardrails:
         sims = self.other_language_vectors @ vector
         if exclude is not None:
             sims[exclude] = -1.0
-        bank = self.other_language_examples
-        group = {g: float(max((sims[i] for i, e in enumerate(bank) if g in e.groups), default=0.0)) for g in GROUPS}
+        group = _group_best(sims, self.other_language_groups)
         f = {f"sim_{g}": group[g] for g in GROUPS} | {"crisis_margin": group["crisis"] - group["calm"]}
         return f, vector
 
@@ -297,9 +300,12 @@ class Guardrails:
         sims = _unit(self.encode(sentences(text))) @ self.example_vectors.T  # sentences x examples
         if exclude is not None:
             sims[:, exclude] = -1.0
-        best = sims.max(axis=0)
-        return {g: float(max((best[i] for i, e in enumerate(self.examples) if g in e.groups), default=0.0))
-                for g in GROUPS}
+        return _group_best(sims.max(axis=0), self.groups)
+
+    @cached_property
+    def groups(self) -> dict[str, np.ndarray]:
+        """Each similarity group's examples, as indexes into ``examples``."""
+        return _group_indexes(self.examples)
 
     def features(self, text: str, exclude: int | None = None) -> dict[str, float]:
         """The feature vector of one (normalised) message, as a dict over ``FEATURES``.
@@ -396,6 +402,12 @@ class Guardrails:
                 scores, found, harm = other
                 flags = {**found, "crisis": found["crisis"] or bool(f["particular_harm_now"] and not f["past"])}
                 writer = "unsure" if flags["child"] else "adult"
+        elif language.mixed(message, self.vocabulary):
+            # Read as English, but perhaps not (Roman Urdu, another language quoting English terms):
+            # a crisis either model sees is one, and the notice then speaks to a child and an adult alike.
+            other = self._other_language(for_other_language(message, details))
+            if other and other[1]["crisis"] and not flags["crisis"]:
+                flags["crisis"], writer, harm = True, "unsure", other[2]
         # The name tagger reads English: in another language what it takes for a name says nothing.
         identifying = IDENTIFYING if english else IDENTIFYING - {"name"}
         if {d.kind for d in details} & identifying and content_words(redacted) >= MIN_CONTENT_WORDS:
@@ -411,6 +423,15 @@ class Guardrails:
             personal=tuple(dict.fromkeys(d.kind for d in details)),
             scores={k: round(v, 4) for k, v in scores.items()},
         )
+
+
+def _group_indexes(examples: Sequence[Example]) -> dict[str, np.ndarray]:
+    return {g: np.array([i for i, e in enumerate(examples) if g in e.groups], dtype=int) for g in GROUPS}
+
+
+def _group_best(sims: np.ndarray, groups: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """The best of ``sims`` (one per example) within each group; 0.0 for an empty group."""
+    return {g: float(sims[index].max()) if len(index) else 0.0 for g, index in groups.items()}
 
 
 def for_other_language(message: str, details: Sequence[Detail]) -> str:
