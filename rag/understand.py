@@ -155,7 +155,8 @@ def understand(
     alone = parse(asked, None, lexicon.glossary, lexicon.vocabulary, lexicon.editions)
     follow_up = bool(turns) and needs_history(text, lexicon, alone.paragraphs)
     q = parse(asked, turns[-1], lexicon.glossary, lexicon.vocabulary, lexicon.editions) if follow_up else alone
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1 or w.isdigit()]
+    # Words in any script: a question in Arabic or Amharic is not empty (it is in another language).
+    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 1 or w.isdigit()]
     request = "empty" if not words else "writing" if WRITING_TASK.match(text) else "question"
     unheld_edition = next(
         (y for m in OTHER_EDITION.finditer(text)

@@ -142,7 +142,9 @@ def test_screened_questions_are_declined_with_a_message_that_helps(assistant: As
     # Chinese with English words in it is Chinese (wordfreq would need jieba to compare the words).
     chinese = assistant.ask("我的孩子在 school 被老师打了，social worker 说什么？")
     assert chinese.status == "declined" and chinese.reasons == ("screen:other_language",)
-    # A script lingua cannot name (Amharic) is another language, not English.
+    # A question in another script is another language, not an empty question; and one in a
+    # script lingua cannot name (Amharic) is too, not English.
+    assert assistant.ask("ما هي مسؤوليات شركاء الحماية؟").reasons == ("screen:other_language",)
     assert assistant.ask("የልጆች ጥበቃ አጋሮች እነማን ናቸው?").reasons == ("screen:other_language",)
     # English typed casually is English.
     for q in ("whats an LCSPR", "who r the 3 partners", "LSP role?"):
