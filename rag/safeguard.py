@@ -13,7 +13,12 @@ similarity (best sentence) to curated example messages per group (``examples.yam
 harm lexicon, imminence, guidance-question, child-writer and case lexicons (``lexicon.yaml``), and
 the message's own sentence vector (all-MiniLM-L6-v2, the retriever's).
 The models and their recall-favouring thresholds are fitted by ``evals/guardrails.py`` and stored
-in ``model.json``. Personal details come from presidio-analyzer's recognisers (``personal.yaml``).
+in ``model.json``. A message in another language (``rag.language``) is read instead by a model of
+the same kind over multilingual-e5-small (``ingest.embed.MultilingualEmbedder``): its similarity to
+those examples and to labelled messages in 21 languages (``examples_other_languages.jsonl``; their
+vectors in ``other_languages.npy``); one read as English with few English words, by both.
+Personal details come from presidio-analyzer's recognisers and our patterns (``personal.yaml``);
+names from a tagger over each word's evidence (``name_candidates``; ``names.skops``).
 """
 
 from __future__ import annotations
