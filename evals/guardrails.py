@@ -254,7 +254,7 @@ def training_rows(guard: Guardrails, dev: Sequence[Message]) -> list[Row]:
 # worse ratio of a rate to its target), as evals/fit.py chooses the answer decision's. False alarms
 # count on ordinary guidance questions for crisis and case, on every adult's message for child.
 # Missing a child in danger is the worst mistake, a help line too many costs one line: crisis is held
-# to 1 % missed (cross-validated on dev: recall 0.991, a crisis notice on 13.7 % of ordinary
+# to 1 % missed (cross-validated on dev: recall 0.991, a crisis notice on 13.5 % of ordinary
 # messages, which include 120 everyday ones written to sound alarming; at 2 %: 0.985 and 8.1 %),
 # a child writer to 3 %.
 TARGETS = {"crisis": (0.01, 0.15), "child": (0.03, 0.12), "case": (0.05, 0.10)}
