@@ -259,6 +259,12 @@ class Guardrails:
         """For a message in another language: its best similarity to each group's examples in the
         multilingual space (``OTHER_LANGUAGE_FEATURES``; ``exclude``: an example's own index, left
         out when fitting), and its vector there."""
+        f, vector, _ = self._other_language_read(text, exclude)
+        return f, vector
+
+    def _other_language_read(self, text: str, exclude: int | None = None
+                             ) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
+        """``other_language_features``, and the similarities to each example they came from."""
         assert self.multilingual is not None
         vector = _unit(self.multilingual([text]))[0]
         sims = self.other_language_vectors @ vector
@@ -266,7 +272,7 @@ class Guardrails:
             sims[exclude] = -1.0
         group = _group_best(sims, self.other_language_groups)
         f = {f"sim_{g}": group[g] for g in GROUPS} | {"crisis_margin": group["crisis"] - group["calm"]}
-        return f, vector
+        return f, vector, sims
 
     def _other_language(self, text: str) -> tuple[dict[str, float], dict[str, bool], str] | None:
         """Scores, flags and the likeliest harm for a message in another language, by the model
@@ -275,11 +281,10 @@ class Guardrails:
         fitted = self.model.get("other_language")
         if self.multilingual is None or not fitted:
             return None
-        f, vector = self.other_language_features(text)
+        f, vector, sims = self._other_language_read(text)
         x = np.array([f[k] for k in fitted["features"]])
         scores = {label: _score(fitted["labels"][label], x, vector * fitted["embedding_scale"]) for label in LABELS}
         flags = {label: scores[label] >= fitted["labels"][label]["threshold"] for label in LABELS}
-        sims = self.other_language_vectors @ vector
         harm = max(((float(sims[i]), e.harm) for i, e in enumerate(self.other_language_examples) if e.harm),
                    default=(0.0, None))[1]
         return scores, flags, harm or "unspecified"
