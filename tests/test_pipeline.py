@@ -182,6 +182,10 @@ def test_kinds_are_read_in_words_or_digits() -> None:
     # "within" alone is a place as often as a time: no timescale without a number or a word for one.
     assert not decide.gives_kind("duration", "serious incidents whether or not they originate within their local area")
     assert decide.gives_kind("duration", "notify the Panel without delay")
+    # How often is not how long: "within how many working days…?" is not answered by a yearly report.
+    assert decide.kind_asked("Within how many working days must the Panel be notified?") == "duration"
+    assert not decide.gives_kind("duration", "as set out in the yearly report")
+    assert decide.gives_kind("frequency", "as set out in the yearly report")
 
 
 def test_clean_takes_off_list_numbers_and_run_in_headings() -> None:
