@@ -189,7 +189,7 @@ def register(sub: Any) -> None:
         "--split", choices=tuple(dict.fromkeys((*SPLITS, *SET_FILES, *GUARDRAIL_SETS, "blinds"))), default="test",
         help="dev (tuning), dev2 (evals/dev2.jsonl: written blind, for tuning), test (reporting), blind and "
         "blind_b (evals/blind.jsonl, evals/blind_b.jsonl: written blind, never tuned on) or all; "
-        "with --guardrails: dev or dev_other (tuning; dev_other in 21 other languages), blind to blind8 "
+        "with --guardrails: dev or dev_other (tuning; dev_other in 28 other languages), blind to blind8 "
         "(written blind, never tuned on), or blinds (all of those)",
     )
     s.add_argument("--json", action="store_true", help="print the summary and every question's result as JSON")

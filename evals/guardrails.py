@@ -51,7 +51,7 @@ SETS = {
     "blind6": HERE / "guardrails_blind6.jsonl",
     "blind7": HERE / "guardrails_blind7.jsonl",
     "blind8": HERE / "guardrails_blind8.jsonl",
-    # Tuning: labelled messages in 21 other languages, which are also the model's examples (so its
+    # Tuning: labelled messages in 28 other languages, which are also the model's examples (so its
     # figures here are in-sample; the fitting's cross-validated ones are the honest ones).
     "dev_other": DATA / "examples_other_languages.jsonl",
 }
@@ -264,7 +264,7 @@ def training_rows(guard: Guardrails, dev: Sequence[Message]) -> list[Row]:
 # messages, which include 120 everyday ones written to sound alarming; at 2 %: 0.985 and 8.1 %),
 # a child writer to 3 %.
 TARGETS = {"crisis": (0.01, 0.15), "child": (0.03, 0.12), "case": (0.05, 0.10)}
-# In another language the evidence is weaker (a small multilingual model, 200 labelled messages):
+# In another language the evidence is weaker (a small multilingual model, 265 labelled messages):
 # the thresholds lean further towards the notice.
 OTHER_LANGUAGE_TARGETS = {"crisis": (0.005, 0.30), "child": (0.03, 0.20), "case": (0.03, 0.15)}
 # Above this share of adults' messages read as a child's, the writer is "unsure", not "child".

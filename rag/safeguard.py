@@ -15,7 +15,7 @@ the message's own sentence vector (all-MiniLM-L6-v2, the retriever's).
 The models and their recall-favouring thresholds are fitted by ``evals/guardrails.py`` and stored
 in ``model.json``. A message in another language (``rag.language``) is read instead by a model of
 the same kind over multilingual-e5-small (``ingest.embed.MultilingualEmbedder``): its similarity to
-those examples and to labelled messages in 21 languages (``examples_other_languages.jsonl``; their
+those examples and to labelled messages in 28 languages (``examples_other_languages.jsonl``; their
 vectors in ``other_languages.npy``); one read as English with few English words, by both.
 Personal details come from presidio-analyzer's recognisers and our patterns (``personal.yaml``);
 names from a tagger over each word's evidence (``name_candidates``; ``names.skops``).
@@ -235,7 +235,7 @@ class Guardrails:
     @cached_property
     def other_language_examples(self) -> list[Example]:
         """What the model for another language compares a message with: the curated (English)
-        examples and the labelled messages in 21 other languages (``examples_other_languages.jsonl``)."""
+        examples and the labelled messages in 28 other languages (``examples_other_languages.jsonl``)."""
         rows = [json.loads(line) for line in (DATA / "examples_other_languages.jsonl").read_text().splitlines() if line]
         return [*self.examples, *(labelled_example(r) for r in rows)]
 
