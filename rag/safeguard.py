@@ -80,13 +80,15 @@ class Safeguard:
     personal: tuple[str, ...] = ()
     scores: Mapping[str, float] = field(default_factory=dict)
 
-    def notices(self, helplines: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    def notices(self, helplines: Mapping[str, str], language: str = "en") -> tuple[tuple[str, str], ...]:
         """(kind, text) pairs in the order shown: crisis first (alone: it says who acts on a case),
         else the child's or the case notice; then the personal-details warning. When the writer is
         unsure, the notice speaks to both a young person (Childline) and an adult: a help line too
         many costs one line.
         Kinds: crisis_child, crisis_adult, crisis_any, child, case, case_any, personal.
-        ``helplines`` fills the numbers in (``childline``, ``nspcc``, ``front_door``; see Settings)."""
+        ``helplines`` fills the numbers in (``childline``, ``nspcc``, ``front_door``; see Settings).
+        ``language`` (as ``rag.language.detect`` names it): for a message in another language the
+        crisis notice starts with "call 999" in that language, where ``notices.yaml`` has it."""
         texts = _notice_texts()
         out: list[str] = []
         if self.crisis:
@@ -96,6 +98,9 @@ class Safeguard:
         if self.case and not self.crisis and self.writer != "child":
             out.append("case" if self.writer == "adult" else "case_any")
         pairs = [(k, texts[k].format(**helplines)) for k in out]
+        first = _crisis_in_language().get(language)
+        if self.crisis and first:
+            pairs[0] = (pairs[0][0], f"{first} {pairs[0][1]}")
         if self.personal:
             names = [_personal()["labels"][k] for k in self.personal]
             kinds = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
@@ -116,6 +121,11 @@ def _load_json(name: str) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _notice_texts() -> dict[str, str]:
     return _load("notices.yaml")["notices"]  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _crisis_in_language() -> dict[str, str]:
+    return _load("notices.yaml").get("crisis_in_language") or {}
 
 
 @lru_cache(maxsize=1)

@@ -289,7 +289,7 @@ class Assistant:
         self.retriever.prepare([*self.guardrails.texts(redacted), *self.retriever.wordings(q)])
         guard = self.guardrails.assess(question)
         question = guard.redacted
-        alerts = guard.notices(self.settings.helplines)
+        alerts = guard.notices(self.settings.helplines, q.language)
         notices = [text for _, text in alerts]
         hits, missing = self.retrieve(q, top_k)
         reason = decide.screen(q, missing)

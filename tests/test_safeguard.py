@@ -145,6 +145,17 @@ def test_notices_crisis_first_and_for_the_writer() -> None:
     assert "the name, NHS number and phone number you typed" in two[0][1]
 
 
+def test_a_crisis_notice_starts_in_the_writers_language() -> None:
+    crisis = Safeguard("x", crisis=True, writer="unsure", case=True)
+    polish = crisis.notices(HELPLINES, "polish")
+    assert [k for k, _ in polish] == ["crisis_any"]
+    assert polish[0][1].startswith("Jeśli dziecko jest teraz w niebezpieczeństwie, zadzwoń pod numer 999. If you or a")
+    assert polish[0][1].endswith(crisis.notices(HELPLINES)[0][1])  # the English notice follows, whole
+    # A language with no line written, or no crisis: the notices as in English.
+    assert crisis.notices(HELPLINES, "other") == crisis.notices(HELPLINES)
+    assert Safeguard("x", case=True).notices(HELPLINES, "polish") == Safeguard("x", case=True).notices(HELPLINES)
+
+
 def test_an_operators_front_door_is_named() -> None:
     door = Settings(local_front_door="Northshire Children's Front Door on 0300 123 4567",  # type: ignore[call-arg]
                     _env_file=None).helplines
@@ -265,6 +276,17 @@ def test_a_child_in_danger_gets_999_first(guard: Guardrails, message: str) -> No
     found = guard.assess(message)
     assert found.crisis, found.scores
     assert found.notices(HELPLINES)[0][0].startswith("crisis")
+
+
+@pytest.mark.slow
+def test_the_999_line_comes_in_the_writers_language_through_ask(minilm_index: Path, minilm) -> None:  # type: ignore[no-untyped-def]
+    from rag.store import IndexStore
+
+    settings = Settings(data_dir=minilm_index.parent, _env_file=None)  # type: ignore[call-arg]
+    ans = Assistant(settings, IndexStore.load(minilm_index), minilm).ask(
+        "Mój sąsiad właśnie bije swoje dziecko, słyszę jak krzyczy, co mam robić?")
+    assert ans.notices[0].startswith("Jeśli dziecko jest teraz w niebezpieczeństwie, zadzwoń pod numer 999.")
+    assert "call 999" in ans.notices[0]
 
 
 @pytest.mark.slow
