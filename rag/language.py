@@ -25,6 +25,9 @@ MAX_ENGLISH_SHARE = 0.5  # at most this share of the words may be English
 # Below this share of English words an English reading is not certain: 1 of the 401 curated
 # questions, 11 of the 13 labelled other-language messages that ``detect`` reads as English.
 CERTAIN_ENGLISH_SHARE = 0.7
+# A language's everyday words, by wordfreq Zipf: Polish "jak" 6.9 and "kto" 5.9, Romanian "si" 6.6,
+# Portuguese "ele" 6.4; first names sit below (Turkish "ali" 5.5, "maria" 5.2, Polish "kasia" 3.8).
+EVERYDAY = 5.7
 COMMON_ENGLISH = 3.0  # wordfreq Zipf frequency ("whats" 3.9, "neighbour" 3.7); the corpus words count too
 # A word; in scripts written without spaces (Han, kana, Thai) each character counts as one, so a
 # Chinese question with three English words in it is mostly Chinese.
@@ -88,6 +91,21 @@ def common_english(word: str) -> bool:
 
 
 @lru_cache(maxsize=8)  # a request asks about its question more than once
+def common_in_its_language(word: str, text: str) -> bool:
+    """Whether ``word`` is an everyday word (wordfreq Zipf at least ``EVERYDAY``) of the language
+    lingua finds most likely for ``text``, where wordfreq has that language; False when it has not."""
+    from wordfreq import zipf_frequency
+
+    values = _confidences(text)
+    code = values[0].language.iso_code_639_1.name.lower() if values else None
+    if code not in _frequency_lists():
+        return False
+    try:
+        return zipf_frequency(word, code) >= EVERYDAY
+    except ImportError:  # wordfreq reads Chinese with jieba, Japanese and Korean with MeCab: not installed
+        return False
+
+
 def _confidences(text: str) -> tuple[Any, ...]:
     return tuple(_detector().compute_language_confidence_values(text))
 

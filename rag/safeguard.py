@@ -691,6 +691,17 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
     candidates = name_candidates(text, vocabulary)
     if not candidates:
         return []
+    if language.detect(text, vocabulary) != "en":
+        # The tagger learnt from English messages, where a word English never uses is a name's
+        # best sign; in another language most words are. There a name needs evidence that does not
+        # come from English (a first name gender-guesser holds, or a capital inside a sentence), and
+        # is not a common word of that language ("jak" is a first name, and Polish for "how").
+        first, capital, start = (NAME_FEATURES.index(k) for k in ("first_name", "capital", "sentence_start"))
+        candidates = [c for c in candidates
+                      if (c.features[first] or (c.features[capital] and not c.features[start]))
+                      and not language.common_in_its_language(text[c.start:c.end].lower(), text)]
+        if not candidates:
+            return []
     model, threshold, threads = _name_model()
     # One thread: a dozen words are scored in well under a millisecond, and OpenMP's workers would
     # contend with the embedder's for the machine's cores.

@@ -156,6 +156,19 @@ def test_a_crisis_notice_starts_in_the_writers_language() -> None:
     assert Safeguard("x", case=True).notices(HELPLINES, "polish") == Safeguard("x", case=True).notices(HELPLINES)
 
 
+def test_in_another_language_a_name_needs_evidence_beyond_english() -> None:
+    # "jak" ("how") is a first name to gender-guesser and a word English never uses: in Polish it is
+    # an everyday word, not a name; "robic" ("do") has nothing but being un-English.
+    polish = "moj sasiad wlasnie bije swoje dziecko, slysze jak krzyczy, co mam robic?"
+    assert find_details(polish) == []
+    kasia = "moja córka Kasia nie wróciła do domu od wczoraj"
+    assert [kasia[d.start:d.end] for d in find_details(kasia)] == ["Kasia"]
+    # wordfreq reads Chinese with jieba, which is not installed: no crash, the name still found.
+    chinese = "我的女儿 Anna 今天没有回家，我很担心"
+    assert [chinese[d.start:d.end] for d in find_details(chinese)] == ["Anna"]
+    assert [d.kind for d in find_details("my pupil kayden wasnt in today")] == ["name"]  # English as before
+
+
 def test_an_operators_front_door_is_named() -> None:
     door = Settings(local_front_door="Northshire Children's Front Door on 0300 123 4567",  # type: ignore[call-arg]
                     _env_file=None).helplines
