@@ -90,7 +90,6 @@ def common_english(word: str) -> bool:
     return zipf_frequency(word.lower(), "en") >= COMMON_ENGLISH
 
 
-@lru_cache(maxsize=8)  # a request asks about its question more than once
 def common_in_its_language(word: str, text: str) -> bool:
     """Whether ``word`` is an everyday word (wordfreq Zipf at least ``EVERYDAY``) of the language
     lingua finds most likely for ``text``, where wordfreq has that language; False when it has not."""
@@ -106,6 +105,7 @@ def common_in_its_language(word: str, text: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=8)  # a request asks about its question more than once
 def _confidences(text: str) -> tuple[Any, ...]:
     return tuple(_detector().compute_language_confidence_values(text))
 
