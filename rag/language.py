@@ -58,12 +58,8 @@ def english_share(text: str, vocabulary: frozenset[str], other: str | None = Non
         en = zipf_frequency(w, "en")
         if not (w in vocabulary or en >= COMMON_ENGLISH):
             return False
-        if other is None:
-            return True
-        try:
-            return en >= zipf_frequency(w, other)
-        except ImportError:  # wordfreq reads Chinese with jieba, Japanese and Korean with MeCab: not installed
-            return True
+        theirs = _zipf(w, other) if other else None
+        return theirs is None or en >= theirs
 
     return sum(english(w) for w in words) / len(words)
 
@@ -93,16 +89,21 @@ def common_english(word: str) -> bool:
 def common_in_its_language(word: str, text: str) -> bool:
     """Whether ``word`` is an everyday word (wordfreq Zipf at least ``EVERYDAY``) of the language
     lingua finds most likely for ``text``, where wordfreq has that language; False when it has not."""
-    from wordfreq import zipf_frequency
-
     values = _confidences(text)
     code = values[0].language.iso_code_639_1.name.lower() if values else None
-    if code not in _frequency_lists():
-        return False
+    zipf = _zipf(word, code) if code in _frequency_lists() else None
+    return zipf is not None and zipf >= EVERYDAY
+
+
+def _zipf(word: str, code: str) -> float | None:
+    """wordfreq's Zipf frequency of ``word`` in the language ``code`` (ISO 639-1); None when wordfreq
+    cannot read that language here (Chinese needs jieba, Japanese and Korean MeCab: not installed)."""
+    from wordfreq import zipf_frequency
+
     try:
-        return zipf_frequency(word, code) >= EVERYDAY
-    except ImportError:  # wordfreq reads Chinese with jieba, Japanese and Korean with MeCab: not installed
-        return False
+        return float(zipf_frequency(word, code))
+    except ImportError:
+        return None
 
 
 @lru_cache(maxsize=8)  # a request asks about its question more than once

@@ -119,13 +119,16 @@ def _load_json(name: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def _notices_file() -> dict[str, Any]:
+    return _load("notices.yaml")
+
+
 def _notice_texts() -> dict[str, str]:
-    return _load("notices.yaml")["notices"]  # type: ignore[no-any-return]
+    return _notices_file()["notices"]  # type: ignore[no-any-return]
 
 
-@lru_cache(maxsize=1)
 def _crisis_in_language() -> dict[str, str]:
-    return _load("notices.yaml").get("crisis_in_language") or {}
+    return _notices_file().get("crisis_in_language") or {}
 
 
 @lru_cache(maxsize=1)
