@@ -27,23 +27,36 @@ LIST_MARK = re.compile(r"^(?:•|-|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,4}\)|[ivx]
 # A numbered heading run into its first sentence ("2. New roles within safeguarding partners Each
 # Safeguarding Partner needs to..."): the number, a short title in lower case, then a capital.
 RUN_IN = re.compile(r"^\d{1,2}[.)]\s+((?:[A-Z][\w'’-]*)(?:\s+[a-z][\w'’-]*|\s+[A-Z]{2,}s?){1,7})\s+(?=[A-Z][a-z])")
+# A list may take this many times the answer's words (``answer_max_words``): "what are the joint
+# functions?" is answered by the whole list; a longer one keeps the item picked and says how many it leaves out.
+LIST_WORDS = 2
 SMALL = frozenset("a an the of and or to in on for with by at from as".split())
 
 
 @dataclass(frozen=True)
 class Claim:
-    """Verbatim pieces of one passage (a sentence; or a lead-in and its list items), shown as one."""
+    """Verbatim pieces of one passage (a sentence; or a lead-in and its list items), shown as one.
+
+    A list that runs on into the paragraph's next stored chunk is said as consecutive claims, each
+    citing the chunk it quotes: the first is ``open`` (its list goes on), the next ``continues`` it
+    (its parts are all items)."""
 
     parts: tuple[str, ...]
     cid: int
     label: str = ""  # said before it: "The schools blog (commentary) says:"
+    open: bool = False
+    continues: bool = False
+    more: int = 0  # list items left out (a list longer than the answer's length)
 
     def render(self) -> str:
         """One sentence: a lead-in (a caption gains its colon) and its items, joined by ";"."""
         head, *items = self.parts
-        if items:
+        end = ";" if self.open else f"; and {self.more} more." if self.more else "."
+        if self.continues:
+            head = "; ".join(x.rstrip(" .;:") for x in self.parts) + end
+        elif items:
             lead = head if head.rstrip().endswith(":") else head.rstrip(" .") + ":"
-            head = f"{lead} " + "; ".join(x.rstrip(" .;:") for x in items) + "."
+            head = f"{lead} " + "; ".join(x.rstrip(" .;:") for x in items) + end
         return f"{self.label} {head}" if self.label else head
 
 
@@ -76,12 +89,13 @@ def _is_note(line: str) -> bool:
     return len(line.split()) < 8 or not line.rstrip().endswith(".") or "http" in line
 
 
-def candidates(chunk: Chunk) -> list[str]:
-    """A chunk's lines an answer may quote: its sentences and list items, then the footnotes
-    that are sentences in their own right (Working Together 2018 defines a child in one)."""
-    lines = [s.strip() for s in split_sentences(chunk.text)]
-    notes = [re.sub(r"^\d{1,3}\.\s*", "", f) for f in chunk.footnotes]
-    return lines + [n for n in notes if not _is_note(n)]
+def candidates(chunks: list[tuple[int, Chunk]]) -> list[tuple[int, str]]:
+    """A paragraph's lines an answer may quote, each with the id of the citation of the stored
+    chunk it is in: its sentences and list items in order, then the footnotes that are sentences
+    in their own right (Working Together 2018 defines a child in one)."""
+    lines = [(cid, s.strip()) for cid, chunk in chunks for s in split_sentences(chunk.text)]
+    notes = [(cid, re.sub(r"^\d{1,3}\.\s*", "", f)) for cid, chunk in chunks for f in chunk.footnotes]
+    return lines + [(cid, n) for cid, n in notes if not _is_note(n)]
 
 
 HEADING_MAX_WORDS = 14  # the corpus's headings and box titles: all but one at most 12 words
@@ -96,23 +110,67 @@ def _heading_only(lines: list[str], pos: int) -> bool:
     return not (pos + 1 < len(lines) and is_list_item(lines[pos + 1]))
 
 
-def _list_after(lines: list[str], pos: int) -> list[str]:
-    items: list[str] = []
-    for line in lines[pos + 1 :]:
-        if not is_list_item(line):
+ORDINAL = re.compile(r"^\(?(\d{1,2}|[a-z])[.)]\s")
+
+
+def _ordinal(line: str) -> tuple[bool, int] | None:
+    """A numbered or lettered item's place: (lettered, n) for "3)", "2.", "(b)"; else None."""
+    m = ORDINAL.match(line.strip())
+    if not m:
+        return None
+    mark = m.group(1)
+    return (False, int(mark)) if mark.isdigit() else (True, ord(mark) - ord("a") + 1)
+
+
+def _list_after(lines: list[str], pos: int) -> list[tuple[int, str]]:
+    """The list a lead-in at ``pos`` introduces, as (position, line): the list items that follow it;
+    for a list numbered from 1 whose items hold nested lists or text between them ("1) ... by:
+    • ... 2) ..."), its numbered items in sequence to the end of the paragraph."""
+    items: list[tuple[int, str]] = []
+    for i in range(pos + 1, len(lines)):
+        if not is_list_item(lines[i]):
             break
-        items.append(line)
-    return items
+        items.append((i, lines[i]))
+    first = _ordinal(items[0][1]) if items else None
+    if first is None or first[1] != 1 or all(_ordinal(x) for _, x in items):
+        return items
+    numbered = [items[0]]
+    for i in range(items[0][0] + 1, len(lines)):
+        o = _ordinal(lines[i])
+        if o == (first[0], len(numbered) + 1):
+            numbered.append((i, lines[i]))
+        elif o == first:
+            break  # another list starts
+    return numbered
 
 
 @dataclass(frozen=True)
 class Passage:
+    """One paragraph as the answer may quote it: its lines and, per line, the id of the citation of
+    the stored chunk the line is in (``cids``; empty: all ``cid``)."""
+
     cid: int
     rank: int
     lines: tuple[str, ...]
     commentary: bool
     following: tuple[str, ...] = ()  # the next block's lead-in and list, for a lead-in that ends this one
     following_cid: int = 0
+    cids: tuple[int, ...] = ()
+
+    def cid_at(self, pos: int) -> int:
+        return self.cids[pos] if self.cids else self.cid
+
+    def claim(self, positions: list[int], texts: list[str]) -> list[Claim]:
+        """The claim the lines at ``positions`` make (shown as ``texts``): one per run of lines from
+        one stored chunk, so that each quotes the chunk it cites."""
+        runs: list[tuple[int, list[str]]] = []
+        for pos, text in zip(positions, texts, strict=True):
+            if runs and runs[-1][0] == self.cid_at(pos):
+                runs[-1][1].append(text)
+            else:
+                runs.append((self.cid_at(pos), [text]))
+        return [Claim(tuple(parts), cid, open=n < len(runs) - 1, continues=n > 0)
+                for n, (cid, parts) in enumerate(runs)]
 
 
 def pick(
@@ -137,8 +195,8 @@ def pick(
             text = clean(line)
             present = set(tokens(text))
             lexical = sum(w for t, w in weights.items() if t in present) / total
-            score = 0.5 * lexical + 0.5 * similarity(p.cid, line) + 0.15 / (p.rank + 1)
-            claims = _claims(p, pos, text)
+            score = 0.5 * lexical + 0.5 * similarity(p.cid_at(pos), line) + 0.15 / (p.rank + 1)
+            claims = _claims(p, pos, text, LIST_WORDS * max_words)
             if claims:
                 scored.append((score, p, pos, claims))
     scored.sort(key=lambda x: (-x[0], x[1].rank, x[2]))
@@ -164,39 +222,68 @@ def pick(
     chosen.sort(key=lambda x: (x[1].commentary != commentary_first, x[1].rank, x[2]))
     out: list[Claim] = []
     labelled: set[int] = set()
-    for *_, claims in chosen:
+    for _, p, _, claims in chosen:
         for c in claims:
-            if c.cid in labels and c.cid not in labelled:
+            if c.cid in labels and c.cid not in labelled and not c.continues:
                 c = replace(c, label=labels[c.cid])
-                labelled.add(c.cid)
+                labelled.update(p.cids or (p.cid,))
             out.append(c)
     return out
 
 
-def _claims(p: Passage, pos: int, text: str) -> list[Claim]:
+def introduces(lines: list[str], pos: int) -> bool:
+    """Whether the line at ``pos`` introduces the list after it: not when that list goes on from
+    an earlier one (its first item is numbered past 1: "3) Practitioners empower...")."""
+    following = pos + 1 < len(lines) and _ordinal(lines[pos + 1])
+    return not following or following[1] == 1
+
+
+def _claims(p: Passage, pos: int, text: str, budget: int = 0, keep: int | None = None) -> list[Claim]:
     """The claim a line makes: itself, a lead-in with its list, or a lead-in ending its block with
-    the next block's list. A list item is said with its lead-in and the whole list ("is bereaved"
-    alone says nothing), unless no lead-in is found. A lead-in whose list cannot be found makes no claim."""
+    the next block's list. A list item is said with its lead-in and the list ("is bereaved" alone
+    says nothing), unless no lead-in is found. A list longer than ``budget`` words (0: any) keeps
+    the item ``keep`` and as many others, in order, as fit, and says how many it leaves out.
+    A lead-in whose list cannot be found makes no claim."""
     lines = list(p.lines)
-    if is_list_item(lines[pos]):
+    listed = _list_after(lines, pos) if introduces(lines, pos) else []
+    if is_list_item(lines[pos]) and not (is_lead_in(lines[pos]) and listed):
+        # Its lead-in: the nearest line above ending in ":" (a nested list's is an item itself),
+        # or the line before the run of items.
         start = pos
-        while start > 0 and is_list_item(lines[start - 1]):
+        while start > 0 and is_list_item(lines[start - 1]) and not is_lead_in(lines[start - 1]):
             start -= 1
-        if start > 0 and not _heading_only(lines, start - 1):
-            return _claims(p, start - 1, clean(lines[start - 1]))
-        return [Claim((text,), p.cid)]
-    before = _antecedent(lines, pos, p.cid)
-    if not (is_lead_in(lines[pos]) or _list_after(lines, pos)):
-        return [*before, Claim((text,), p.cid)]
-    items = [clean(x) for x in _list_after(lines, pos)]
-    if items:
-        return [*before, Claim((text, *items), p.cid)]
+        if start > 0 and introduces(lines, start - 1) and not _heading_only(lines, start - 1):
+            return _claims(p, start - 1, clean(lines[start - 1]), budget, pos)
+        return [Claim((text,), p.cid_at(pos))]
+    before = _antecedent(lines, pos, p.cid_at(pos))
+    if not (is_lead_in(lines[pos]) or listed):
+        return [*before, Claim((text,), p.cid_at(pos))]
+    if listed:
+        kept = _within(listed, budget - len(text.split()) if budget else 0, keep)
+        claims = p.claim([pos, *(i for i, _ in kept)], [text, *(clean(x) for _, x in kept)])
+        if len(kept) < len(listed):
+            claims[-1] = replace(claims[-1], more=len(listed) - len(kept))
+        return [*before, *claims]
     if pos == len(lines) - 1 and p.following:
         head, *rest = p.following
         if rest:
-            return [Claim((text,), p.cid), Claim((clean(head), *(clean(x) for x in rest)), p.following_cid)]
-        return [Claim((text,), p.cid), Claim((clean(head),), p.following_cid)]
+            return [Claim((text,), p.cid_at(pos)), Claim((clean(head), *(clean(x) for x in rest)), p.following_cid)]
+        return [Claim((text,), p.cid_at(pos)), Claim((clean(head),), p.following_cid)]
     return []
+
+
+def _within(items: list[tuple[int, str]], budget: int, keep: int | None) -> list[tuple[int, str]]:
+    """The items (position, line) to say in ``budget`` words (0: all): the one at ``keep``, then
+    the others in order as they fit; at least one."""
+    if not budget or sum(len(x.split()) for _, x in items) <= budget:
+        return items
+    chosen = {i for i, _ in items if i == keep}
+    words = sum(len(x.split()) for i, x in items if i in chosen)
+    for i, x in items:
+        if i not in chosen and (not chosen or words + len(x.split()) <= budget):
+            chosen.add(i)
+            words += len(x.split())
+    return [(i, x) for i, x in items if i in chosen]
 
 
 def _antecedent(lines: list[str], pos: int, cid: int) -> list[Claim]:
@@ -228,6 +315,11 @@ def defining_similarity(
 REPLY = re.compile(r"^(?:No|Yes)\b[,.]")
 
 
+def _key(store: IndexStore, h: Hit) -> tuple[str, str]:
+    c = store.chunks[h.chunk_index]
+    return c.doc_id, c.paragraph
+
+
 def label(kind: str, title: str, publisher: str) -> str:
     """What is said before a passage that is not national statutory guidance."""
     if kind == "local":
@@ -256,33 +348,36 @@ def compose(
     passages: list[Passage] = []
     labels: dict[int, str] = {}
     reach = [h for h in hits if store.chunks[h.chunk_index].paragraph in q.paragraphs][:2] if explicit else hits[:4]
-    for rank, h in enumerate(reach):
+    paragraphs = {_key(store, h): h for h in reversed(reach)}  # each paragraph once, at its best hit
+    for rank, h in enumerate(h for h in reach if paragraphs[_key(store, h)] is h):
         c = store.chunks[h.chunk_index]
         parts = store.chunks_of(c.doc_id, c.paragraph)
+        doc = store.documents[c.doc_id]
+        ids: list[tuple[int, Chunk]] = []
         for part in parts:
             cid = len(citations) + 1
             index = store.chunk_index[part.id]
             citations.append(cite(cid, index, h.score))
             chunk_of[cid] = index
-            doc = store.documents[part.doc_id]
+            ids.append((cid, part))
             if doc.kind != "statutory":
                 labels[cid] = label(doc.kind, doc.short_title or doc.title, doc.publisher)
             elif not part.numbered and part.heading and REPLY.match(part.text):
                 # A block that replies to its heading (a myth-buster: "No, this is not the case")
                 # means nothing without it: the answer says what is being answered first.
                 labels[cid] = f"On “{part.heading.rstrip(' .?')}”:"
-            nxt = store.following(part) if part is parts[-1] else None
-            following: tuple[str, ...] = ()
-            following_cid = 0
-            if nxt is not None and split_sentences(part.text)[-1].rstrip().endswith(":"):
-                following_cid = len(citations) + 1
-                citations.append(cite(following_cid, store.chunk_index[nxt.id], h.score))
-                chunk_of[following_cid] = store.chunk_index[nxt.id]
-                lines = split_sentences(nxt.text)
-                following = (lines[0], *_list_after(lines, 0))
-            passages.append(
-                Passage(cid, rank, tuple(candidates(part)), doc.kind != "statutory", following, following_cid)
-            )
+        nxt = store.following(parts[-1])
+        following: tuple[str, ...] = ()
+        following_cid = 0
+        if nxt is not None and split_sentences(parts[-1].text)[-1].rstrip().endswith(":"):
+            following_cid = len(citations) + 1
+            citations.append(cite(following_cid, store.chunk_index[nxt.id], h.score))
+            chunk_of[following_cid] = store.chunk_index[nxt.id]
+            lines = split_sentences(nxt.text)
+            following = (lines[0], *(x for _, x in _list_after(lines, 0)))
+        said = candidates(ids)
+        passages.append(Passage(ids[0][0], rank, tuple(t for _, t in said), doc.kind != "statutory", following,
+                                following_cid, tuple(cid for cid, _ in said)))
     for h in hits:  # the rest of what retrieval found: related paragraphs
         cid = len(citations) + 1
         citations.append(cite(cid, h.chunk_index, h.score))
@@ -312,8 +407,9 @@ def _opening(p: Passage, max_words: int) -> list[Claim]:
     out: list[Claim] = []
     words = 0
     lines = list(p.lines)
+    listed_to = -1  # the last line of the list a claim already says
     for pos, line in enumerate(lines):
-        if is_list_item(line) and pos and (is_lead_in(lines[pos - 1]) or out and len(out[-1].parts) > 1):
+        if is_list_item(line) and pos <= listed_to:
             continue  # already in its lead-in's claim
         claims = _claims(p, pos, clean(line))
         size = sum(len(x.split()) for c in claims for x in c.parts)
@@ -321,4 +417,6 @@ def _opening(p: Passage, max_words: int) -> list[Claim]:
             break
         out += claims
         words += size
+        if is_lead_in(line) or not is_list_item(line):
+            listed_to = max([listed_to, pos, *(i for i, _ in _list_after(lines, pos))])
     return out

@@ -330,7 +330,7 @@ class Assistant:
         citations = _quoted_first(draft.citations, checked, self.store)
         number = {old: new.id for old, new in citations.items()}
         text = " ".join(f"{c.render()} [{number[c.cid]}]" for c in checked)
-        shown = list(citations.values())
+        shown = list({c.id: c for c in citations.values()}.values())  # one per paragraph quoted
         if decision.status == "uncertain":
             # Where else to look comes first: "Keeping Children Safe in Education is separate...".
             held = [messages()["not_held_title"].format(title=q.unknown_title)] if q.unknown_title else []
@@ -375,25 +375,33 @@ class Assistant:
 def _quoted_first(citations: tuple[Citation, ...], claims: list[Claim], store: IndexStore) -> dict[int, Citation]:
     """Old id -> the citation as shown: those the claims quote first, in the order quoted and
     numbered from 1, then one per paragraph of the rest, as related paragraphs (``quoted=False``).
-    A quoted citation carries the pages of the sentences quoted, not of its whole paragraph."""
+    Quoted chunks of one paragraph (a list running on into the next stored chunk) are shown as one
+    citation of the paragraph. A quoted citation carries the pages of the sentences quoted, not of
+    its whole paragraph."""
     by_id = {c.id: c for c in citations}
-    out: dict[int, Citation] = {}
-    keys = set()
+    groups: dict[tuple[str, str | None], list[int]] = {}
     for old in dict.fromkeys(c.cid for c in claims):
-        cited = by_id[old]
-        para = store.paragraphs.get((cited.doc_id, cited.paragraph or ""))
+        groups.setdefault((by_id[old].doc_id, by_id[old].paragraph), []).append(old)
+    out: dict[int, Citation] = {}
+    for n, ((doc_id, paragraph), olds) in enumerate(groups.items(), start=1):
+        parts = [by_id[old] for old in olds]
+        cited = replace(parts[0], text=" ".join(c.text for c in parts),
+                        page_end=max((c.page_end or c.page or 0 for c in parts), default=None) or parts[0].page_end)
+        para = store.paragraphs.get((doc_id, paragraph or ""))
         if para is not None and para.page_breaks:
-            quoted = [part for c in claims if c.cid == old for part in c.parts]
-            spans = [para.pages_of(q) for q in quoted]
-            pages = [p for span in spans for p in span if p is not None]
+            quoted = [part for c in claims if c.cid in olds for part in c.parts]
+            pages = [p for q in quoted for p in para.pages_of(q) if p is not None]
             if pages:
                 cited = replace(cited, page=min(pages), page_end=max(pages))
-        out[old] = replace(cited, id=len(out) + 1, quoted=True)
-        keys.add((by_id[old].doc_id, by_id[old].paragraph))
+        for old in olds:
+            out[old] = replace(cited, id=n, quoted=True)
+    keys = set(groups)
+    shown = len(groups)
     for c in citations:
         if c.id not in out and (c.doc_id, c.paragraph) not in keys:
             keys.add((c.doc_id, c.paragraph))
-            out[c.id] = replace(c, id=len(out) + 1, quoted=False)
+            shown += 1
+            out[c.id] = replace(c, id=shown, quoted=False)
     return out
 
 

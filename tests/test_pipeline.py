@@ -267,3 +267,57 @@ def test_a_paragraph_not_held_is_named_in_the_edition_that_was_checked(assistant
     assert ans.reasons == ("screen:paragraph_not_held",)
     assert "paragraph 30 of Working Together to Safeguard Children 2018" in ans.answer
     assert "(I hold paragraphs 1–19 of it)" in ans.answer
+
+
+def test_a_list_running_on_into_the_next_stored_chunk_is_said_whole_each_part_citing_its_chunk() -> None:
+    # Paragraph 50's six joint functions are stored as two chunks (items 1-3, then 4-6).
+    lines = ("LSPs should meet to undertake the following core functions:", "1. Set the direction.",
+             "2. Lead their organisation.", "3. Review documents.", "4. Provide oversight.",
+             "5. Ensure business support.")
+    p = Passage(cid=1, rank=0, lines=lines, commentary=False, cids=(1, 1, 1, 1, 2, 2))
+    first, second = _claims(p, 0, lines[0])
+    assert (first.cid, second.cid) == (1, 2) and first.open and second.continues
+    assert first.render() == ("LSPs should meet to undertake the following core functions: Set the direction; "
+                              "Lead their organisation; Review documents;")
+    assert second.render() == "Provide oversight; Ensure business support."
+
+
+def test_a_numbered_list_with_nested_lists_is_said_by_its_numbered_items() -> None:
+    # Paragraph 18: "Four principles ...:" then "1) ... by:", its bullets, text, "2) ...", and so on.
+    lines = ("Four principles underpin work with parents and carers:", "1) Partnership happens by:",
+             "• approaching families with empathy", "• avoiding blame", "Practitioners use their skills",
+             "2) Communication should be non-blaming.", "3) Parents take part in decision-making by:",
+             "• creating no surprises", "4) Practitioners involve parents in designing processes.")
+    p = Passage(cid=1, rank=0, lines=lines, commentary=False)
+    (claim,) = _claims(p, 0, lines[0])
+    assert claim.parts == (lines[0], "Partnership happens by:", "Communication should be non-blaming.",
+                           "Parents take part in decision-making by:",
+                           "Practitioners involve parents in designing processes.")
+    # A bullet is said with the nested lead-in it hangs from.
+    (nested,) = _claims(p, 3, clean(lines[3]))
+    assert nested.parts == ("Partnership happens by:", "approaching families with empathy", "avoiding blame")
+    # A sentence just before "2)" does not introduce a list: the list goes on from "1)".
+    (alone,) = _claims(p, 5, clean(lines[5]))
+    assert alone.parts == ("Communication should be non-blaming.",)
+
+
+def test_a_list_longer_than_the_answer_keeps_the_item_picked_and_says_how_many_it_leaves_out() -> None:
+    items = tuple(f"• item {n} " + "word " * 10 for n in range(1, 9))
+    lines = ("The guidance is issued under:", *items)
+    p = Passage(cid=1, rank=0, lines=lines, commentary=False)
+    (claim,) = _claims(p, 7, clean(lines[7]), budget=40)
+    assert claim.parts[0] == lines[0] and any(x.startswith("item 7") for x in claim.parts)
+    assert claim.more == 8 - (len(claim.parts) - 1) > 0
+    assert claim.render().endswith(f"; and {claim.more} more.")
+    (whole,) = _claims(p, 7, clean(lines[7]))
+    assert len(whole.parts) == 9 and not whole.more
+
+
+def test_a_paragraph_quoted_from_two_stored_chunks_is_one_citation(assistant: Assistant) -> None:
+    # Paragraph 50's six joint functions are stored as two chunks; the answer says all six.
+    ans = assistant.ask("What are the joint functions of the LSPs?")
+    assert "business support" in ans.answer and "threshold document" in ans.answer
+    quoted = [(c.doc_id, c.paragraph) for c in ans.citations if c.quoted]
+    assert ("wt2023", "50") in quoted and len(quoted) == len(set(quoted))
+    fifty = next(c for c in ans.citations if (c.doc_id, c.paragraph) == ("wt2023", "50"))
+    assert "Set the strategic direction" in fifty.text and "business support" in fifty.text
