@@ -358,6 +358,9 @@ class Assistant:
         if (guarded["crisis"] or guarded["writer"] == "child") and reason != "other_language":
             # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers.
             text = messages()["declined_crisis" if guarded["crisis"] else "declined_child"]
+        elif guarded["case"] and reason == "not_covered":
+            # A case story the held text does not answer: who to contact is above; the story is not echoed.
+            text = messages()["declined_case"]
         else:
             text = decline_message(self.store, q, reason, self._doc_for_reference(q))
         return Answer(

@@ -10,7 +10,8 @@ import pytest
 from ingest.glossary import spell_out
 from rag.answer import defines, definiendum, subject_of
 from rag.query import typo_fixes
-from rag.service import Assistant
+from rag.safeguard import _notice_texts as notice_texts
+from rag.service import Assistant, messages
 from rag.store import IndexStore
 from rag.understand import WRITING_TASK
 from rag.verify import normalise
@@ -130,6 +131,25 @@ def test_danger_and_individual_case_notices(assistant: Assistant) -> None:
     assert ans.notices and "999" in ans.notices[0]
     ans = assistant.ask("Should I refer my pupil to children's social care?")
     assert any("does not make decisions about individual cases" in n for n in ans.notices)
+
+
+def test_notices_speak_to_a_neighbour_as_well_as_a_practitioner(assistant: Assistant) -> None:
+    # Adults writing are practitioners and members of the public alike: each notice for an adult
+    # gives a number anyone can call, and the DSL only to those who work with children.
+    texts = notice_texts()
+    for kind in ("crisis_adult", "crisis_any", "case", "case_any"):
+        assert "{nspcc}" in texts[kind] and "if you work with children" in texts[kind].lower()
+
+
+def test_a_case_story_the_guidance_does_not_answer_is_not_echoed_back(assistant: Assistant) -> None:
+    story = "My neighbour's kids are always outside late at night and look hungry, I'm not sure if I should report it"
+    q = assistant.understand(story)
+    said = {"crisis": False, "writer": "adult", "case": True}
+    ans = assistant._declined(q, story, "not_covered", (), [], {}, 0.0, said)
+    assert ans.answer == " ".join(messages()["declined_case"].split()) and "outside late" not in ans.answer
+    # Not about a particular child: what was asked is echoed, with what the guidance covers.
+    plain = assistant._declined(q, story, "not_covered", (), [], {}, 0.0, {**said, "case": False})
+    assert "outside late" in plain.answer
 
 
 def test_follow_up_carries_the_subject(assistant: Assistant) -> None:
