@@ -656,8 +656,8 @@ def name_candidates(text: str, vocabulary: frozenset[str]) -> list[Candidate]:
     for i, m in enumerate(words):
         word = m.group()
         low = word.lower()
-        if low in STOPWORDS or low in never or len(word) < 2:
-            continue
+        if low in STOPWORDS or low in never or len(word) < 2 or _text_speak().fullmatch(low):
+            continue  # text-speak ("tmrw", "idk") is no one's name
         before, rest = text[max(0, m.start() - 40):m.start()], text[m.end():]
         zipf = zipf_frequency(low, "en")
         capital = word[0].isupper() and not word.isupper()
@@ -738,6 +738,12 @@ def _name_model() -> tuple[Any, float, Any]:
     if tuple(saved["features"]) != NAME_FEATURES:
         raise ValueError("names.skops was fitted on other features: run wtguide eval --split dev --fit-guardrails")
     return saved["estimator"], float(saved["threshold"]), ThreadpoolController()
+
+
+@lru_cache(maxsize=1)
+def _text_speak() -> re.Pattern[str]:
+    """The text-speak words of ``lexicon.yaml`` (``informal``)."""
+    return _words(_load("lexicon.yaml")["informal"])
 
 
 @lru_cache(maxsize=1)

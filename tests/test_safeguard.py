@@ -383,3 +383,11 @@ def test_placeholders_are_not_part_of_the_question() -> None:
 
     assert without_placeholders("my pupil [name] (DOB [date of birth]) lives at [address], [postcode]. why?") == (
         "my pupil (DOB) lives at,. why?")
+
+
+def test_text_speak_is_no_ones_name() -> None:
+    # A first-time user's "is it gonna rain tmrw" had "tmrw" taken for a name and got the case reminder.
+    from rag.safeguard import find_details
+
+    assert not [d for d in find_details("is it gonna rain tmrw") if d.kind == "name"]
+    assert not [d for d in find_details("idk wat 2 do tbh, ppl keep saying stuff") if d.kind == "name"]
