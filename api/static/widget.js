@@ -91,6 +91,15 @@
     el("strong", {}, ["If a child is in immediate danger, call ", el("a", { href: "tel:999", text: "999" }), "."]),
     " This assistant explains the guidance; it cannot send help.",
   ]);
+  // A turn scrolled to the top of the box; in the floating panel, below its sticky "call 999" line,
+  // which would otherwise cover the question and the answer's first line.
+  function reveal(node) {
+    node.scrollIntoView({ block: "start" });
+    var panel = root.parentNode;
+    if (!panel || !panel.classList || !panel.classList.contains("wtg-panel")) return;
+    var over = emergency.getBoundingClientRect().bottom - node.getBoundingClientRect().top;
+    if (over > 0) panel.scrollTop -= over;
+  }
   root.appendChild(title);
   root.appendChild(emergency);
   root.appendChild(summary);
@@ -305,7 +314,7 @@
               var above = kinds[i] && (kinds[i].indexOf("crisis") === 0 || kinds[i] === "child" || kinds[i] === "personal");
               (above ? noticeBox : notesBox).appendChild(n);
             });
-            article.scrollIntoView({ block: "start" });
+            reveal(article);
           } else if (name === "citations") {
             citations = data.citations || [];
             // Notes on the sources (a replaced edition, commentary): once per conversation, one line each.
@@ -345,7 +354,7 @@
         status.textContent = quoted ? "Answer ready with " + quoted + " source" + (quoted > 1 ? "s" : "") + "." : "Answer ready.";
         // The new turn in view (its crisis banner, if any, then the answer), and the answer focused
         // so a screen reader reads it next.
-        article.scrollIntoView({ block: "start" });
+        reveal(article);
         linked.focus({ preventScroll: true });
       })
       .catch(function (err) {

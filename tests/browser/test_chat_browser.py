@@ -281,14 +281,20 @@ def test_the_answer_is_in_view_after_asking_and_after_a_follow_up(
 
     page.goto(widget_host)
     page.get_by_role("button", name="Ask about safeguarding guidance").click()
-    page.get_by_label("Your question").fill(QUESTION)
-    page.keyboard.press("Enter")
-    expect(page.locator(".wtg-panel [role=status]")).to_have_text(re.compile(r"^Answer ready"))
-    answer = page.locator(".wtg-panel .wtg-answer").last
-    assert_answer_in_view(page, answer, height)
-    panel = page.locator(".wtg-panel").bounding_box()
-    box = answer.bounding_box()
-    assert panel and box and panel["y"] <= box["y"] < panel["y"] + panel["height"] - 40, (panel, box)
+    for n, question in enumerate((QUESTION, "and what does paragraph 15 say?"), 1):
+        page.get_by_label("Your question").fill(question)
+        page.keyboard.press("Enter")
+        expect(page.locator(".wtg-panel .wtg-turn")).to_have_count(n)
+        expect(page.locator(".wtg-panel [role=status]")).to_have_text(re.compile(r"^Answer ready"))
+        answer = page.locator(".wtg-panel .wtg-answer").last
+        assert_answer_in_view(page, answer, height)
+        panel = page.locator(".wtg-panel").bounding_box()
+        box = answer.bounding_box()
+        assert panel and box and panel["y"] <= box["y"] < panel["y"] + panel["height"] - 40, (panel, box)
+        # The panel's sticky "call 999" line covers neither the question nor the answer scrolled to.
+        bar = page.locator(".wtg-panel .wtg-emergency").bounding_box()
+        asked = page.locator(".wtg-panel .wtg-q").last.bounding_box()
+        assert bar and asked and asked["y"] >= bar["y"] + bar["height"] - 1, (bar, asked)
     page.screenshot(path=str(artifacts / f"widget-answer-{width}.png"))
 
 
