@@ -57,6 +57,8 @@ class Claim:
         elif items:
             lead = head if head.rstrip().endswith(":") else head.rstrip(" .") + ":"
             head = f"{lead} " + "; ".join(x.rstrip(" .;:") for x in items) + end
+        elif head.rstrip()[-1:] not in (".", "!", "?", ":", ";"):
+            head = head.rstrip() + "."  # a sentence whose full stop the extraction lost (before a footnote mark)
         return f"{self.label} {head}" if self.label else head
 
 

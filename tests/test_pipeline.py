@@ -321,3 +321,9 @@ def test_a_paragraph_quoted_from_two_stored_chunks_is_one_citation(assistant: As
     assert ("wt2023", "50") in quoted and len(quoted) == len(set(quoted))
     fifty = next(c for c in ans.citations if (c.doc_id, c.paragraph) == ("wt2023", "50"))
     assert "Set the strategic direction" in fifty.text and "business support" in fifty.text
+
+
+def test_a_sentence_that_lost_its_full_stop_is_shown_with_one() -> None:
+    claim = Claim(("All practitioners should be alert when a child moves, as knowledge could be lost",), 1)
+    assert claim.render().endswith("could be lost.")
+    assert Claim(("Is consent needed?",), 1).render() == "Is consent needed?"
