@@ -187,8 +187,8 @@ def register(sub: Any) -> None:
     s.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (schema: evals/QUESTIONS.md)")
     s.add_argument(
         "--split", choices=tuple(dict.fromkeys((*SPLITS, *SET_FILES, *GUARDRAIL_SETS, "blinds"))), default="test",
-        help="dev (tuning), dev2 (evals/dev2.jsonl: written blind, for tuning), test (reporting), blind and "
-        "blind_b (evals/blind.jsonl, evals/blind_b.jsonl: written blind, never tuned on) or all; "
+        help="dev (tuning), dev2 (evals/dev2.jsonl: written blind, for tuning), test (reporting), blind, "
+        "blind_b and blind_c (evals/blind*.jsonl: written blind, never tuned on) or all; "
         "with --guardrails: dev or dev_other (tuning; dev_other in 28 other languages), blind to blind8 "
         "(written blind, never tuned on), or blinds (all of those)",
     )

@@ -18,11 +18,14 @@ BLIND_QUESTIONS = Path(__file__).resolve().parent / "blind.jsonl"
 SPLITS = ("dev", "test", "blind", "all")
 # Sets with their own file, named as splits: (file, the split their lines carry). dev2 was written
 # blind, like blind_b, but is for tuning; blind_b, written after the first blind set had been
-# measured many times, is frozen and never tuned on.
+# measured many times, and blind_c, written after both had, are frozen and never tuned on.
 SET_FILES = {
     "blind": (BLIND_QUESTIONS, "blind"),
     "dev2": (Path(__file__).resolve().parent / "dev2.jsonl", "dev"),
     "blind_b": (Path(__file__).resolve().parent / "blind_b.jsonl", "blind"),
+    # Written by a fresh helper from the source texts and evals/QUESTIONS.md alone on 2026-12-06
+    # (sha256 2fc5152a…), frozen as written and never tuned on.
+    "blind_c": (Path(__file__).resolve().parent / "blind_c.jsonl", "blind"),
 }
 TYPES = (
     "fact",
