@@ -26,6 +26,14 @@ DATA = Path(__file__).resolve().parent / "data"
 # Zero-width characters, bidi marks, soft hyphens and the byte-order mark: invisible, and they
 # split a word in two for every later stage ("safe\u200bguarding").
 QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+# A section of an Act as practitioners abbreviate it ("s47", "s.17", "sec 47"): the guidance
+# writes "section 47".
+SECTION = re.compile(r"(?<![\w'])(?:s\.\s?|s|sec\.?\s?|sect\.?\s?)(\d{1,3}[A-Z]?)\b(?!\s*(?:%|years?\b|yrs?\b))", re.I)
+
+
+def sections_spelled(text: str) -> str:
+    """``text`` with each abbreviated section of an Act written out ("whats a s47" -> "whats a section 47")."""
+    return SECTION.sub(lambda m: f"section {m.group(1)}", text)
 # "Can you help me write a cover letter...?" asks for a piece of writing, not about the guidance.
 WRITING_TASK = re.compile(
     r"^\s*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:help me\s+(?:to\s+)?)?"
@@ -149,8 +157,8 @@ def understand(
 
     Earlier turns are read only when the question needs them; a question that stands on its own
     gives the same ``Query`` whatever came before."""
-    text = normalise(question)
-    turns = [normalise(t.get("content", "")) for t in history or () if t.get("role") == "user"]
+    text = sections_spelled(normalise(question))
+    turns = [sections_spelled(normalise(t.get("content", ""))) for t in history or () if t.get("role") == "user"]
     asked = focus(text, lexicon)
     alone = parse(asked, None, lexicon.glossary, lexicon.vocabulary, lexicon.editions)
     follow_up = bool(turns) and needs_history(text, lexicon, alone.paragraphs)

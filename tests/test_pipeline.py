@@ -13,7 +13,7 @@ from evals.metrics import hygiene
 from rag import decide
 from rag.compose import Claim, Passage, _claims, clean
 from rag.service import Assistant
-from rag.understand import normalise
+from rag.understand import normalise, sections_spelled
 from wtguide.settings import Settings
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
@@ -327,3 +327,16 @@ def test_a_sentence_that_lost_its_full_stop_is_shown_with_one() -> None:
     claim = Claim(("All practitioners should be alert when a child moves, as knowledge could be lost",), 1)
     assert claim.render().endswith("could be lost.")
     assert Claim(("Is consent needed?",), 1).render() == "Is consent needed?"
+
+
+def test_an_abbreviated_section_of_an_act_is_read_as_the_guidance_writes_it(assistant: Assistant) -> None:
+    # A first-time user's "whats a s47" was declined while "what is section 47" was answered.
+    q = assistant.understand("whats a s47")
+    assert "section 47" in q.text and "section 47" in q.corrected
+    for kept in ("he's 12 and scared", "it's 5 o clock", "my kids are 5 and 7", "what does s 12 say"):
+        assert sections_spelled(kept) == kept
+
+
+def test_a_part_of_working_together_not_held_says_where_it_is(assistant: Assistant) -> None:
+    q = assistant.understand("what is a strategy discussion")
+    assert any("chapter 3 of Working Together 2023" in line for line in q.elsewhere)
