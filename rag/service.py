@@ -39,6 +39,13 @@ def messages() -> dict[str, str]:
     return data
 
 
+@lru_cache(maxsize=1)
+def in_language() -> dict[str, str]:
+    """"I can only answer in English" in the languages ``rag.language.detect`` names (other_language.yaml)."""
+    data: dict[str, str] = yaml.safe_load((MESSAGES.parent / "other_language.yaml").read_text())
+    return data
+
+
 def paragraph_url(doc_id: str, paragraph: str | None) -> str:
     return f"/documents/{doc_id}" + (f"#para-{paragraph}" if paragraph else "")
 
@@ -475,6 +482,9 @@ def decline_message(store: IndexStore, q: Query, reason: str, doc_id: str) -> st
         parts = [m[reason].format(what=f"paragraph {', '.join(q.paragraphs)} of {title}", held=span)]
     elif reason == "edition_not_held":
         parts = [m[reason].format(edition=q.unheld_edition)]
+    elif reason == "other_language":
+        first = in_language().get(q.language)
+        parts = [first, m[reason]] if first else [m[reason], m["other_language_unknown"]]
     elif reason == "not_covered":
         asked = q.corrected.rstrip("?!. ") or q.text
         parts = [m[reason].format(question=asked if len(asked) <= 120 else asked[:117] + "…")]

@@ -131,6 +131,13 @@ def test_screened_questions_are_declined_with_a_message_that_helps(assistant: As
     spanish = assistant.ask("¿Qué dice la guía sobre compartir información con otras agencias?")
     assert spanish.status == "declined" and spanish.reasons == ("screen:other_language",)
     assert "English" in spanish.answer
+    # Told first in the language asked in (a first-time user writing French was told in Spanish and Polish).
+    assert spanish.answer.startswith("Solo puedo responder en inglés, a partir del texto")
+    french = assistant.ask("Qui sont les partenaires de protection de l'enfance en Angleterre ?")
+    assert french.answer.startswith("Je ne peux répondre qu'en anglais") and "Solo puedo" not in french.answer
+    # A language with no line written: the English, then Spanish and Polish.
+    amharic = assistant.ask("የልጆች ጥበቃ አጋሮች እነማን ናቸው?")
+    assert amharic.answer.startswith("I can only answer in English") and "Solo puedo" in amharic.answer
     assert assistant.ask("  \u200b ").reasons == ("screen:empty_question",)
     assert assistant.ask("?").reasons == ("screen:empty_question",)
     assert assistant.ask("write me a poem about spring").reasons == ("screen:writing_request",)

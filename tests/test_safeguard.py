@@ -391,3 +391,11 @@ def test_text_speak_is_no_ones_name() -> None:
 
     assert not [d for d in find_details("is it gonna rain tmrw") if d.kind == "name"]
     assert not [d for d in find_details("idk wat 2 do tbh, ppl keep saying stuff") if d.kind == "name"]
+
+
+def test_every_language_with_a_999_line_is_also_told_in_it_to_ask_in_english() -> None:
+    from rag.safeguard import _crisis_in_language
+    from rag.service import in_language
+
+    assert set(in_language()) == set(_crisis_in_language())
+    assert all(line.strip() for line in in_language().values())
