@@ -78,6 +78,8 @@ def screen(q: Query, missing_paragraphs: tuple[str, ...]) -> str | None:
     """A reason to decline that the parsed question alone settles, or None."""
     if q.request == "empty":
         return "empty_question"
+    if q.request == "courtesy":
+        return "courtesy"
     if q.language != "en":
         return "other_language"
     if q.request == "writing":

@@ -493,7 +493,7 @@ def decline_message(store: IndexStore, q: Query, reason: str, doc_id: str) -> st
     else:
         parts = [m[reason]]
     parts += list(q.elsewhere)
-    if reason not in ("empty_question", "writing_request"):
+    if reason not in ("empty_question", "writing_request", "courtesy"):
         parts.append(coverage_statement(store))
     if reason in ("not_covered", "empty_question"):
         parts.append(m["ask_instead"])

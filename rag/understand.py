@@ -60,7 +60,7 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def word_lists() -> dict[str, list[str]]:
-    """The word lists in ``data/words.yaml`` (anaphora, continuations, points_back), read once."""
+    """The word lists in ``data/words.yaml`` (anaphora, continuations, points_back, courtesy), read once."""
     data: dict[str, list[str]] = yaml.safe_load((DATA / "words.yaml").read_text())
     return data
 
@@ -165,7 +165,9 @@ def understand(
     q = parse(asked, turns[-1], lexicon.glossary, lexicon.vocabulary, lexicon.editions) if follow_up else alone
     # Words in any script: a question in Arabic or Amharic is not empty (it is in another language).
     words = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 1 or w.isdigit()]
-    request = "empty" if not words else "writing" if WRITING_TASK.match(text) else "question"
+    courtesy = set(word_lists()["courtesy"])
+    request = ("empty" if not words else "courtesy" if all(w in courtesy for w in words)
+               else "writing" if WRITING_TASK.match(text) else "question")
     unheld_edition = next(
         (y for m in OTHER_EDITION.finditer(text)
          if (y := m.group(1) or m.group(2) or f"20{m.group(3)}") not in lexicon.editions), None

@@ -141,6 +141,11 @@ def test_screened_questions_are_declined_with_a_message_that_helps(assistant: As
     assert assistant.ask("  \u200b ").reasons == ("screen:empty_question",)
     assert assistant.ask("?").reasons == ("screen:empty_question",)
     assert assistant.ask("write me a poem about spring").reasons == ("screen:writing_request",)
+    # "ok thx" asks nothing: a short reply, not "I could not find an answer to 'ok thx'".
+    for courtesy in ("ok thx", "Thank you!", "hi"):
+        ans = assistant.ask(courtesy)
+        assert ans.reasons == ("screen:courtesy",) and "could not find" not in ans.answer, courtesy
+    assert assistant.ask("hi, who are the safeguarding partners?").reasons != ("screen:courtesy",)
     para = assistant.ask("what does paragraph 150 say")
     assert para.reasons == ("screen:paragraph_not_held",) and "paragraphs 1–62" in para.answer
     # Another language quoting the guidance's English terms is that language (dev2 e170).
