@@ -373,6 +373,10 @@ def test_what_a_new_user_found(guard: Guardrails) -> None:
                            "scared to go home at 3, what do i do")
     assert teacher.crisis and teacher.writer != "child"
     assert "designated safeguarding lead" in teacher.notices(HELPLINES)[0][1]
+    # A parent naming their child by age is an adult writing, not the child (second trial: "my 4 year
+    # old" with a drunk boyfriend was told "if it is happening to you, it is not your fault").
+    parent = guard.assess("my boyfriend is drunk and screaming at my 4 year old right now and he wont leave")
+    assert parent.crisis and parent.writer != "child"
     # Too little to judge, no harm named: no alarm at all.
     for empty in ("???", "and the next one", "asdf jkjk lol ??? banana"):
         assert guard.assess(empty).notices(HELPLINES) == (), empty
@@ -399,3 +403,13 @@ def test_every_language_with_a_999_line_is_also_told_in_it_to_ask_in_english() -
 
     assert set(in_language()) == set(_crisis_in_language())
     assert all(line.strip() for line in in_language().values())
+
+
+def test_a_parent_naming_their_child_by_age_is_an_adult_cue() -> None:
+    from rag.safeguard import Lexicons, _load
+
+    lexicons = Lexicons.load(_load("lexicon.yaml"))
+    for text in ("screaming at my 4 year old", "my 3 yr old nearly fell", "my 8 month old wont feed", "my 15 yo son"):
+        assert any(p.search(text) for p in lexicons.adult), text
+    for text in ("i'm 14 and my mum hits me", "my brother is 4"):
+        assert not any(p.search(text) for p in lexicons.adult), text
