@@ -336,7 +336,12 @@ class Assistant:
                                   guarded)
         citations = _quoted_first(draft.citations, checked, self.store)
         number = {old: new.id for old, new in citations.items()}
-        text = " ".join(f"{c.render()} [{number[c.cid]}]" for c in checked)
+        # A list running on into the paragraph's next chunk is one citation: one marker, at its end.
+        text = " ".join(
+            c.render() if nxt is not None and nxt.continues and number[nxt.cid] == number[c.cid]
+            else f"{c.render()} [{number[c.cid]}]"
+            for c, nxt in zip(checked, [*checked[1:], None], strict=True)
+        )
         shown = list({c.id: c for c in citations.values()}.values())  # one per paragraph quoted
         if decision.status == "uncertain":
             # Where else to look comes first: "Keeping Children Safe in Education is separate...".

@@ -331,6 +331,7 @@ def test_a_paragraph_quoted_from_two_stored_chunks_is_one_citation(assistant: As
     assert "business support" in ans.answer and "threshold document" in ans.answer
     quoted = [(c.doc_id, c.paragraph) for c in ans.citations if c.quoted]
     assert ("wt2023", "50") in quoted and len(quoted) == len(set(quoted))
+    assert "; [" not in ans.answer  # one marker for the list, at its end, not where the chunk ends
     fifty = next(c for c in ans.citations if (c.doc_id, c.paragraph) == ("wt2023", "50"))
     assert "Set the strategic direction" in fifty.text and "business support" in fifty.text
 
