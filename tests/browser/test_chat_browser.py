@@ -252,6 +252,16 @@ def assert_answer_in_view(page: Any, answer: Any, height: int) -> None:
     assert box is not None and 0 <= box["y"] and box["y"] + min(box["height"], 90) <= height, box
 
 
+def ask_and_wait(page: Any, scope: str, question: str, turns: int) -> Any:
+    """Ask with Enter in the chat box under ``scope`` ("" or ".wtg-panel "), wait for turn number
+    ``turns`` to be answered, and return its answer."""
+    page.get_by_label("Your question").fill(question)
+    page.keyboard.press("Enter")
+    expect(page.locator(f"{scope}.wtg-turn")).to_have_count(turns)
+    expect(page.locator(f"{scope}[role=status]")).to_have_text(re.compile(r"^Answer ready"))
+    return page.locator(f"{scope}.wtg-answer").last
+
+
 @pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
 def test_the_answer_is_in_view_after_asking_and_after_a_follow_up(
     page: Any, live_server: str, widget_host: str, artifacts: Path, size: tuple[int, int]
@@ -260,11 +270,7 @@ def test_the_answer_is_in_view_after_asking_and_after_a_follow_up(
     page.set_viewport_size({"width": width, "height": height})
     page.goto(live_server + "/")
     for n, question in enumerate((QUESTION, "and what does paragraph 15 say?"), 1):
-        page.get_by_label("Your question").fill(question)
-        page.keyboard.press("Enter")
-        expect(page.locator(".wtg-turn")).to_have_count(n)
-        expect(page.get_by_role("status")).to_have_text(re.compile(r"^Answer ready"))
-        answer = page.locator(".wtg-answer").last
+        answer = ask_and_wait(page, "", question, n)
         expect(answer).to_be_focused()
         assert_answer_in_view(page, answer, height)
     page.screenshot(path=str(artifacts / f"chat-follow-up-{width}.png"))
@@ -282,11 +288,7 @@ def test_the_answer_is_in_view_after_asking_and_after_a_follow_up(
     page.goto(widget_host)
     page.get_by_role("button", name="Ask about safeguarding guidance").click()
     for n, question in enumerate((QUESTION, "and what does paragraph 15 say?"), 1):
-        page.get_by_label("Your question").fill(question)
-        page.keyboard.press("Enter")
-        expect(page.locator(".wtg-panel .wtg-turn")).to_have_count(n)
-        expect(page.locator(".wtg-panel [role=status]")).to_have_text(re.compile(r"^Answer ready"))
-        answer = page.locator(".wtg-panel .wtg-answer").last
+        answer = ask_and_wait(page, ".wtg-panel ", question, n)
         assert_answer_in_view(page, answer, height)
         panel = page.locator(".wtg-panel").bounding_box()
         box = answer.bounding_box()
