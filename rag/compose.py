@@ -233,7 +233,7 @@ def pick(
     return out
 
 
-def introduces(lines: list[str], pos: int) -> bool:
+def _introduces(lines: list[str], pos: int) -> bool:
     """Whether the line at ``pos`` introduces the list after it: not when that list goes on from
     an earlier one (its first item is numbered past 1: "3) Practitioners empower...")."""
     following = pos + 1 < len(lines) and _ordinal(lines[pos + 1])
@@ -247,14 +247,14 @@ def _claims(p: Passage, pos: int, text: str, budget: int = 0, keep: int | None =
     the item ``keep`` and as many others, in order, as fit, and says how many it leaves out.
     A lead-in whose list cannot be found makes no claim."""
     lines = list(p.lines)
-    listed = _list_after(lines, pos) if introduces(lines, pos) else []
+    listed = _list_after(lines, pos) if _introduces(lines, pos) else []
     if is_list_item(lines[pos]) and not (is_lead_in(lines[pos]) and listed):
         # Its lead-in: the nearest line above ending in ":" (a nested list's is an item itself),
         # or the line before the run of items.
         start = pos
         while start > 0 and is_list_item(lines[start - 1]) and not is_lead_in(lines[start - 1]):
             start -= 1
-        if start > 0 and introduces(lines, start - 1) and not _heading_only(lines, start - 1):
+        if start > 0 and _introduces(lines, start - 1) and not _heading_only(lines, start - 1):
             return _claims(p, start - 1, clean(lines[start - 1]), budget, pos)
         return [Claim((text,), p.cid_at(pos))]
     before = _antecedent(lines, pos, p.cid_at(pos))

@@ -400,8 +400,8 @@ def _quoted_first(citations: tuple[Citation, ...], claims: list[Claim], store: I
     out: dict[int, Citation] = {}
     for n, ((doc_id, paragraph), olds) in enumerate(groups.items(), start=1):
         parts = [by_id[old] for old in olds]
-        cited = replace(parts[0], text=" ".join(c.text for c in parts),
-                        page_end=max((c.page_end or c.page or 0 for c in parts), default=None) or parts[0].page_end)
+        ends = [end for c in parts if (end := c.page_end or c.page) is not None]
+        cited = replace(parts[0], text=" ".join(c.text for c in parts), page_end=max(ends) if ends else None)
         para = store.paragraphs.get((doc_id, paragraph or ""))
         if para is not None and para.page_breaks:
             quoted = [part for c in claims if c.cid in olds for part in c.parts]

@@ -34,6 +34,8 @@ SECTION = re.compile(r"(?<![\w'])(?:s\.\s?|s|sec\.?\s?|sect\.?\s?)(\d{1,3}[A-Z]?
 def sections_spelled(text: str) -> str:
     """``text`` with each abbreviated section of an Act written out ("whats a s47" -> "whats a section 47")."""
     return SECTION.sub(lambda m: f"section {m.group(1)}", text)
+
+
 # "Can you help me write a cover letter...?" asks for a piece of writing, not about the guidance.
 WRITING_TASK = re.compile(
     r"^\s*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:help me\s+(?:to\s+)?)?"
