@@ -36,6 +36,20 @@ def sections_spelled(text: str) -> str:
     return SECTION.sub(lambda m: f"section {m.group(1)}", text)
 
 
+# A greeting before the question and thanks after it ("hi, who are the partners? thanks") are not
+# what is asked: they moved the question's embedding enough to change its answer.
+GREETING = re.compile(r"^(?:hi+|hello|hey|hiya|good (?:morning|afternoon|evening)|morning|afternoon)"
+                      r"(?:\s+(?:there|all|everyone|team))?[\s,.!:;-]+", re.I)
+THANKS = re.compile(r"[\s,.!;:-]*\b(?:(?:many\s+)?thanks|thank\s*you|thx|ty|cheers|please|pls|plz)"
+                    r"(?:\s+(?:so much|very much|a lot|in advance))?[\s.!x]*$", re.I)
+
+
+def without_courtesies(text: str) -> str:
+    """``text`` without a greeting before it or thanks after it; as it was if nothing else is left."""
+    rest = THANKS.sub("", GREETING.sub("", text)).strip()
+    return rest or text
+
+
 # "Can you help me write a cover letter...?" asks for a piece of writing, not about the guidance.
 WRITING_TASK = re.compile(
     r"^\s*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:help me\s+(?:to\s+)?)?"
@@ -161,7 +175,7 @@ def understand(
     gives the same ``Query`` whatever came before."""
     text = sections_spelled(normalise(question))
     turns = [sections_spelled(normalise(t.get("content", ""))) for t in history or () if t.get("role") == "user"]
-    asked = focus(text, lexicon)
+    asked = focus(without_courtesies(text), lexicon)
     alone = parse(asked, None, lexicon.glossary, lexicon.vocabulary, lexicon.editions)
     follow_up = bool(turns) and needs_history(text, lexicon, alone.paragraphs)
     q = parse(asked, turns[-1], lexicon.glossary, lexicon.vocabulary, lexicon.editions) if follow_up else alone

@@ -13,7 +13,7 @@ from evals.metrics import hygiene
 from rag import decide
 from rag.compose import Claim, Passage, _claims, clean
 from rag.service import Assistant
-from rag.understand import normalise, sections_spelled
+from rag.understand import normalise, sections_spelled, without_courtesies
 from wtguide.settings import Settings
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
@@ -353,3 +353,14 @@ def test_an_abbreviated_section_of_an_act_is_read_as_the_guidance_writes_it(assi
 def test_a_part_of_working_together_not_held_says_where_it_is(assistant: Assistant) -> None:
     q = assistant.understand("what is a strategy discussion")
     assert any("chapter 3 of Working Together 2023" in line for line in q.elsewhere)
+
+
+def test_a_greeting_or_thanks_around_a_question_does_not_change_it(assistant: Assistant) -> None:
+    # Second trial: "hi, who are the safeguarding partners" led with the DSP paragraph, the bare question with 37.
+    bare = assistant.understand("who are the safeguarding partners?")
+    for polite in ("hi, who are the safeguarding partners?",
+                   "Good morning. who are the safeguarding partners? Many thanks",
+                   "hiya! who are the safeguarding partners? thank you so much x"):
+        assert assistant.understand(polite).resolved == bare.resolved, polite
+    for kept in ("what does a TA do", "this is delta", "good practice in information sharing?"):
+        assert without_courtesies(kept) == kept
