@@ -27,8 +27,9 @@ LIST_MARK = re.compile(r"^(?:•|-|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,4}\)|[ivx]
 # A numbered heading run into its first sentence ("2. New roles within safeguarding partners Each
 # Safeguarding Partner needs to..."): the number, a short title in lower case, then a capital.
 RUN_IN = re.compile(r"^\d{1,2}[.)]\s+((?:[A-Z][\w'’-]*)(?:\s+[a-z][\w'’-]*|\s+[A-Z]{2,}s?){1,7})\s+(?=[A-Z][a-z])")
-# A list may take this many times the answer's words (``answer_max_words``): "what are the joint
-# functions?" is answered by the whole list; a longer one keeps the item picked and says how many it leaves out.
+# A list said for its lead-in may take this many times the answer's words (``answer_max_words``):
+# "what are the joint functions?" is answered by the whole list; a longer one keeps what fits and
+# says how many it leaves out. A list reached through one of its items gets an eighth of that.
 LIST_WORDS = 2
 SMALL = frozenset("a an the of and or to in on for with by at from as".split())
 
@@ -255,13 +256,15 @@ def _claims(p: Passage, pos: int, text: str, budget: int = 0, keep: int | None =
         while start > 0 and is_list_item(lines[start - 1]) and not is_lead_in(lines[start - 1]):
             start -= 1
         if start > 0 and _introduces(lines, start - 1) and not _heading_only(lines, start - 1):
-            return _claims(p, start - 1, clean(lines[start - 1]), budget, pos)
+            # Said for one of its items: the lead-in, that item and what else fits in an eighth of
+            # the list's words ("do they have to publish a yearly report?" is not asking for all six).
+            return _claims(p, start - 1, clean(lines[start - 1]), budget // 8, pos)
         return [Claim((text,), p.cid_at(pos))]
     before = _antecedent(lines, pos, p.cid_at(pos))
     if not (is_lead_in(lines[pos]) or listed):
         return [*before, Claim((text,), p.cid_at(pos))]
     if listed:
-        kept = _within(listed, budget - len(text.split()) if budget else 0, keep)
+        kept = _within(listed, max(1, budget - len(text.split())) if budget else 0, keep)
         claims = p.claim([pos, *(i for i, _ in kept)], [text, *(clean(x) for _, x in kept)])
         if len(kept) < len(listed):
             claims[-1] = replace(claims[-1], more=len(listed) - len(kept))

@@ -142,7 +142,7 @@ def test_screened_questions_are_declined_with_a_message_that_helps(assistant: As
     assert assistant.ask("?").reasons == ("screen:empty_question",)
     assert assistant.ask("write me a poem about spring").reasons == ("screen:writing_request",)
     # "ok thx" asks nothing: a short reply, not "I could not find an answer to 'ok thx'".
-    for courtesy in ("ok thx", "Thank you!", "hi"):
+    for courtesy in ("ok thx", "Thank you!", "hi", "thanks thats helpful"):
         ans = assistant.ask(courtesy)
         assert ans.reasons == ("screen:courtesy",) and "could not find" not in ans.answer, courtesy
     assert assistant.ask("hi, who are the safeguarding partners?").reasons != ("screen:courtesy",)
@@ -323,6 +323,11 @@ def test_a_list_longer_than_the_answer_keeps_the_item_picked_and_says_how_many_i
     assert claim.render().endswith(f"; and {claim.more} more.")
     (whole,) = _claims(p, 7, clean(lines[7]))
     assert len(whole.parts) == 9 and not whole.more
+    # Reached through one of its items, a list gets an eighth of the words: its lead-in and that item.
+    (one,) = _claims(p, 7, clean(lines[7]), budget=240)
+    assert one.parts == (lines[0], clean(lines[7])) and one.more == 7
+    (said,) = _claims(p, 0, lines[0], budget=240)
+    assert len(said.parts) == 9
 
 
 def test_a_paragraph_quoted_from_two_stored_chunks_is_one_citation(assistant: Assistant) -> None:
