@@ -49,15 +49,22 @@ class Claim:
     continues: bool = False
     more: int = 0  # list items left out (a list longer than the answer's length)
 
+    @property
+    def listed(self) -> bool:
+        """Whether it is said as a list (a lead-in and its items, or items going on from one)."""
+        return self.continues or len(self.parts) > 1
+
     def render(self) -> str:
-        """One sentence: a lead-in (a caption gains its colon) and its items, joined by ";"."""
+        """A sentence; or a lead-in (a caption gains its colon) and its items, one "• " line each,
+        so that a list reads as a list on a phone ("• and 5 more" for items left out)."""
         head, *items = self.parts
-        end = ";" if self.open else f"; and {self.more} more." if self.more else "."
+        bullets = [f"• {x.rstrip(' .;:')}" for x in (self.parts if self.continues else items)]
+        bullets += [f"• and {self.more} more"] if self.more else []
         if self.continues:
-            head = "; ".join(x.rstrip(" .;:") for x in self.parts) + end
+            head = "\n".join(bullets)
         elif items:
             lead = head if head.rstrip().endswith(":") else head.rstrip(" .") + ":"
-            head = f"{lead} " + "; ".join(x.rstrip(" .;:") for x in items) + end
+            head = "\n".join([lead, *bullets])
         elif head.rstrip()[-1:] not in (".", "!", "?", ":", ";"):
             head = head.rstrip() + "."  # a sentence whose full stop the extraction lost (before a footnote mark)
         return f"{self.label} {head}" if self.label else head

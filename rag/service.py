@@ -337,11 +337,13 @@ class Assistant:
         citations = _quoted_first(draft.citations, checked, self.store)
         number = {old: new.id for old, new in citations.items()}
         # A list running on into the paragraph's next chunk is one citation: one marker, at its end.
-        text = " ".join(
-            c.render() if nxt is not None and nxt.continues and number[nxt.cid] == number[c.cid]
-            else f"{c.render()} [{number[c.cid]}]"
-            for c, nxt in zip(checked, [*checked[1:], None], strict=True)
-        )
+        # A list starts and ends on a line of its own.
+        text = ""
+        for c, before, nxt in zip(checked, [None, *checked[:-1]], [*checked[1:], None], strict=True):
+            said = c.render()
+            if not (nxt is not None and nxt.continues and number[nxt.cid] == number[c.cid]):
+                said += f" [{number[c.cid]}]"
+            text += ("\n" if before is not None and (c.listed or before.listed) else " " if before else "") + said
         shown = list({c.id: c for c in citations.values()}.values())  # one per paragraph quoted
         if decision.status == "uncertain":
             # Where else to look comes first: "Keeping Children Safe in Education is separate...".
