@@ -178,7 +178,8 @@ def understand(
     asked = focus(without_courtesies(text), lexicon)
     alone = parse(asked, None, lexicon.glossary, lexicon.vocabulary, lexicon.editions)
     follow_up = bool(turns) and needs_history(text, lexicon, alone.paragraphs)
-    q = parse(asked, turns[-1], lexicon.glossary, lexicon.vocabulary, lexicon.editions) if follow_up else alone
+    q = parse(asked, _subject(turns, lexicon), lexicon.glossary, lexicon.vocabulary, lexicon.editions) \
+        if follow_up else alone
     # Words in any script: a question in Arabic or Amharic is not empty (it is in another language).
     words = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 1 or w.isdigit()]
     courtesy = set(word_lists()["courtesy"])
@@ -215,6 +216,19 @@ def understand(
         elsewhere=elsewhere,
         names_guidance=lexicon.names_guidance(text, q),
     )
+
+
+def _subject(turns: list[str], lexicon: Lexicon) -> str:
+    """What the last user turn was about, as a follow-up reads it: that turn, and when it was a
+    follow-up itself, what it followed, back to the last turn that stood on its own. After "who are
+    the safeguarding partners?" and "and who appoints them?", "what about 2018?" is still about the
+    safeguarding partners."""
+    subject = ""
+    for turn in turns:
+        asked = focus(without_courtesies(turn), lexicon)
+        alone = not subject or not needs_history(turn, lexicon, parse(asked).paragraphs)
+        subject = asked if alone else f"{asked} {subject}"
+    return subject
 
 
 def _edition(q: Query, lexicon: Lexicon) -> str | None:

@@ -72,6 +72,19 @@ def test_a_follow_up_takes_the_subject_of_the_turn_before(assistant: Assistant) 
     assert not q.follow_up and "DSP" not in q.resolved
 
 
+def test_a_follow_up_to_a_follow_up_keeps_the_first_subject(assistant: Assistant) -> None:
+    turns = ["Who should the DSPs be?", "and who appoints them?"]
+    history = [{"role": role, "content": text}
+               for turn in turns for role, text in (("user", turn), ("assistant", "..."))]
+    q = assistant.understand("what about 2018?", history)
+    assert q.follow_up and "DSPs" in q.resolved and "appoints" in q.resolved
+    # A turn that stood on its own starts the subject afresh: what came before it is not carried.
+    history = [{"role": "user", "content": "Who should the DSPs be?"},
+               {"role": "user", "content": "what is early help"}]
+    q = assistant.understand("and who provides it?", history)
+    assert "early help" in q.resolved and "DSP" not in q.resolved
+
+
 def test_an_edition_named_keeps_retrieval_to_it(assistant: Assistant) -> None:
     q = assistant.understand("Who are the statutory safeguarding partners in Working Together 2018?")
     assert q.edition == "2018"
