@@ -39,13 +39,12 @@ class Claim:
     """Verbatim pieces of one passage (a sentence; or a lead-in and its list items), shown as one.
 
     A list that runs on into the paragraph's next stored chunk is said as consecutive claims, each
-    citing the chunk it quotes: the first is ``open`` (its list goes on), the next ``continues`` it
-    (its parts are all items)."""
+    citing the chunk it quotes: the first holds the lead-in, each next one ``continues`` it (its
+    parts are all items)."""
 
     parts: tuple[str, ...]
     cid: int
     label: str = ""  # said before it: "The schools blog (commentary) says:"
-    open: bool = False
     continues: bool = False
     more: int = 0  # list items left out (a list longer than the answer's length)
 
@@ -179,8 +178,7 @@ class Passage:
                 runs[-1][1].append(text)
             else:
                 runs.append((self.cid_at(pos), [text]))
-        return [Claim(tuple(parts), cid, open=n < len(runs) - 1, continues=n > 0)
-                for n, (cid, parts) in enumerate(runs)]
+        return [Claim(tuple(parts), cid, continues=n > 0) for n, (cid, parts) in enumerate(runs)]
 
 
 def pick(

@@ -81,6 +81,12 @@ def word_lists() -> dict[str, list[str]]:
     return data
 
 
+@lru_cache(maxsize=8)
+def _word_set(name: str) -> frozenset[str]:
+    """One list of ``data/words.yaml`` as a set, made once."""
+    return frozenset(word_lists()[name])
+
+
 @lru_cache(maxsize=1)
 def _elsewhere() -> list[tuple[re.Pattern[str], str]]:
     rows = yaml.safe_load((DATA / "elsewhere.yaml").read_text()) or []
@@ -124,7 +130,7 @@ def _anchored(text: str, lexicon: Lexicon, paragraphs: tuple[str, ...]) -> bool:
         return True
     words = set(re.findall(r"[a-z']+", text.lower()))
     known = [t for t in key_terms(tokens(text)) if lexicon.known(t)]
-    pointing = bool(words & set(word_lists()["anaphora"]))
+    pointing = bool(words & _word_set("anaphora"))
     return len(known) >= 3 or (len(known) >= 1 and not pointing)
 
 
@@ -182,8 +188,7 @@ def understand(
         if follow_up else alone
     # Words in any script: a question in Arabic or Amharic is not empty (it is in another language).
     words = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 1 or w.isdigit()]
-    courtesy = set(word_lists()["courtesy"])
-    request = ("empty" if not words else "courtesy" if all(w in courtesy for w in words)
+    request = ("empty" if not words else "courtesy" if all(w in _word_set("courtesy") for w in words)
                else "writing" if WRITING_TASK.match(text) else "question")
     unheld_edition = next(
         (y for m in OTHER_EDITION.finditer(text)

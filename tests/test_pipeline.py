@@ -303,7 +303,7 @@ def test_a_list_running_on_into_the_next_stored_chunk_is_said_whole_each_part_ci
              "5. Ensure business support.")
     p = Passage(cid=1, rank=0, lines=lines, commentary=False, cids=(1, 1, 1, 1, 2, 2))
     first, second = _claims(p, 0, lines[0])
-    assert (first.cid, second.cid) == (1, 2) and first.open and second.continues
+    assert (first.cid, second.cid) == (1, 2) and not first.continues and second.continues
     assert first.render() == ("LSPs should meet to undertake the following core functions:\n• Set the direction\n"
                               "• Lead their organisation\n• Review documents")
     assert second.render() == "• Provide oversight\n• Ensure business support"
