@@ -29,11 +29,15 @@ QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 # A section of an Act as practitioners abbreviate it ("s47", "s.17", "sec 47"): the guidance
 # writes "section 47".
 SECTION = re.compile(r"(?<![\w'])(?:s\.\s?|s|sec\.?\s?|sect\.?\s?)(\d{1,3}[A-Z]?)\b(?!\s*(?:%|years?\b|yrs?\b))", re.I)
+# The guidance's own short name ("does WT apply to academies?"); "WT2023" is an edition, read as one.
+SHORT_TITLE = re.compile(r"\bWT\b", re.I)
 
 
-def sections_spelled(text: str) -> str:
-    """``text`` with each abbreviated section of an Act written out ("whats a s47" -> "whats a section 47")."""
-    return SECTION.sub(lambda m: f"section {m.group(1)}", text)
+def abbreviations_spelled(text: str) -> str:
+    """``text`` with the shorthand practitioners type written as the guidance writes it: each
+    abbreviated section of an Act ("whats a s47" -> "whats a section 47") and the guidance's short
+    name ("is WT statutory" -> "is Working Together statutory")."""
+    return SHORT_TITLE.sub("Working Together", SECTION.sub(lambda m: f"section {m.group(1)}", text))
 
 
 # A greeting before the question and thanks after it ("hi, who are the partners? thanks") are not
@@ -179,8 +183,8 @@ def understand(
 
     Earlier turns are read only when the question needs them; a question that stands on its own
     gives the same ``Query`` whatever came before."""
-    text = sections_spelled(normalise(question))
-    turns = [sections_spelled(normalise(t.get("content", ""))) for t in history or () if t.get("role") == "user"]
+    text = abbreviations_spelled(normalise(question))
+    turns = [abbreviations_spelled(normalise(t.get("content", ""))) for t in history or () if t.get("role") == "user"]
     asked = focus(without_courtesies(text), lexicon)
     alone = parse(asked, None, lexicon.glossary, lexicon.vocabulary, lexicon.editions)
     follow_up = bool(turns) and needs_history(text, lexicon, alone.paragraphs)

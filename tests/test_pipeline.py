@@ -14,7 +14,7 @@ from evals.metrics import hygiene
 from rag import decide
 from rag.compose import Claim, Passage, _claims, clean
 from rag.service import Assistant
-from rag.understand import normalise, sections_spelled, without_courtesies
+from rag.understand import abbreviations_spelled, normalise, without_courtesies
 from wtguide.settings import Settings
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
@@ -368,7 +368,18 @@ def test_an_abbreviated_section_of_an_act_is_read_as_the_guidance_writes_it(assi
     q = assistant.understand("whats a s47")
     assert "section 47" in q.text and "section 47" in q.corrected
     for kept in ("he's 12 and scared", "it's 5 o clock", "my kids are 5 and 7", "what does s 12 say"):
-        assert sections_spelled(kept) == kept
+        assert abbreviations_spelled(kept) == kept
+
+
+def test_the_guidance_short_name_is_read_as_its_title(assistant: Assistant) -> None:
+    # A first-time user's "does WT apply to academies" was declined while "does working together
+    # apply to academies" was answered.
+    q = assistant.understand("does WT apply to academies")
+    assert "Working Together" in q.text and q.names_guidance
+    assert assistant.ask("does WT apply to academies").status == "answered"
+    assert assistant.understand("what does WT2023 say").edition == "2023"
+    for kept in ("wtf is this", "WTSC", "what does the guidance say"):
+        assert abbreviations_spelled(kept) == kept
 
 
 def test_a_part_of_working_together_not_held_says_where_it_is(assistant: Assistant) -> None:
