@@ -29,8 +29,9 @@ QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 # A section of an Act as practitioners abbreviate it ("s47", "s.17", "sec 47"): the guidance
 # writes "section 47".
 SECTION = re.compile(r"(?<![\w'])(?:s\.\s?|s|sec\.?\s?|sect\.?\s?)(\d{1,3}[A-Z]?)\b(?!\s*(?:%|years?\b|yrs?\b))", re.I)
-# The guidance's own short name ("does WT apply to academies?"); "WT2023" is an edition, read as one.
-SHORT_TITLE = re.compile(r"\bWT\b", re.I)
+# The guidance's own short name ("does WT apply to academies?"); "WT 2023", "wt 18" and "WT2023"
+# name an edition, and are read as one.
+SHORT_TITLE = re.compile(r"\bWT\b(?!\s?\d)", re.I)
 
 
 def abbreviations_spelled(text: str) -> str:
