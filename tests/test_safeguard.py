@@ -395,6 +395,9 @@ def test_text_speak_is_no_ones_name() -> None:
 
     assert not [d for d in find_details("is it gonna rain tmrw") if d.kind == "name"]
     assert not [d for d in find_details("idk wat 2 do tbh, ppl keep saying stuff") if d.kind == "name"]
+    # A third trial's "my lil sister" (little) was shown back as "my [name] sister" in an emergency.
+    assert not [d for d in find_details("hes got a knife n my lil sister is in there wat do i do") if d.kind == "name"]
+    assert [d for d in find_details("my lil bro Jayden is 6") if d.kind == "name"]
 
 
 def test_every_language_with_a_999_line_is_also_told_in_it_to_ask_in_english() -> None:

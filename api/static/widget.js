@@ -82,7 +82,11 @@
   var newBtn = el("button", { type: "button", text: "New conversation" });
   var field = el("div", {}, [
     el("label", { for: qid, text: "Your question" }),
-    el("p", { class: "wtg-hint", id: hintId, text: "For example: who are the safeguarding partners? Press Enter to ask, Shift and Enter for a new line." }),
+    el("p", { class: "wtg-hint", id: hintId }, [
+      "For example: who are the safeguarding partners? Press Enter to ask, Shift and Enter for a new line. ",
+      // Said before anything is typed (issue 15): the details are removed after, but are best never sent.
+      el("strong", { text: "Do not type names, dates of birth, addresses or other details that identify a child or family." }),
+    ]),
     errMsg, textarea,
   ]);
   var form = el("form", { novalidate: "" }, [field, el("div", { class: "wtg-buttons" }, [askBtn, newBtn])]);

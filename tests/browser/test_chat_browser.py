@@ -232,8 +232,12 @@ def test_personal_details_are_taken_off_the_page_and_the_request_is_on_screen(
 ) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server + "/")
-    page.get_by_label("Your question").fill(
-        "Jamie Smith dob 14/03/2015 has told me about abuse at home, what are the info sharing rules")
+    # Told before typing, in the box's own hint (read out with it), and on screen with the box.
+    box = page.get_by_label("Your question")
+    expect(box).to_have_accessible_description(re.compile("Do not type names, dates of birth, addresses"))
+    warning = page.locator(".wtg-hint strong", has_text="Do not type names").bounding_box()
+    assert warning is not None and warning["y"] + warning["height"] <= 844, warning
+    box.fill("Jamie Smith dob 14/03/2015 has told me about abuse at home, what are the info sharing rules")
     page.get_by_role("button", name="Ask", exact=True).click()
     expect(page.get_by_role("status")).to_have_text(re.compile(r"^Answer ready"))
     turn = page.locator(".wtg-turn").last
