@@ -85,6 +85,11 @@ class SafeguardingOut(BaseModel):
         description="the kind of each safeguarding notice, in the order of the answer's notices: crisis_child, "
         "crisis_adult, crisis_any, child, case, case_any, personal"
     )
+    carried: list[str] = Field(
+        default_factory=list,
+        description="what holds because an earlier message of the conversation (history) said it, not this one: "
+        "crisis, writer, case",
+    )
     question: str = Field(
         "", description="the question as kept, personal details replaced by placeholders ('[name]'): what a page "
         "shows in place of what was typed"

@@ -27,7 +27,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,9 @@ class Safeguard:
     case: bool = False
     personal: tuple[str, ...] = ()
     scores: Mapping[str, float] = field(default_factory=dict)
+    # What was raised because an earlier message of the conversation said it ("crisis", "writer",
+    # "case"; see ``Guardrails.in_conversation``): empty for a message read alone.
+    carried: tuple[str, ...] = ()
 
     def notices(self, helplines: Mapping[str, str], language: str = "en") -> tuple[tuple[str, str], ...]:
         """(kind, text) pairs in the order shown: crisis first (alone: it says who acts on a case),
@@ -190,6 +193,11 @@ def _count(patterns: Sequence[re.Pattern[str]], text: str) -> int:
     return sum(bool(p.search(text)) for p in patterns)
 
 
+# How many of a writer's earlier messages ``in_conversation`` reads: enough for "who do i ring
+# then?" after the danger, and the child's follow-ups; each costs one embedding.
+EARLIER_TURNS = 3
+# Writers from the least to the most protective notice: the conversation keeps the most protective.
+WRITERS = ("adult", "unsure", "child")
 IDENTIFYING = frozenset({"name", "dob", "address", "postcode", "nhs_number"})  # of a person written about
 MIN_CONTENT_WORDS = 3  # below this, and with no harm named, a message cannot be read as a crisis
 
@@ -376,6 +384,28 @@ class Guardrails:
         best = sims.max(axis=0)
         typed = [(best[i], e.harm) for i, e in enumerate(self.examples) if e.harm]
         return max(typed)[1] if typed else "physical_abuse"
+
+    def in_conversation(self, found: Safeguard, earlier: Sequence[str]) -> Safeguard:
+        """``found`` (this message's findings) as the conversation stands: the last
+        ``EARLIER_TURNS`` of the writer's ``earlier`` messages (redacted, oldest first) are read too,
+        and what they said still holds. A child who said so is still a child ("i dont want to get
+        him in trouble tho" after "im 13 and..."), a danger told is still one ("who do i ring
+        then?"), a particular child is still the subject. Only raised, never lowered; the personal
+        details are this message's own. Raises as ``assess`` does."""
+        before = [self.assess(t) for t in earlier[-EARLIER_TURNS:] if t.strip()]
+        if not before:
+            return found
+        crisis = next((b for b in reversed(before) if b.crisis), None)
+        writer = max([found.writer, *(b.writer for b in before)], key=WRITERS.index)
+        case = found.case or any(b.case for b in before)
+        carried = tuple(k for k, was, now in (("crisis", bool(crisis), found.crisis),
+                                                ("writer", writer != found.writer, False),
+                                                ("case", case, found.case)) if was and not now)
+        if not carried:
+            return found
+        return replace(found, crisis=found.crisis or crisis is not None,
+                       harm_type=found.harm_type or (crisis.harm_type if crisis else None),
+                       writer=writer, case=case or bool(crisis), carried=carried)
 
     def assess(self, message: str) -> Safeguard:
         """The guardrails' findings for one message (see ``Safeguard``); the message is normalised

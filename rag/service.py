@@ -20,7 +20,7 @@ from rag.compose import Claim, compose
 from rag.notices import coverage_statement, source_notices
 from rag.query import CHAPTER_REF, Query
 from rag.retrieve import Filters, Retriever
-from rag.safeguard import Guardrails, Safeguard, redact_text, without_placeholders
+from rag.safeguard import EARLIER_TURNS, Guardrails, Safeguard, redact_text, without_placeholders
 from rag.store import IndexStore
 from rag.types import Answer, Citation, Hit
 from rag.understand import Lexicon, normalise, understand
@@ -293,14 +293,19 @@ class Assistant:
         # Understanding reads the question without the placeholders ("[name]", "[date of birth]"):
         # the details were never part of what is asked of the guidance.
         q = self.understand(without_placeholders(redacted), history)
-        self.retriever.prepare([*self.guardrails.texts(redacted), *self.retriever.wordings(q)])
+        earlier = [t["content"] for t in history if t.get("role") == "user"][-EARLIER_TURNS:]
+        self.retriever.prepare([*(x for t in (*earlier, redacted) for x in self.guardrails.texts(t)),
+                                *self.retriever.wordings(q)])
         guard = self.guardrails.assess(question)
         question = guard.redacted
-        alerts = guard.notices(self.settings.helplines, q.language)
+        # The notices are the conversation's: a child who said so earlier, or a danger told earlier,
+        # still gets them. The answer and its decision read this message alone.
+        talk = self.guardrails.in_conversation(guard, earlier)
+        alerts = talk.notices(self.settings.helplines, q.language)
         notices = [text for _, text in alerts]
         hits, missing = self.retrieve(q, top_k)
         reason = decide.screen(q, missing)
-        guarded = _guard_summary(guard, [kind for kind, _ in alerts])
+        guarded = _guard_summary(talk, [kind for kind, _ in alerts])
         trace: dict[str, object] = {"safeguard": guarded, "query": _query_trace(q), "missing_paragraphs": list(missing)}
         if reason:
             return self._declined(q, question, reason, (f"screen:{reason}",), notices, trace, t0, guarded)
@@ -449,6 +454,7 @@ def _guard_summary(guard: Safeguard, kinds: list[str]) -> dict[str, object]:
         "case": guard.case,
         "personal_details": list(guard.personal),
         "notices": kinds,
+        "carried": list(guard.carried),
         "scores": dict(guard.scores),
     }
 
