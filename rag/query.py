@@ -82,7 +82,9 @@ class Query:
     corrected: str = ""
     follow_up: bool = False  # it needs the earlier turns, and took their subject
     language: str = "en"
-    request: str = "question"  # "question", "writing" (a letter, a poem), "courtesy" ("ok thx") or "empty"
+    # "question", "writing" (a letter, a poem), "courtesy" ("ok thx"), "empty", or "source" (a
+    # follow-up asking where the answer before it comes from: "which para says that?")
+    request: str = "question"
     edition: str | None = None  # the one held edition it names or carries: retrieval keeps to it
     unheld_edition: str | None = None  # an edition it names that is not held ("WT 2026")
     unknown_title: str | None = None  # a document it names that the corpus never mentions

@@ -303,9 +303,12 @@ class Assistant:
         talk = self.guardrails.in_conversation(guard, earlier)
         alerts = talk.notices(self.settings.helplines, q.language)
         notices = [text for _, text in alerts]
+        guarded = _guard_summary(talk, [kind for kind, _ in alerts])
+        if q.request == "source":
+            # "which para says that?": the answer before, asked again as it was, gives its references.
+            return self._sources(q, question, history, notices, t0, guarded)
         hits, missing = self.retrieve(q, top_k)
         reason = decide.screen(q, missing)
-        guarded = _guard_summary(talk, [kind for kind, _ in alerts])
         trace: dict[str, object] = {"safeguard": guarded, "query": _query_trace(q), "missing_paragraphs": list(missing)}
         if reason:
             return self._declined(q, question, reason, (f"screen:{reason}",), notices, trace, t0, guarded)
@@ -368,6 +371,26 @@ class Assistant:
             trace,
             guarded,
         )
+
+    def _sources(
+        self, q: Query, question: str, history: list[dict[str, str]], notices: list[str], t0: float,
+        guarded: dict[str, object],
+    ) -> Answer:
+        """The references of the answer before (its last user turn asked again, with the turns
+        before it, extractively): what "which paragraph says that?" asks for. Declined, saying so,
+        when that answer quoted nothing."""
+        last = max(i for i, t in enumerate(history) if t.get("role") == "user")
+        before = self.ask(history[last]["content"], history=history[:last] or None, generative=False)
+        quoted = tuple(c for c in before.citations if c.quoted)
+        trace: dict[str, object] = {"safeguard": guarded, "query": _query_trace(q), "sources_of": before.question}
+        timings = {"total": round((time.perf_counter() - t0) * 1000, 2)}
+        if not quoted:
+            return Answer(messages()["no_sources"], (), True, tuple(notices), question, q.resolved, timings,
+                          "declined", ("understand:source_request", "sources:none"), trace, guarded)
+        lines = [f"[{c.id}] {c.reference()}" for c in quoted]
+        text = "\n".join([messages()["sources"], *(f"• {line}" for line in lines)])
+        return Answer(text, quoted, False, tuple(notices), question, q.resolved, timings, "answered",
+                      ("understand:source_request", f"sources:{len(quoted)}"), trace, guarded)
 
     def _declined(
         self, q: Query, question: str, reason: str, reasons: tuple[str, ...], notices: list[str],

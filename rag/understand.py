@@ -56,6 +56,12 @@ def without_courtesies(text: str) -> str:
 
 
 # "Can you help me write a cover letter...?" asks for a piece of writing, not about the guidance.
+# A follow-up asking where the answer before it comes from ("which para says that?", "what page is
+# that on", or, after an answer, just "source?"): it is answered with that answer's references.
+SOURCE_REQUEST = re.compile(
+    r"\b(?:(?:which|what)\s+(?:para(?:graph)?|page|section|bit|part)s?(?:\s+(?:number|no))?\s+(?:is\s+)?"
+    r"(?:that|this|it|says?|said)\b|where\s+(?:does|did|do|is)\s+(?:it|that|this)(?:\s+say)?\b|"
+    r"(?:source|reference|ref|citation|para(?:graph)?\s+(?:number|no))s?\W*$)", re.I)
 WRITING_TASK = re.compile(
     r"^\s*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:help me\s+(?:to\s+)?)?"
     r"(?:write|draft|compose|rewrite|proofread)\b(?!.*\b(?:working together|guidance|paragraph)\b)",
@@ -194,6 +200,7 @@ def understand(
     # Words in any script: a question in Arabic or Amharic is not empty (it is in another language).
     words = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 1 or w.isdigit()]
     request = ("empty" if not words else "courtesy" if all(w in _word_set("courtesy") for w in words)
+               else "source" if turns and SOURCE_REQUEST.search(text) and (follow_up or len(words) <= 3)
                else "writing" if WRITING_TASK.match(text) else "question")
     unheld_edition = next(
         (y for m in OTHER_EDITION.finditer(text)

@@ -72,6 +72,22 @@ def test_a_follow_up_takes_the_subject_of_the_turn_before(assistant: Assistant) 
     assert not q.follow_up and "DSP" not in q.resolved
 
 
+def test_which_paragraph_says_that_gets_the_references_of_the_answer_before(assistant: Assistant) -> None:
+    # A third trial: "which paragraph says that?" got a new answer instead of the paragraph.
+    first = assistant.ask("Who should the DSPs be?")
+    quoted = [c for c in first.citations if c.quoted]
+    history = [{"role": "user", "content": "Who should the DSPs be?"}, {"role": "assistant", "content": first.answer}]
+    for asked in ("which paragraph says that?", "what page is that on", "source?"):
+        ans = assistant.ask(asked, history=history)
+        assert ans.status == "answered" and "understand:source_request" in ans.reasons, asked
+        assert [(c.doc_id, c.paragraph) for c in ans.citations] == [(c.doc_id, c.paragraph) for c in quoted]
+        assert all(c.reference() in ans.answer for c in quoted), ans.answer
+    # A question of its own is not a request for the last answer's sources, nor is one without history.
+    own = assistant.understand("which paragraph says that LSPs must publish a yearly report", history)
+    assert own.request == "question"
+    assert assistant.understand("source?").request == "question"
+
+
 def test_a_follow_up_to_a_follow_up_keeps_the_first_subject(assistant: Assistant) -> None:
     turns = ["Who should the DSPs be?", "and who appoints them?"]
     history = [{"role": role, "content": text}
