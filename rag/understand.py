@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -86,9 +87,10 @@ def normalise(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def word_lists() -> dict[str, list[str]]:
-    """The word lists in ``data/words.yaml`` (anaphora, continuations, points_back, courtesy), read once."""
-    data: dict[str, list[str]] = yaml.safe_load((DATA / "words.yaml").read_text())
+def word_lists() -> dict[str, Any]:
+    """The word lists in ``data/words.yaml`` (anaphora, continuations, points_back, courtesy; and
+    ``overview``, one wording), read once."""
+    data: dict[str, Any] = yaml.safe_load((DATA / "words.yaml").read_text())
     return data
 
 
@@ -214,7 +216,13 @@ def understand(
     if q.comparison and not key_terms(tokens(q.resolved)):
         # "What changed between 2018 and 2023?" names no subject of its own: it asks for the changes
         # as a whole, which is what the commentary on the new edition sets out, not any one paragraph.
-        q = replace(q, comparison=False, commentary=True, overview=True, resolved=asked, semantic=asked, spelled=asked)
+        # Its meaning is searched for as the commentary says it ("summary of changes since the 2018
+        # guidance"): the question's own words ("whats changed from 2018 to 2023") found the blogs'
+        # opening sentences, which name no change.
+        since = min(q.years) if q.years else (lexicon.editions[0] if lexicon.editions else "")
+        meaning = word_lists()["overview"].format(since=since)
+        q = replace(q, comparison=False, commentary=True, overview=True, resolved=asked, semantic=meaning,
+                    spelled=asked)
     edition = _edition(q, lexicon)
     held = lexicon.chapters.get(edition or (lexicon.editions[-1] if lexicon.editions else ""), ())
     unheld_chapter = q.chapter is not None and held and q.chapter not in held and not q.comparison

@@ -89,6 +89,16 @@ def test_not_held_questions_are_not_answered(real: Assistant) -> None:
 
 
 @pytest.mark.slow
+def test_what_changed_as_a_whole_quotes_the_summary_of_changes(real: Assistant) -> None:
+    # A third trial: "whats changed from 2018 to 2023" opened with a blog's "In this blog, I intend to
+    # provide a guide..." and named no change. The news item's summary of the changes is quoted now.
+    ans = real.ask("whats changed from 2018 to 2023")
+    quoted = {c.paragraph for c in ans.citations if c.quoted}
+    assert "government-issues-changes-to-working-tog-3" in quoted, quoted
+    assert "I intend to provide a guide" not in ans.answer
+
+
+@pytest.mark.slow
 def test_the_headline_question_is_answered_and_cited(real: Assistant) -> None:
     ans = real.ask("Who must the lead safeguarding partner for a council be?")
     assert not ans.abstained
