@@ -80,6 +80,8 @@ def screen(q: Query, missing_paragraphs: tuple[str, ...]) -> str | None:
         return "empty_question"
     if q.request == "courtesy":
         return "courtesy"
+    if q.request == "about":
+        return "about_assistant"
     if q.language != "en":
         return "other_language"
     if q.request == "writing":

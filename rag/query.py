@@ -82,8 +82,9 @@ class Query:
     corrected: str = ""
     follow_up: bool = False  # it needs the earlier turns, and took their subject
     language: str = "en"
-    # "question", "writing" (a letter, a poem), "courtesy" ("ok thx"), "empty", or "source" (a
-    # follow-up asking where the answer before it comes from: "which para says that?")
+    # "question", "writing" (a letter, a poem), "courtesy" ("ok thx"), "empty", "about" (about the
+    # assistant itself: "who are you?"), or "source" (a follow-up asking where the answer before it
+    # comes from: "which para says that?")
     request: str = "question"
     edition: str | None = None  # the one held edition it names or carries: retrieval keeps to it
     unheld_edition: str | None = None  # an edition it names that is not held ("WT 2026")

@@ -531,6 +531,6 @@ def decline_message(store: IndexStore, q: Query, reason: str, doc_id: str) -> st
     parts += list(q.elsewhere)
     if reason not in ("empty_question", "writing_request", "courtesy"):
         parts.append(coverage_statement(store))
-    if reason in ("not_covered", "empty_question"):
+    if reason in ("not_covered", "empty_question", "about_assistant"):
         parts.append(m["ask_instead"])
     return " ".join(parts)

@@ -202,6 +202,8 @@ def understand(
     # Words in any script: a question in Arabic or Amharic is not empty (it is in another language).
     words = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 1 or w.isdigit()]
     request = ("empty" if not words else "courtesy" if all(w in _word_set("courtesy") for w in words)
+               else "about" if " ".join(re.findall(r"[a-z]+", without_courtesies(text).lower())) in _word_set(
+                   "about_assistant")
                else "source" if turns and SOURCE_REQUEST.search(text) and (follow_up or len(words) <= 3)
                else "writing" if WRITING_TASK.match(text) else "question")
     unheld_edition = next(

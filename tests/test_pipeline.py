@@ -72,6 +72,15 @@ def test_a_follow_up_takes_the_subject_of_the_turn_before(assistant: Assistant) 
     assert not q.follow_up and "DSP" not in q.resolved
 
 
+def test_a_question_about_the_assistant_is_told_what_it_is(assistant: Assistant) -> None:
+    # A third trial: "who are you" got 'I could not find an answer to "who are you" in the guidance'.
+    for asked in ("who are you", "hi, what can you do?", "Are you a real person?", "can u help me"):
+        ans = assistant.ask(asked)
+        assert ans.reasons == ("screen:about_assistant",) and not ans.citations, asked
+        assert ans.answer.startswith("I am an assistant") and "999" in ans.answer and "You could ask" in ans.answer
+    assert assistant.understand("can you help me find the paragraph on early help").request == "question"
+
+
 def test_which_paragraph_says_that_gets_the_references_of_the_answer_before(assistant: Assistant) -> None:
     # A third trial: "which paragraph says that?" got a new answer instead of the paragraph.
     first = assistant.ask("Who should the DSPs be?")
