@@ -24,6 +24,7 @@ names from a tagger over each word's evidence (``name_candidates``; ``names.skop
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -610,7 +611,19 @@ def _details(text: str, vocabulary: frozenset[str]) -> tuple[Detail, ...]:
         for m in _TEN_DIGITS.finditer(text):
             found.append(Detail("nhs_number", m.start(), m.end()))
     found.extend(_names(text, vocabulary))
-    return tuple(d for d in _disjoint(found) if d.kind != "service")
+    return tuple(_whole_addresses(text, [d for d in _disjoint(found) if d.kind != "service"]))
+
+
+def _whole_addresses(text: str, details: list[Detail]) -> list[Detail]:
+    """An address runs on to the postcode after it when no more than ``address_gap_words`` words
+    stand between (its town: "22 acacia ave leeds LS6 2AB"): the town is redacted with them."""
+    gap = re.compile(rf"[\s,]*(?:[^\W\d_]+[\s,]+){{0,{int(_personal()['address_gap_words'])}}}")
+    out = sorted(details, key=lambda d: d.start)
+    for i, (d, nxt) in enumerate(itertools.pairwise(out)):
+        between = text[d.end:nxt.start]
+        if d.kind == "address" and nxt.kind == "postcode" and gap.fullmatch(between):
+            out[i] = Detail("address", d.start, d.end + len(between.rstrip(" ,")))
+    return out
 
 
 def _national(phone: str) -> str:
@@ -799,9 +812,16 @@ def _first_name(word: str) -> bool:
 
 
 def without_placeholders(redacted: str) -> str:
-    """A redacted text with its placeholders taken out (and the spaces they leave)."""
+    """A redacted text with its placeholders taken out, each with the words that labelled it ("dob",
+    "lives at": ``detail_labels``), and the spaces and commas they leave."""
     holders = "|".join(re.escape(h) for h in _personal()["placeholders"].values())
-    return re.sub(r"\s{2,}", " ", re.sub(rf"\s*(?:{holders})", "", redacted)).strip()
+    labels = _personal()["detail_labels"]
+    text = re.sub(rf"(?:\b{labels})?\s*(?:{holders})", " ", redacted, flags=re.IGNORECASE)
+    text = re.sub(r"\(\s*\)", " ", text)  # "(DOB [date of birth])" leaves nothing in its brackets
+    text = re.sub(r"\s+([,;.?!)])", r"\1", text)  # nor a space before punctuation
+    text = re.sub(r"([,;])(?:\s*[,;])+", r"\1", text)  # nor a run of commas
+    text = re.sub(r"[,;]+(?=[.?!])", "", text)  # nor one before a full stop
+    return re.sub(r"\s{2,}", " ", re.sub(r"^[\s,;.:-]+", "", text)).strip()
 
 
 def redact_text(text: str, vocabulary: frozenset[str] = frozenset()) -> str:

@@ -404,8 +404,23 @@ def test_what_a_new_user_found(guard: Guardrails) -> None:
 def test_placeholders_are_not_part_of_the_question() -> None:
     from rag.safeguard import without_placeholders
 
+    # The words that labelled a detail go with it ("(DOB ...)", "lives at ..."), and what they leave.
     assert without_placeholders("my pupil [name] (DOB [date of birth]) lives at [address], [postcode]. why?") == (
-        "my pupil (DOB) lives at,. why?")
+        "my pupil. why?")
+    assert without_placeholders("his nhs no is [NHS number] and mums mob [phone number] does that help") == (
+        "and does that help")
+    assert without_placeholders("can i share info about [name] with the police?") == (
+        "can i share info about with the police?")
+
+
+def test_a_town_between_an_address_and_its_postcode_goes_with_them() -> None:
+    # A third trial: "22 acacia ave leeds LS6 2AB" left "leeds" in the question, read as "leads".
+    from rag.safeguard import find_details, redact_text, without_placeholders
+
+    text = ("jayden smith dob 14/03/2015 lives at 22 acacia ave leeds LS6 2AB, mum wont engage w early help - "
+            "can we refer?")
+    assert [d.kind for d in find_details(text)] == ["name", "dob", "address", "postcode"]
+    assert without_placeholders(redact_text(text)) == "mum wont engage w early help - can we refer?"
 
 
 def test_text_speak_is_no_ones_name() -> None:
