@@ -299,7 +299,8 @@ class Assistant:
         guard = self.guardrails.assess(question)
         question = guard.redacted
         # The notices are the conversation's: a child who said so earlier, or a danger told earlier,
-        # still gets them. The answer and its decision read this message alone.
+        # still gets them, and a decline after them is worded for them. What is retrieved, quoted
+        # and decided reads this message alone.
         talk = self.guardrails.in_conversation(guard, earlier)
         alerts = talk.notices(self.settings.helplines, q.language)
         notices = [text for _, text in alerts]
