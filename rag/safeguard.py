@@ -684,6 +684,7 @@ def name_candidates(text: str, vocabulary: frozenset[str]) -> list[Candidate]:
             "family_words", "narrative", "organisation_after"))
     never = {n.lower() for n in conf["not_names"]} | set(conf["contractions"])
     determiners, roles = set(conf["determiners"]), set(conf["role_words"])
+    endings = tuple(conf["verb_endings"])
     words = list(_WORD.finditer(text))
     in_narrative = float(bool(narrative.search(text)))
     lower_message = float(not any(ch.isupper() for ch in text))
@@ -701,6 +702,8 @@ def name_candidates(text: str, vocabulary: frozenset[str]) -> list[Candidate]:
         low = word.lower()
         if low in STOPWORDS or low in never or len(word) < 2 or _text_speak().fullmatch(low):
             continue  # text-speak ("tmrw", "idk") is no one's name
+        if word == low and low.endswith(endings) and not _first_name(low):
+            continue  # "yelling", "crying", "really": a verb or an adverb
         before, rest = text[max(0, m.start() - 40):m.start()], text[m.end():]
         zipf = zipf_frequency(low, "en")
         capital = word[0].isupper() and not word.isupper()

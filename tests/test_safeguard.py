@@ -429,6 +429,10 @@ def test_text_speak_is_no_ones_name() -> None:
 
     assert not [d for d in find_details("is it gonna rain tmrw") if d.kind == "name"]
     assert not [d for d in find_details("idk wat 2 do tbh, ppl keep saying stuff") if d.kind == "name"]
+    # A fourth trial's "a man yelling hes going to kill her" was shown back as "a man [name] hes...":
+    # a verb or an adverb in lower case is no one's name, unless it is a first name.
+    assert not find_details("theres screaming next door rn, a man yelling hes going to kill her, what do i do")
+    assert [d.kind for d in find_details("lily in yr 3 said her dad hit her")] == ["name"]
     # A third trial's "my lil sister" (little) was shown back as "my [name] sister" in an emergency.
     assert not [d for d in find_details("hes got a knife n my lil sister is in there wat do i do") if d.kind == "name"]
     assert [d for d in find_details("my lil bro Jayden is 6") if d.kind == "name"]
