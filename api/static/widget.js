@@ -178,6 +178,7 @@
     var edition = c.edition ? c.edition + (c.replaced_by ? " \u2014 replaced by " + shortEdition(c.replaced_by) : "") : null;
     var tags = el("p", { class: "wtg-meta" }, [
       edition ? el("strong", { class: "wtg-tag" + (c.replaced_by ? " wtg-tag-old" : ""), text: edition }) : null,
+      edition && c.kind !== "statutory" ? " " : null,  // read as two words, not "2023Commentary"
       c.kind === "commentary" ? el("strong", { class: "wtg-tag wtg-tag-commentary", text: "Commentary" })
         : c.kind === "local" ? el("strong", { class: "wtg-tag wtg-tag-commentary", text: "Local procedure" }) : null,
     ]);
