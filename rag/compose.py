@@ -353,6 +353,12 @@ def compose(
     paragraphs ``hits`` starts with, which are quoted from their start."""
     if not hits:
         return Draft((), ())
+    thing = definiendum(q.plain or q.text)
+    long = q.acronyms.get(thing[0].upper()) if len(thing) == 1 else None
+    if long and not explicit:
+        # "whats an LSP": the passage retrieval found that introduces the acronym ("... (DSP)",
+        # "hereafter 'lead safeguarding partner' or 'LSP'") leads, wherever it ranked.
+        hits = sorted(hits, key=lambda h: not _introduces_acronym(store.chunks[h.chunk_index].text, thing[0]))
     citations: list[Citation] = []
     chunk_of: dict[int, int] = {}
     passages: list[Passage] = []
@@ -403,12 +409,17 @@ def compose(
             v = vectors.get((store.chunks[chunk_of[cid]].id, clean_sentence(line)))
             return float(v @ qv) if v is not None else 0.0
 
-        thing = definiendum(q.plain or q.text)
-        long = q.acronyms.get(thing[0].upper()) if len(thing) == 1 else None
         similarity = defining_similarity(base, thing, definition_bonus, long)
         terms = retriever.key_terms(q)
         claims = pick(terms, passages, retriever.idf, similarity, max_words, 4, 3, q.commentary, labels)
     return Draft(tuple(claims), tuple(citations))
+
+
+def _introduces_acronym(text: str, acronym: str) -> bool:
+    """Whether ``text`` introduces ``acronym`` as the guidance does: in brackets after its long form
+    ("delegated safeguarding partner (DSP)") or quoted ("hereafter 'lead safeguarding partner' or 'LSP'")."""
+    short = re.escape(acronym.upper())
+    return bool(re.search(rf"\(\s*[‘'“]?{short}s?[’'”]?\s*\)|[‘'“]{short}s?[’'”]", text))
 
 
 def _opening(p: Passage, max_words: int) -> list[Claim]:

@@ -72,6 +72,33 @@ def test_a_follow_up_takes_the_subject_of_the_turn_before(assistant: Assistant) 
     assert not q.follow_up and "DSP" not in q.resolved
 
 
+def test_an_acronym_is_defined_by_the_passage_that_introduces_it() -> None:
+    from rag.answer import definiendum
+    from rag.compose import _introduces_acronym
+
+    # "whats" is "what's", as people type it on a phone.
+    assert definiendum("whats an LSP") == definiendum("what's an LSP") == ["lsp"]
+    assert _introduces_acronym("Each LSP should appoint a delegated safeguarding partner (DSP) for", "DSP")
+    assert _introduces_acronym("They (hereafter ‘lead safeguarding partner’ or ‘LSP’) have", "lsp")
+    assert _introduces_acronym("integrated care boards (ICBs) and", "ICB")
+    assert not _introduces_acronym("LSPs should appoint one of the DSPs as the partnership chair", "DSP")
+
+
+def test_a_definition_of_an_acronym_leads_with_where_it_is_introduced(assistant: Assistant) -> None:
+    from rag.compose import compose
+
+    q = assistant.understand("What is a DSP?")
+    hits, _ = assistant.retrieve(q, 5)
+    introducing = [h for h in hits if "(DSP)" in assistant.store.chunks[h.chunk_index].text]
+    assert introducing and len(hits) > 1
+    # Wherever retrieval ranked it (here: last), the passage that introduces the acronym leads.
+    last = [h for h in hits if h not in introducing] + introducing
+    draft = compose(q, last, assistant.store, assistant.retriever, assistant.citation,
+                    assistant.settings.answer_max_words, assistant.settings.definition_bonus)
+    first = next(c for c in draft.citations if c.id == draft.claims[0].cid)
+    assert "(DSP)" in first.text, first.text
+
+
 def test_a_question_about_the_assistant_is_told_what_it_is(assistant: Assistant) -> None:
     # A third trial: "who are you" got 'I could not find an answer to "who are you" in the guidance'.
     for asked in ("who are you", "hi, what can you do?", "Are you a real person?", "can u help me"):
