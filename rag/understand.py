@@ -194,16 +194,17 @@ def understand(
     gives the same ``Query`` whatever came before."""
     text = abbreviations_spelled(normalise(question))
     turns = [abbreviations_spelled(normalise(t.get("content", ""))) for t in history or () if t.get("role") == "user"]
-    asked = focus(without_courtesies(text), lexicon)
+    bare = without_courtesies(text)  # no greeting before it, no thanks after
+    asked = focus(bare, lexicon)
     alone = parse(asked, None, lexicon.glossary, lexicon.vocabulary, lexicon.editions)
     follow_up = bool(turns) and needs_history(text, lexicon, alone.paragraphs)
     q = parse(asked, _subject(turns, lexicon), lexicon.glossary, lexicon.vocabulary, lexicon.editions) \
         if follow_up else alone
     # Words in any script: a question in Arabic or Amharic is not empty (it is in another language).
     words = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 1 or w.isdigit()]
+    about = " ".join(re.findall(r"[a-z]+", bare.lower())) in _word_set("about_assistant")
     request = ("empty" if not words else "courtesy" if all(w in _word_set("courtesy") for w in words)
-               else "about" if " ".join(re.findall(r"[a-z]+", without_courtesies(text).lower())) in _word_set(
-                   "about_assistant")
+               else "about" if about
                else "source" if turns and SOURCE_REQUEST.search(text) and (follow_up or len(words) <= 3)
                else "writing" if WRITING_TASK.match(text) else "question")
     unheld_edition = next(
