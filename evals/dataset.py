@@ -22,6 +22,12 @@ SPLITS = ("dev", "test", "blind", "all")
 SET_FILES = {
     "blind": (BLIND_QUESTIONS, "blind"),
     "dev2": (Path(__file__).resolve().parent / "dev2.jsonl", "dev"),
+    # Written the same way by a fresh helper on 2026-12-07, for tuning (its lines carry split "dev").
+    "dev3": (Path(__file__).resolve().parent / "dev3.jsonl", "dev"),
+    # The everyday messages of the guardrail tuning sets (guardrails_dev.jsonl and guardrails_dev3.jsonl:
+    # category "ordinary", noted "off-topic" or "idiom"), as out-of-scope questions: what the decision
+    # learns "not about the guidance at all" from, beside the few out_of_scope questions of the dev sets.
+    "dev_offtopic": (Path(__file__).resolve().parent / "dev_offtopic.jsonl", "dev"),
     "blind_b": (Path(__file__).resolve().parent / "blind_b.jsonl", "blind"),
     # Written by a fresh helper from the source texts and evals/QUESTIONS.md alone on 2026-12-06
     # (sha256 2fc5152a…), frozen as written and never tuned on.
@@ -51,6 +57,8 @@ TYPES = (
 )
 # Questions nothing in the guidance is about: they must be declined, not merely hedged.
 OFF_TOPIC = ("out_of_scope", "other_language")
+# The sets written for tuning beside the dev split: the answer decision is fitted on all of them.
+TUNING_SETS = ("dev2", "dev3", "dev_offtopic")
 FIELDS = ("id", "split", "type", "question", "history", "gold", "gold_snippet", "keywords", "answerable")
 # Below this rapidfuzz partial-ratio a quote is reported as not found rather than guessed.
 FUZZY_FLOOR = 85.0
