@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from evals.dataset import DEFAULT_QUESTIONS, SET_FILES, SPLITS, TUNING_SETS, load_questions
+from evals.dataset import DEFAULT_QUESTIONS, SCOPE_SETS, SET_FILES, SPLITS, TUNING_SETS, load_questions
 from evals.guardrails import SETS as GUARDRAIL_SETS
 from wtguide.settings import Settings
 
@@ -59,10 +59,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     questions = load_questions(questions_file, field)
     assistant = Assistant.from_settings(settings)
     if args.fit_decision:
+        scope_only = []
         if args.split == "dev" and questions_file == DEFAULT_QUESTIONS:  # every set written for tuning
             for name in TUNING_SETS:
                 questions += load_questions(*SET_FILES[name])
-        return _fit_decision(assistant, questions, args.split)
+            for name in SCOPE_SETS:
+                scope_only += load_questions(*SET_FILES[name])
+        return _fit_decision(assistant, questions, scope_only, args.split)
     with ExitStack() as stack:
         baselines = [] if args.no_baselines else make_baselines(settings, assistant, args.naive or not args.gate, stack)
         progress = _progress(len(questions), sys.stderr.isatty() and not args.json)
@@ -167,14 +170,13 @@ def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
-def _fit_decision(assistant: Any, questions: list[Any], split: str) -> int:
+def _fit_decision(assistant: Any, questions: list[Any], scope_only: list[Any], split: str) -> int:
     from evals import fit
     from wtguide.errors import WtguideError
 
     if split != "dev":
         raise WtguideError("the decision is fitted on the dev split only: use --split dev")
-    rows = fit.collect(assistant, questions)
-    params = fit.fit(rows)
+    params = fit.fit(fit.collect(assistant, questions), fit.collect(assistant, scope_only))
     path = fit.write(params)
     print(f"Decision fitted on {params['fitted_on']} -> {path}")
     print(f"answer at p >= {params['answer_at']:.3f}; decline at on-topic p < {params['scope']['decline_below']:.3f}")

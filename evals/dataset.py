@@ -57,8 +57,10 @@ TYPES = (
 )
 # Questions nothing in the guidance is about: they must be declined, not merely hedged.
 OFF_TOPIC = ("out_of_scope", "other_language")
-# The sets written for tuning beside the dev split: the answer decision is fitted on all of them.
-TUNING_SETS = ("dev2", "dev3", "dev_offtopic")
+# The question sets written for tuning beside the dev split: the answer decision is fitted on all of them.
+TUNING_SETS = ("dev2", "dev3")
+# Messages that only teach the decision what is off-topic (its scope), not when the held text answers.
+SCOPE_SETS = ("dev_offtopic",)
 FIELDS = ("id", "split", "type", "question", "history", "gold", "gold_snippet", "keywords", "answerable")
 # Below this rapidfuzz partial-ratio a quote is reported as not found rather than guessed.
 FUZZY_FLOOR = 85.0

@@ -67,16 +67,20 @@ def _best(pairs: list[tuple[float, bool]], positives: int, negatives: int) -> fl
     return min(sorted({p for p, _ in pairs}), key=lambda t: (cost(t), t))
 
 
-def fit(rows: list[tuple[Question, dict[str, float] | None]]) -> dict[str, Any]:
+def fit(rows: list[tuple[Question, dict[str, float] | None]],
+        scope_only: Sequence[tuple[Question, dict[str, float] | None]] = ()) -> dict[str, Any]:
     """The fitted parameters in the shape rag.decide.load_params reads.
 
     Two logistic regressions over the same features: ``answers`` (does the held text answer it:
     answerable vs not) and ``scope`` (is it about the guidance at all: off-topic vs the rest).
     Thresholds, on the dev split, where each keeps its two kinds of mistake furthest inside their
     targets (MAX_MISSED, MAX_WRONG): ``answers`` against answerable and unanswerable questions;
-    ``scope`` against off-topic and answerable ones (declining a not-held question is no mistake)."""
+    ``scope`` against off-topic and answerable ones (declining a not-held question is no mistake).
+    ``scope_only``: off-topic messages that teach the scope alone; the answers model and its
+    threshold read ``rows``, the question sets, so their mix of questions is not changed."""
     import numpy as np
 
+    extra = [(q, f) for q, f in scope_only if f]
     scored = [(q, f) for q, f in rows if f]
     x = np.array([[f[name] for name in FEATURES] for _, f in scored])
     y = np.array([int(q.answerable) for q, _ in scored])
@@ -87,12 +91,14 @@ def fit(rows: list[tuple[Question, dict[str, float] | None]]) -> dict[str, Any]:
     pairs = [(float(pi), q.answerable) for (q, _), pi in zip(scored, p, strict=True)]
 
     answer_at = _best(pairs, answerable, unanswerable)
-    off = np.array([int(q.type in OFF_TOPIC) for q, _ in scored])
-    s_scaler, s_model = _logistic(x, 1 - off)  # 1: on topic
-    on = s_model.predict_proba(s_scaler.transform(x))[:, 1]
+    scope_rows = scored + extra
+    sx = np.array([[f[name] for name in FEATURES] for _, f in scope_rows])
+    off = np.array([int(q.type in OFF_TOPIC) for q, _ in scope_rows])
+    s_scaler, s_model = _logistic(sx, 1 - off)  # 1: on topic
+    on = s_model.predict_proba(s_scaler.transform(sx))[:, 1]
     # Declining an answerable question hides its passages; an off-topic one must be declined:
     # the threshold with the fewest of both, each a share of its own class.
-    on_pairs = [(float(o), not bool(f)) for o, f, (q, _) in zip(on, off, scored, strict=True) if f or q.answerable]
+    on_pairs = [(float(o), not bool(f)) for o, f, (q, _) in zip(on, off, scope_rows, strict=True) if f or q.answerable]
     decline_below = _best(on_pairs, sum(1 for _, a in on_pairs if a), int(off.sum()))
     return {
         **_params(scaler, model),
@@ -105,6 +111,7 @@ def fit(rows: list[tuple[Question, dict[str, float] | None]]) -> dict[str, Any]:
             "answerable_scored": int(y.sum()),
             "unanswerable_scored": int(len(y) - y.sum()),
             "off_topic_scored": int(off.sum()),
+            "scope_only": len(scope_only),
         },
     }
 

@@ -391,3 +391,27 @@ def test_regression_only_gate_reports_floors_but_fails_only_on_a_slide() -> None
     assert len(failures) == 1 and "worse than the baseline" in failures[0]
     failures, _ = gate.check(summary, baseline)
     assert failures and "below its floor" in failures[0]
+
+
+def test_scope_only_messages_teach_the_scope_but_leave_the_answer_threshold() -> None:
+    """dev_offtopic's everyday messages fit the off-topic model alone: the answers model and its
+    threshold are fitted on the question sets, whose mix of questions they would otherwise change."""
+    from evals import fit
+    from evals.dataset import Question
+    from rag.decide import FEATURES
+
+    rng = random.Random(0)
+
+    def row(i: int, kind: str, answerable: bool, dense: float) -> tuple[Question, dict[str, float]]:
+        q = Question(f"x{i}", "dev", kind, f"question {i}", (), (), "", (), answerable)
+        feats = dict.fromkeys(FEATURES, 0.0) | {"dense_top": dense + rng.uniform(-0.1, 0.1),
+                                                 "passage_coverage": rng.random()}
+        return q, feats
+
+    rows = [row(i, "fact", True, 0.7) for i in range(40)] + [row(40 + i, "not_held", False, 0.45) for i in range(10)]
+    rows += [row(50 + i, "out_of_scope", False, 0.2) for i in range(4)]
+    extra = [row(100 + i, "out_of_scope", False, 0.3) for i in range(60)]
+    alone, both = fit.fit(rows), fit.fit(rows, extra)
+    assert both["answer_at"] == alone["answer_at"] and both["coef"] == alone["coef"]
+    assert both["scope"]["coef"] != alone["scope"]["coef"]
+    assert both["fitted_on"]["off_topic_scored"] == 64 and both["fitted_on"]["scope_only"] == 60
