@@ -122,7 +122,8 @@ def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
     guard = assistant.guardrails
     if args.fit_guardrails:
         if args.split != "dev":
-            raise WtguideError("the guardrails are fitted on the examples and the tuning sets (dev, dev3) only: use --split dev")
+            raise WtguideError("the guardrails are fitted on the examples and the tuning sets (dev, dev3) only: "
+                               "use --split dev")
         # The name tagger first: the other models read its names (a feature, and the redaction).
         dev = guardrails.load(guardrails.SETS["dev"])
         names, name_meta = guardrails.fit_names(guardrails.name_texts(dev), guard.vocabulary)
