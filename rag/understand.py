@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -33,13 +33,27 @@ SECTION = re.compile(r"(?<![\w'])(?:s\.\s?|s|sec\.?\s?|sect\.?\s?)(\d{1,3}[A-Z]?
 # The guidance's own short name ("does WT apply to academies?"); "WT 2023", "wt 18" and "WT2023"
 # name an edition, and are read as one.
 SHORT_TITLE = re.compile(r"\bWT\b(?!\s?\d)", re.I)
+# A word that may be one of the guidance's acronyms typed in lower case, with its plural "s".
+LOWER_ACRONYM = re.compile(r"\b([A-Za-z]{2,6}?)(s?)\b")
 
 
-def abbreviations_spelled(text: str) -> str:
+def abbreviations_spelled(text: str, glossary: Mapping[str, str] | None = None) -> str:
     """``text`` with the shorthand practitioners type written as the guidance writes it: each
-    abbreviated section of an Act ("whats a s47" -> "whats a section 47") and the guidance's short
-    name ("is WT statutory" -> "is Working Together statutory")."""
-    return SHORT_TITLE.sub("Working Together", SECTION.sub(lambda m: f"section {m.group(1)}", text))
+    abbreviated section of an Act ("whats a s47" -> "whats a section 47"), the guidance's short
+    name ("is WT statutory" -> "is Working Together statutory"), and the guidance's acronyms typed
+    in lower case ("do lsps have to meet" -> "do LSPs have to meet"), unless the word is a common
+    English one as well (rag.language.common_english)."""
+    text = SHORT_TITLE.sub("Working Together", SECTION.sub(lambda m: f"section {m.group(1)}", text))
+    if not glossary:
+        return text
+
+    def capitals(m: re.Match[str]) -> str:
+        word, short = m.group(0), m.group(1).upper()
+        if word.isupper() or short not in glossary or common_english(word.lower()):
+            return word
+        return short + m.group(2).lower()
+
+    return LOWER_ACRONYM.sub(capitals, text)
 
 
 # A greeting before the question and thanks after it ("hi, who are the partners? thanks") are not
@@ -192,8 +206,9 @@ def understand(
 
     Earlier turns are read only when the question needs them; a question that stands on its own
     gives the same ``Query`` whatever came before."""
-    text = abbreviations_spelled(normalise(question))
-    turns = [abbreviations_spelled(normalise(t.get("content", ""))) for t in history or () if t.get("role") == "user"]
+    text = abbreviations_spelled(normalise(question), lexicon.glossary)
+    turns = [abbreviations_spelled(normalise(t.get("content", "")), lexicon.glossary)
+             for t in history or () if t.get("role") == "user"]
     bare = without_courtesies(text)  # no greeting before it, no thanks after
     asked = focus(bare, lexicon)
     alone = parse(asked, None, lexicon.glossary, lexicon.vocabulary, lexicon.editions)

@@ -435,6 +435,18 @@ def test_the_guidance_short_name_is_read_as_its_title(assistant: Assistant) -> N
         assert abbreviations_spelled(kept) == kept
 
 
+def test_the_guidances_acronyms_typed_in_lower_case_are_its_acronyms(assistant: Assistant) -> None:
+    # A dev3 question, "do lsps have 2 meet monthly or wot", was declined as off-topic: on a phone
+    # "lsps" is typed in lower case, and only "LSPs" was read as the lead safeguarding partners.
+    glossary = assistant.lexicon.glossary
+    q = assistant.understand("do lsps have to meet monthly")
+    assert q.acronyms.get("LSP") == glossary["LSP"] and "LSPs" in q.corrected
+    assert q.resolved == assistant.understand("do LSPs have to meet monthly").resolved
+    # A common English word stays a word, and what is already in capitals stays as it is.
+    assert abbreviations_spelled("mash the potatoes", {"MASH": "multi-agency safeguarding hub"}) == "mash the potatoes"
+    assert abbreviations_spelled("the ICBs and the lsp", glossary) == "the ICBs and the LSP"
+
+
 def test_a_part_of_working_together_not_held_says_where_it_is(assistant: Assistant) -> None:
     q = assistant.understand("what is a strategy discussion")
     assert any("chapter 3 of Working Together 2023" in line for line in q.elsewhere)
