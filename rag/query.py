@@ -181,7 +181,10 @@ def parse(
         refs.extend(_expand_range(m.group(1), m.group(2)))
     page = PAGE_REF.search(question)
     chapter = CHAPTER_REF.search(question)
-    years = tuple(dict.fromkeys(year_of(m) for m in YEAR.finditer(resolved)))
+    mentioned = tuple(dict.fromkeys(year_of(m) for m in YEAR.finditer(resolved)))
+    # A follow-up naming its own year asks about that year ("what about in 2018?" after a question
+    # about WT 2023 asks about 2018, not to compare the two); else the earlier turn's year holds.
+    years = tuple(dict.fromkeys(year_of(m) for m in YEAR.finditer(question))) or mentioned
     # A follow-up like "is that the same in the old guidance?" compares with the earlier answer.
     held_years = [y for y in years if y in (editions or ())]
     commentary = bool(COMMENTARY_WORDS.search(resolved))
@@ -204,7 +207,7 @@ def parse(
             acronyms[short] = long
     # A held edition's year steers the ranking (see Retriever.prior); as a search word it would
     # match every "(2018)" in the other edition's text.
-    for year in years:
+    for year in mentioned:
         if year in (editions or ()):
             resolved = re.sub(rf"\b(?:wt\s?)?{year}\b|\bwt\s?{year[2:]}\b", " ", resolved, flags=re.IGNORECASE)
     if comparison:

@@ -150,14 +150,16 @@ class Lexicon:
 
 
 def _anchored(text: str, lexicon: Lexicon, paragraphs: tuple[str, ...]) -> bool:
-    """Whether a question names its own subject: a paragraph or an edition, three or more words the
-    corpus knows, or one or two with no word pointing back ("whats an LCSPR" does; "who appoints
-    them?" does not)."""
-    if paragraphs or YEAR.search(text):
+    """Whether a question names its own subject: a paragraph; an edition, with no word pointing back
+    ("is that different in 2018?" does not); three or more words the corpus knows, or one or two with
+    no word pointing back ("whats an LCSPR" does; "who appoints them?" does not)."""
+    if paragraphs:
         return True
     words = set(re.findall(r"[a-z']+", text.lower()))
     known = [t for t in key_terms(tokens(text)) if lexicon.known(t)]
     pointing = bool(words & _word_set("anaphora"))
+    if YEAR.search(text) and not pointing:
+        return True
     return len(known) >= 3 or (len(known) >= 1 and not pointing)
 
 

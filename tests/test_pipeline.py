@@ -72,6 +72,20 @@ def test_a_follow_up_takes_the_subject_of_the_turn_before(assistant: Assistant) 
     assert not q.follow_up and "DSP" not in q.resolved
 
 
+def test_a_follow_up_naming_an_edition_asks_about_that_edition(assistant: Assistant) -> None:
+    # dev3: after "who r the safeguarding partners under WT 2023", "what about in 2018?" compared the
+    # two editions (both years were read) and never cited 2018's list; it asks about 2018.
+    history = [{"role": "user", "content": "who r the safeguarding partners under WT 2023"}]
+    q = assistant.understand("what about in 2018?", history)
+    assert q.follow_up and q.edition == "2018" and not q.comparison and "safeguarding partners" in q.resolved
+    # A question that names only an edition and points back is a follow-up too: it had been read as
+    # standing alone and answered with the commentary's overview of every change.
+    q = assistant.understand("is that different in 2018?", history)
+    assert q.follow_up and q.comparison and not q.overview and "safeguarding partners" in q.resolved
+    # Naming an edition with no word pointing back still stands alone.
+    assert not assistant.understand("what does the 2018 edition say about early help", history).follow_up
+
+
 def test_an_acronym_is_defined_by_the_passage_that_introduces_it() -> None:
     from rag.answer import definiendum
     from rag.compose import _introduces_acronym
