@@ -64,6 +64,7 @@ class Retriever:
         rerank_depth: int = 20,
         rerank_weight: float = 1.5,
         definition_weight: float = 1.0,
+        context_weight: float = 0.5,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -71,6 +72,7 @@ class Retriever:
         self.pool = pool
         self.rerank_depth = rerank_depth
         self.rerank_weight = rerank_weight
+        self.context_weight = context_weight
         self.definition_weight = definition_weight
         self.idf = Idf(store.chunks)
         # An index built before glossaries were stored still has its acronyms in its text.
@@ -324,7 +326,12 @@ class Retriever:
         fused: dict[int, float] = {}
         dense_by = dict(sentences)
         lex_by = dict(lexical)
-        for weight, ranking in ((w_para, dense), (w_sent, sentences), (w_lex, lexical)):
+        rankings = [(w_para, dense), (w_sent, sentences), (w_lex, lexical)]
+        if query.context and self.context_weight:
+            # The question read with its story too: what the focused question alone misses.
+            rankings += [(self.context_weight * w_sent, self.dense_sentences([query.context], filters, self.pool)),
+                         (self.context_weight * w_lex, self.lexical(query.context, filters, self.pool))]
+        for weight, ranking in rankings:
             for rank, (i, _) in enumerate(ranking):
                 fused[i] = fused.get(i, 0.0) + weight / (self.rrf_k + rank + 1)
         hits = [

@@ -260,6 +260,7 @@ def understand(
         unheld_chapter=bool(unheld_chapter),
         elsewhere=elsewhere,
         names_guidance=lexicon.names_guidance(text, q),
+        context=bare if asked != bare and not follow_up else "",
     )
 
 

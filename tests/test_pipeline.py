@@ -86,6 +86,20 @@ def test_a_follow_up_naming_an_edition_asks_about_that_edition(assistant: Assist
     assert not assistant.understand("what does the 2018 edition say about early help", history).follow_up
 
 
+def test_the_story_before_a_question_is_read_too(assistant: Assistant) -> None:
+    # dev3 f027: focused on its last sentence alone ("Do I need mum's permission before I contact
+    # children's social care?") retrieval never reached the paragraph on sharing without consent;
+    # the story ("under GDPR we can't pass anything on without mum agreeing") says what it is about.
+    story = ("I run a small nursery. Yesterday one of our three-year-olds came in with what look like "
+             "finger-mark bruises on her upper arm. One of my room leaders is convinced that under GDPR we "
+             "can't pass anything on without mum agreeing. Do I need mum's permission before I contact "
+             "children's social care?")
+    q = assistant.understand(story)
+    assert q.resolved.startswith("Do I need mum") and q.context.startswith("I run a small nursery")
+    # A question with nothing dropped has no context (retrieval with it: tests/test_rag.py).
+    assert assistant.understand("Do I need mum's permission before I contact children's social care?").context == ""
+
+
 def test_an_acronym_is_defined_by_the_passage_that_introduces_it() -> None:
     from rag.answer import definiendum
     from rag.compose import _introduces_acronym

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -350,3 +351,18 @@ def test_a_definition_question_ranks_and_quotes_the_definition_first(real: Assis
 def test_a_myth_busters_reply_says_what_it_answers(assistant: Assistant) -> None:
     ans = assistant.ask("Is consent needed to share personal information?")
     assert "On “Consent is needed to share personal information”: No, you do not need consent" in ans.answer
+
+
+@pytest.mark.slow
+def test_retrieval_reads_the_story_before_a_question(real: Assistant) -> None:
+    # dev3 f027: the last sentence alone never reached the paragraph on sharing without consent.
+    story = ("I run a small nursery. Yesterday one of our three-year-olds came in with what look like "
+             "finger-mark bruises on her upper arm. When I mentioned it to her mum at pick-up she got very "
+             "upset, said she didn't want anything written down or passed on, and that she'd take her "
+             "daughter out of the nursery if we did. One of my room leaders is convinced that under GDPR we "
+             "can't pass anything on without mum agreeing. I don't want to lose the family but I'm worried "
+             "about the child. Do I need mum's permission before I contact children's social care?")
+    q = real.understand(story)
+    with_story = [real._key(h) for h in real.search_hits(q, 5)]
+    alone = [real._key(h) for h in real.search_hits(replace(q, context=""), 5)]
+    assert ("wt2023", "31") in with_story and ("wt2023", "31") not in alone
