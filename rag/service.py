@@ -398,9 +398,16 @@ class Assistant:
         trace: dict[str, object], t0: float, guarded: dict[str, object],
     ) -> Answer:
         """A declined answer; ``question`` is the question as kept (personal details redacted)."""
-        if (guarded["crisis"] or guarded["writer"] == "child") and reason != "other_language":
+        # The danger this message itself tells of; one told earlier keeps its notice above, but the
+        # decline's wording is for this message ("would they tell my mum i said it", "ok thx" had got
+        # "please call the numbers above now" again and again, in a new user's trial).
+        carried = guarded.get("carried")
+        told_now = bool(guarded["crisis"]) and not (isinstance(carried, list) and "crisis" in carried)
+        if reason in ("courtesy", "about_assistant", "other_language"):
+            text = decline_message(self.store, q, reason, self._doc_for_reference(q))
+        elif told_now or guarded["writer"] == "child":
             # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers.
-            text = messages()["declined_crisis" if guarded["crisis"] else "declined_child"]
+            text = messages()["declined_crisis" if told_now else "declined_child"]
         elif guarded["case"] and reason == "not_covered":
             # A case story the held text does not answer: who to contact is above; the story is not echoed.
             text = messages()["declined_case"]
