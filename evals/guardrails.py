@@ -264,8 +264,8 @@ def training_rows(guard: Guardrails, dev: Sequence[Message]) -> list[Row]:
 # count on ordinary guidance questions for crisis and case, on every adult's message for child.
 # Missing a child in danger is the worst mistake, a help line too many costs one line: crisis is held
 # to 1 % missed (cross-validated on dev: recall 0.991, a crisis notice on 13.5 % of ordinary
-# messages, which include 120 everyday ones written to sound alarming; at 2 %: 0.985 and 8.1 %;
-# on dev and dev3 with the "figurative" feature, 2026-12-07: 0.991 and 9.5 %), a child writer to 3 %.
+# messages, which include 120 everyday ones written to sound alarming; at 2 %: 0.985 and 8.1 %),
+# a child writer to 3 %.
 TARGETS = {"crisis": (0.01, 0.15), "child": (0.03, 0.12), "case": (0.05, 0.10)}
 # In another language the evidence is weaker (a small multilingual model, 265 labelled messages):
 # the thresholds lean further towards the notice.

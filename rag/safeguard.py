@@ -49,7 +49,7 @@ FEATURES = (
     "sim_crisis", "sim_calm", "sim_general", "sim_child", "sim_concern", "crisis_margin",
     "harm", "imminent", "harm_imminent", "guidance", "child_age", "child_self", "adult", "case_cues", "name",
     "sentences", "first_person", "third_person", "informal", "lower_case", "past", "particular_harm_now",
-    "hypothetical", "figurative",
+    "hypothetical",
 )
 # The features that do not need the embedder (the lexical model's, used with another embedder).
 LEXICAL = tuple(f for f in FEATURES if not f.startswith("sim_") and f != "crisis_margin")
@@ -161,7 +161,6 @@ class Lexicons:
     hypothetical: re.Pattern[str]
     third_person: re.Pattern[str]
     informal: re.Pattern[str]
-    figurative: tuple[re.Pattern[str], ...]  # each carries its own boundaries (emoji have none)
 
     @classmethod
     def load(cls, data: Mapping[str, Any]) -> Lexicons:
@@ -180,7 +179,6 @@ class Lexicons:
             hypothetical=_words(data["hypothetical"]),
             third_person=_words(data["third_person"]),
             informal=_words(data["informal"]),
-            figurative=tuple(re.compile(p, re.IGNORECASE) for p in data["figurative"]),
         )
 
     def harms(self, text: str) -> list[str]:
@@ -372,8 +370,6 @@ class Guardrails:
             "lower_case": float(not any(ch.isupper() for ch in text)),
             "past": min(_count(lex.past, text), 2) / 2,
             "hypothetical": float(bool(lex.hypothetical.search(text))),
-            # A harm word said figuratively, or laughter ("this traffic is killing me", "lol").
-            "figurative": float(bool(_count(lex.figurative, text))),
             # A particular child, a harm and "now" together, reported rather than supposed: what a crisis is.
             "particular_harm_now": float(harm_now and bool(_count(lex.case, text) or lex.first_person.search(text))
                                          and not lex.hypothetical.search(text)),

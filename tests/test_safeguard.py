@@ -292,22 +292,6 @@ def test_a_child_in_danger_gets_999_first(guard: Guardrails, message: str) -> No
 
 
 @pytest.mark.slow
-def test_harm_said_figuratively_is_no_crisis_but_a_crisis_told_with_a_laugh_still_is(guard: Guardrails) -> None:
-    # The "figurative" feature: everyday hyperbole had got the 999 banner (dev3: "the kids are
-    # running me ragged", "i could strangle my brother for eating my chocolate lol").
-    for message in ("this homework is killing me lol", "my feet are killing me after parkrun",
-                    "the queue at the tip is murder today", "i could murder a curry right now"):
-        assert not guard.assess(message).crisis, message
-    # A feature the model weighs, not a rule: a danger told with a laugh still gets 999 first.
-    for message in ("i took all my mums pills lol bye everyone",
-                    "haha my stepdad just punched me again and hes coming back upstairs",
-                    "lol he said hes going to kill her tonight when he gets in"):
-        assert guard.assess(message).crisis, message
-    assert guard.features("this traffic is killing me 😂")["figurative"] == 1.0
-    assert guard.features("he is killing her")["figurative"] == 0.0
-
-
-@pytest.mark.slow
 def test_the_999_line_comes_in_the_writers_language_through_ask(minilm_index: Path, minilm) -> None:  # type: ignore[no-untyped-def]
     from rag.store import IndexStore
 
