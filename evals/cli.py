@@ -122,8 +122,7 @@ def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
     guard = assistant.guardrails
     if args.fit_guardrails:
         if args.split != "dev":
-            raise WtguideError("the guardrails are fitted on the examples and the tuning sets (dev, dev3) only: "
-                               "use --split dev")
+            raise WtguideError("the guardrails are fitted on the examples and the dev set only: use --split dev")
         # The name tagger first: the other models read its names (a feature, and the redaction).
         dev = guardrails.load(guardrails.SETS["dev"])
         names, name_meta = guardrails.fit_names(guardrails.name_texts(dev), guard.vocabulary)
@@ -131,14 +130,11 @@ def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
         name_meta["fitted_on"] = {"names": names_file.name, "sha256": guardrails.digest(names_file)}
         print(f"Name tagger -> {guardrails.write_names(names, name_meta)}")
         print(f"  names   threshold {name_meta['threshold']:.3f}  cross-validated {name_meta['cv']}")
-        tuning = [guardrails.SETS["dev"], guardrails.SETS["dev3"]]
-        messages = [m for path in tuning for m in guardrails.load(path)]
-        rows = guardrails.training_rows(guard, messages)
-        fitted_on = {"embedder": guard.embedder, "examples": len(guard.examples),
-                     "dev": " + ".join(path.name for path in tuning),
-                     "dev_sha256": " + ".join(guardrails.digest(path) for path in tuning)}
+        rows = guardrails.training_rows(guard, dev)
+        fitted_on = {"embedder": guard.embedder, "examples": len(guard.examples), "dev": guardrails.SETS["dev"].name,
+                     "dev_sha256": guardrails.digest(guardrails.SETS["dev"])}
         model = guardrails.fit(rows, fitted_on)
-        other_rows, select = guardrails.other_language_rows(guard, messages)
+        other_rows, select = guardrails.other_language_rows(guard, dev)
         model["other_language"] = guardrails.fit_other_language(other_rows, select, {
             "embedder": MultilingualEmbedder.name, "examples": len(guard.other_language_examples),
             "dev": fitted_on["dev"], "other": guardrails.OTHER_DEV.name,

@@ -43,8 +43,8 @@ from rag.understand import normalise
 HERE = Path(__file__).resolve().parent
 SETS = {
     "dev": HERE / "guardrails_dev.jsonl",
-    # A second tuning set, written blind by a fresh helper on 2026-12-07: the models are fitted on it
-    # beside dev (the name tagger only on dev, whose names are labelled by span).
+    # A second tuning set, written blind by a fresh helper on 2026-12-07, read and measured while
+    # tuning; not fitted on (a refit on it was reverted on the blind sets' figures: evals/README.md).
     "dev3": HERE / "guardrails_dev3.jsonl",
     "blind": HERE / "guardrails_blind.jsonl",
     "blind2": HERE / "guardrails_blind2.jsonl",
