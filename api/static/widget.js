@@ -83,13 +83,15 @@
   var field = el("div", {}, [
     el("label", { for: qid, text: "Your question" }),
     el("p", { class: "wtg-hint", id: hintId }, [
-      "For example: who are the safeguarding partners? Press Enter to ask, Shift and Enter for a new line. ",
+      el("span", { class: "wtg-example", text: "For example: who are the safeguarding partners? Press Enter to ask, Shift and Enter for a new line. " }),
       // Said before anything is typed (issue 15): the details are removed after, but are best never sent.
       el("strong", { text: "Do not type names, dates of birth, addresses or other details that identify a child or family." }),
     ]),
     errMsg, textarea,
   ]);
-  var form = el("form", { novalidate: "" }, [field, el("div", { class: "wtg-buttons" }, [askBtn, newBtn])]);
+  // Once there is a conversation the box stays at the foot of the screen (wtg-talking), so a
+  // follow-up never means scrolling past the sources of the last answer.
+  var form = el("form", { class: "wtg-form", novalidate: "" }, [field, el("div", { class: "wtg-buttons" }, [askBtn, newBtn])]);
   // Always on show, however small the box: the one thing someone in an emergency must read.
   var emergency = el("p", { class: "wtg-emergency" }, [
     el("strong", {}, ["If a child is in immediate danger, call ", el("a", { href: "tel:999", text: "999" }), "."]),
@@ -289,6 +291,7 @@
     article.appendChild(notesBox);
     article.appendChild(cards);
     log.appendChild(article);
+    root.classList.add("wtg-talking");
     var citations = [], text = "", final = null, safeguardingCount = 0;
     askBtn.disabled = true;
     status.textContent = "Finding the answer\u2026";
@@ -385,6 +388,7 @@
   });
   newBtn.addEventListener("click", function () {
     history = []; seenNotes = {}; log.innerHTML = ""; clearError();
+    root.classList.remove("wtg-talking");
     status.textContent = "Started a new conversation.";
     textarea.focus();
   });

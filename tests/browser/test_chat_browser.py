@@ -256,6 +256,15 @@ def assert_answer_in_view(page: Any, answer: Any, height: int) -> None:
     assert box is not None and 0 <= box["y"] and box["y"] + min(box["height"], 90) <= height, box
 
 
+def assert_box_in_view(page: Any, scope: str, answer: Any, band: tuple[float, float]) -> None:
+    """The question box under ``scope`` is wholly within ``band`` (top, bottom) of the screen and
+    below the start of ``answer``, so a follow-up is typed without scrolling and covers no answer's start."""
+    box = page.locator(f"{scope}textarea").bounding_box()
+    first = answer.bounding_box()
+    assert box and first and band[0] <= box["y"] and box["y"] + box["height"] <= band[1], (band, box)
+    assert box["y"] >= first["y"] + min(first["height"], 90), (first, box)
+
+
 def ask_and_wait(page: Any, scope: str, question: str, turns: int) -> Any:
     """Ask with Enter in the chat box under ``scope`` ("" or ".wtg-panel "), wait for turn number
     ``turns`` to be answered, and return its answer."""
@@ -277,6 +286,8 @@ def test_the_answer_is_in_view_after_asking_and_after_a_follow_up(
         answer = ask_and_wait(page, "", question, n)
         expect(answer).to_be_focused()
         assert_answer_in_view(page, answer, height)
+        # The box for the next question is on screen too, below the answer, not under the sources.
+        assert_box_in_view(page, "", answer, (0, height))
     page.screenshot(path=str(artifacts / f"chat-follow-up-{width}.png"))
     # The note that 2023 is replaced is said once in the conversation, under the first answer.
     turns = page.locator(".wtg-turn")
@@ -301,6 +312,7 @@ def test_the_answer_is_in_view_after_asking_and_after_a_follow_up(
         bar = page.locator(".wtg-panel .wtg-emergency").bounding_box()
         asked = page.locator(".wtg-panel .wtg-q").last.bounding_box()
         assert bar and asked and asked["y"] >= bar["y"] + bar["height"] - 1, (bar, asked)
+        assert_box_in_view(page, ".wtg-panel ", answer, (panel["y"], panel["y"] + panel["height"]))
     page.screenshot(path=str(artifacts / f"widget-answer-{width}.png"))
 
 
