@@ -65,7 +65,11 @@ _UNTIL = (
     r"(?=\s+(?:of|for|in|on|at|after|before|under|by|to|with|from|that|which|who|and|or|when|where|do|does|did|is|"
     r"are|must|should|can|could|will|would|have|has|managed|used)\b|\s*[?,.;:!]|$)"
 )
-SUBJECT_Q = re.compile(r"^\s*what(?:'s|’s|s|\s+is|\s+are|\s+was|\s+were)\s+((?:a|an|the)\s+)?(.+?)" + _UNTIL, re.I)
+SUBJECT_Q = re.compile(
+    r"^\s*(?:what(?:'s|’s|s|\s+is|\s+are|\s+was|\s+were)|who(?:'re|’re|\s+are|\s+r|\s+were))\s+((?:a|an|the)\s+)?(.+?)"
+    + _UNTIL,
+    re.I,
+)
 OF_PHRASE = re.compile(r"\s+of\s+(?:(?:a|an|the)\s+)?(.+?)" + _UNTIL, re.I)
 NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten first second third main key".split())
 # "What's the point of...?", "What is the role of the DSP?": an aspect or a part someone plays,

@@ -315,6 +315,22 @@ def test_the_thing_a_definition_question_asks_about() -> None:
         "agency",
     ]
     assert definiendum("Who chairs the partnership?") == []
+    # "Who are the X?" asks what the group is, as "What are the X?" does; typed as people do.
+    assert definiendum("who are the safeguarding partners") == definiendum("who r the 3 safeguarding partners")
+    assert definiendum("who are the safeguarding partners") == definiendum("what are the safeguarding partners")
+    assert definiendum("Who are the DSPs?") == ["dsp"]
+    assert definiendum("Who is the LSP for a council?") == []
+
+
+@pytest.mark.slow
+def test_who_are_the_partners_is_answered_with_the_list_however_it_is_typed(real: Assistant) -> None:
+    # "three" and a typo had pulled the answer to paragraphs that only count the partners; the
+    # sentence that says who they are ("...defined in legislation as follows:") brings its list.
+    for q in ("who r the 3 safeguardin partners", "Who are the three safeguarding partners?"):
+        ans = real.ask(q)
+        assert ans.status == "answered", q
+        for member in ("the local authority", "integrated care board", "chief officer of police"):
+            assert member in ans.answer, (q, member)
 
 
 def test_a_defining_sentence_is_told_from_one_using_the_term() -> None:
