@@ -90,6 +90,10 @@ class SafeguardingOut(BaseModel):
         description="what holds because an earlier message of the conversation (history) said it, not this one: "
         "crisis, writer, case",
     )
+    help: Literal["called", "cannot_call"] | None = Field(
+        None, description="in a crisis, what this message says of help: called (999 rung, police there) or "
+        "cannot_call (the writer cannot call or talk); the notices are the same, the answer's words differ"
+    )
     question: str = Field(
         "", description="the question as kept, personal details replaced by placeholders ('[name]'): what a page "
         "shows in place of what was typed"

@@ -83,6 +83,9 @@ class Safeguard:
     # What was raised because an earlier message of the conversation said it ("crisis", "writer",
     # "case"; see ``Guardrails.in_conversation``): empty for a message read alone.
     carried: tuple[str, ...] = ()
+    # In a crisis, what this message says of help: "called" (999 rung, police there), "cannot_call"
+    # ("he will hear me"), or None (``Lexicons.help_state``). The notices stay; the words under them change.
+    help: str | None = None
 
     def notices(self, helplines: Mapping[str, str], language: str = "en") -> tuple[tuple[str, str], ...]:
         """(kind, text) pairs in the order shown: crisis first (alone: it says who acts on a case),
@@ -161,6 +164,7 @@ class Lexicons:
     hypothetical: re.Pattern[str]
     third_person: re.Pattern[str]
     informal: re.Pattern[str]
+    help: Mapping[str, tuple[re.Pattern[str], ...]]
 
     @classmethod
     def load(cls, data: Mapping[str, Any]) -> Lexicons:
@@ -179,7 +183,16 @@ class Lexicons:
             hypothetical=_words(data["hypothetical"]),
             third_person=_words(data["third_person"]),
             informal=_words(data["informal"]),
+            help={k: tuple(_words(p) for p in v) for k, v in data["help"].items()},
         )
+
+    def help_state(self, text: str) -> str | None:
+        """What ``text`` says of help in a crisis: "cannot_call" (the writer cannot call or talk),
+        "called" (999 has been called, or the police or an ambulance are there), or None."""
+        for state in ("cannot_call", "called"):
+            if any(p.search(text) for p in self.help.get(state, ())):
+                return state
+        return None
 
     def harms(self, text: str) -> list[str]:
         """The harm types whose words occur in ``text``, most cue patterns first."""
@@ -476,6 +489,7 @@ class Guardrails:
             case=flags["case"] or flags["crisis"],
             personal=tuple(dict.fromkeys(d.kind for d in details)),
             scores={k: round(v, 4) for k, v in scores.items()},
+            help=self.lexicons.help_state(redacted),
         )
 
 

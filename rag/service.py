@@ -406,8 +406,13 @@ class Assistant:
         if reason in ("courtesy", "about_assistant", "other_language"):
             text = decline_message(self.store, q, reason, self._doc_for_reference(q))
         elif told_now or guarded["writer"] == "child":
-            # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers.
-            text = messages()["declined_crisis" if told_now else "declined_child"]
+            # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers;
+            # told to "call the numbers above now" only if they have not said they called, or cannot.
+            key = "declined_child"
+            if told_now or guarded["crisis"]:
+                key = {"called": "declined_crisis_called", "cannot_call": "declined_crisis_cannot_call"}.get(
+                    str(guarded.get("help")), "declined_crisis" if told_now else key)
+            text = messages()[key]
         elif guarded["case"] and reason == "not_covered":
             # A case story the held text does not answer: who to contact is above; the story is not echoed.
             text = messages()["declined_case"]
@@ -486,6 +491,7 @@ def _guard_summary(guard: Safeguard, kinds: list[str]) -> dict[str, object]:
         "personal_details": list(guard.personal),
         "notices": kinds,
         "carried": list(guard.carried),
+        "help": guard.help,
         "scores": dict(guard.scores),
     }
 

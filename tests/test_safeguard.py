@@ -454,3 +454,18 @@ def test_a_parent_naming_their_child_by_age_is_an_adult_cue() -> None:
         assert any(p.search(text) for p in lexicons.adult), text
     for text in ("i'm 14 and my mum hits me", "my brother is 4"):
         assert not any(p.search(text) for p in lexicons.adult), text
+
+
+def test_what_a_message_in_a_crisis_says_of_help() -> None:
+    from rag.safeguard import Lexicons, _load
+
+    lexicons = Lexicons.load(_load("lexicon.yaml"))
+    called = ("ok ive rung 999. what happens now", "police are here now. what happens next to the little boy",
+              "I've called the police, they're on their way", "the ambulance is on its way", "mum rang 999")
+    cannot = ("i cant ring anyone hes in the house he will hear me", "i can't talk he's in the next room",
+              "i have no phone only this laptop", "too scared to call anyone")
+    neither = ("theres screaming next door, the dad is shouting hes going to kill him. what do i do",
+               "when should a teacher call the police?", "my mums boyfriend keeps hitting me, i dont no what to do")
+    assert [lexicons.help_state(t) for t in called] == ["called"] * len(called)
+    assert [lexicons.help_state(t) for t in cannot] == ["cannot_call"] * len(cannot)
+    assert [lexicons.help_state(t) for t in neither] == [None] * len(neither)
