@@ -86,7 +86,7 @@ def screen(q: Query, missing_paragraphs: tuple[str, ...]) -> str | None:
         return "other_language"
     if q.request == "writing":
         return "writing_request"
-    if q.unheld_edition:
+    if q.unheld_edition and q.request != "edition":  # which edition is current is answered from the manifest
         return "edition_not_held"
     if q.paragraphs and missing_paragraphs and len(missing_paragraphs) == len(q.paragraphs):
         return "paragraph_not_held"

@@ -15,6 +15,26 @@ def replacement(store: IndexStore, doc: DocumentInfo) -> str | None:
     return newer.title if newer else (doc.superseded_by_title or doc.superseded_by)
 
 
+def edition_status(store: IndexStore, years: tuple[str, ...] = ()) -> str:
+    """Which edition of the statutory guidance is current, and whether its text is held: from the
+    manifest (each document's ``status`` and ``superseded_by``), never from a passage of a replaced
+    edition that calls itself "this document". A held edition the question names (``years``) that
+    has been replaced is said to be first ("Working Together 2018 was replaced by ... 2023.")."""
+    statutory = sorted((d for d in store.documents.values() if d.kind == "statutory"), key=lambda d: d.edition or "")
+    if not statutory:
+        return "I hold no edition of the statutory guidance."
+    newest = statutory[-1]
+    said = [f"{d.title} was replaced by {replacement(store, d)}." for d in statutory[:-1]
+            if d.edition in years and d.superseded_by]
+    if newest.status != "superseded":
+        return " ".join([*said, f"{newest.title} is the current edition, and it is the one I quote."])
+    newer = replacement(store, newest) or "a newer edition"
+    where = f" on GOV.UK ({newest.source_url})" if newest.source_url else ""
+    return " ".join([*said, f"{newer} is the current edition: it replaced {newest.title}. I do not hold its "
+                     f"text, so my answers quote {newest.title}; check the current edition{where} before relying "
+                     "on them."])
+
+
 def source_notices(store: IndexStore, citations: list[Citation]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()

@@ -84,7 +84,8 @@ class Query:
     language: str = "en"
     # "question", "writing" (a letter, a poem), "courtesy" ("ok thx"), "empty", "about" (about the
     # assistant itself: "who are you?"), or "source" (a follow-up asking where the answer before it
-    # comes from: "which para says that?")
+    # comes from: "which para says that?"), or "edition" (which edition is current: "is 2023 still
+    # the one we follow?", answered from the manifest)
     request: str = "question"
     edition: str | None = None  # the one held edition it names or carries: retrieval keeps to it
     unheld_edition: str | None = None  # an edition it names that is not held ("WT 2026")

@@ -17,7 +17,7 @@ from ingest.embed import Embedder, MultilingualEmbedder, make_embedder
 from ingest.manifest import DocumentInfo
 from rag import crosswalk, decide, generate, language
 from rag.compose import Claim, compose
-from rag.notices import coverage_statement, source_notices
+from rag.notices import coverage_statement, edition_status, source_notices
 from rag.query import CHAPTER_REF, Query
 from rag.retrieve import Filters, Retriever
 from rag.safeguard import EARLIER_TURNS, Guardrails, Safeguard, redact_text, without_placeholders
@@ -358,6 +358,10 @@ class Assistant:
             # Where else to look comes first: "Keeping Children Safe in Education is separate...".
             held = [messages()["not_held_title"].format(title=q.unknown_title)] if q.unknown_title else []
             text = " ".join([*held, *q.elsewhere, messages()["uncertain"], text])
+        if q.request == "edition":
+            # Asked which edition is current: the manifest says, before any passage of a replaced
+            # edition that calls itself "this document" or "the latest" (a new user's trial).
+            text = f"{edition_status(self.store, q.years)} {text}"
         notices += source_notices(self.store, [c for c in shown if c.quoted])
         return Answer(
             text,
@@ -403,7 +407,9 @@ class Assistant:
         # "please call the numbers above now" again and again, in a new user's trial).
         carried = guarded.get("carried")
         told_now = bool(guarded["crisis"]) and not (isinstance(carried, list) and "crisis" in carried)
-        if reason in ("courtesy", "about_assistant", "other_language"):
+        if q.request == "edition" and reason == "not_covered":
+            reason = "edition_status"  # which edition is current is known, whatever the passages say
+        if reason in ("courtesy", "about_assistant", "other_language", "edition_status"):
             text = decline_message(self.store, q, reason, self._doc_for_reference(q))
         elif told_now or guarded["writer"] == "child":
             # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers;
@@ -478,6 +484,8 @@ def _lexicon(store: IndexStore, glossary: dict[str, str]) -> Lexicon:
         corpus_text=" ".join(" ".join(t.split()) for t in [*names, *(c.text for c in store.chunks)]).lower(),
         titles=tuple(sorted({" ".join(re.sub(r"\b(?:19|20)\d\d\b", " ", d.short_title or d.title).lower().split())
                              for d in store.documents.values()})),
+        unheld=tuple(sorted({m.group(0) for d in statutory if d.superseded_by and d.superseded_by not in store.documents
+                             for m in re.finditer(r"\b(?:19|20)\d\d\b", d.superseded_by_title or "")})),
     )
 
 
@@ -532,6 +540,8 @@ def decline_message(store: IndexStore, q: Query, reason: str, doc_id: str) -> st
         parts = [m[reason].format(what=f"paragraph {', '.join(q.paragraphs)} of {title}", held=span)]
     elif reason == "edition_not_held":
         parts = [m[reason].format(edition=q.unheld_edition)]
+    elif reason == "edition_status":
+        parts = [edition_status(store, q.years)]
     elif reason == "other_language":
         first = in_language().get(q.language)
         parts = [first, m[reason]] if first else [m[reason], m["other_language_unknown"]]

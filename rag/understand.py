@@ -115,6 +115,19 @@ def _word_set(name: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _edition_status() -> tuple[re.Pattern[str], ...]:
+    spec = word_lists()["edition_status"]
+    return tuple(re.compile(spec[k], re.I) for k in ("names", "asks", "not"))
+
+
+def _asks_edition_status(text: str) -> bool:
+    """Whether a question asks which edition is current ("is 2023 still the one we follow?"), not
+    what an edition says (``edition_status`` in ``data/words.yaml``)."""
+    names, asks, other = _edition_status()
+    return bool(names.search(text) and asks.search(text) and not other.search(text))
+
+
+@lru_cache(maxsize=1)
 def _elsewhere() -> list[tuple[re.Pattern[str], str]]:
     rows = yaml.safe_load((DATA / "elsewhere.yaml").read_text()) or []
     return [
@@ -133,6 +146,7 @@ class Lexicon:
     chapters: dict[str, tuple[int, ...]]  # edition -> chapter numbers held
     corpus_text: str  # every chunk, title and publisher, lower case, white space folded
     titles: tuple[str, ...] = ()  # held documents' short titles, lower case, without their years
+    unheld: tuple[str, ...] = ()  # editions the manifest knows of (a held one was replaced by them) but does not hold
 
     def names_guidance(self, text: str, q: Query) -> bool:
         """Whether a question names what is held: an edition, a document by its short title
@@ -223,11 +237,12 @@ def understand(
     request = ("empty" if not words else "courtesy" if all(w in _word_set("courtesy") for w in words)
                else "about" if about
                else "source" if turns and SOURCE_REQUEST.search(text) and (follow_up or len(words) <= 3)
-               else "writing" if WRITING_TASK.match(text) else "question")
+               else "writing" if WRITING_TASK.match(text)
+               else "edition" if _asks_edition_status(bare) and not alone.paragraphs else "question")
     unheld_edition = next(
         (y for m in OTHER_EDITION.finditer(text)
          if (y := m.group(1) or m.group(2) or f"20{m.group(3)}") not in lexicon.editions), None
-    )
+    ) or next((y for y in q.years if y in lexicon.unheld), None)  # "and 2026?" after a question on the editions
     named = [m.group(0) for m in NAMED.finditer(text)]
     unknown = next(
         (n for n in named if n.lower() not in lexicon.corpus_text and "working together" not in n.lower()), None

@@ -419,3 +419,25 @@ def test_a_crisis_reply_hears_that_help_was_called_or_cannot_be(real: Assistant)
     assert silent.safeguarding["notices"][0].startswith("crisis") and silent.safeguarding["help"] == "cannot_call"
     assert "press 55" in silent.answer and "childline.org.uk" in silent.answer
 
+
+
+def test_which_edition_is_current_is_said_from_the_manifest(assistant: Assistant) -> None:
+    # A sixth trial: "is 2023 still the one we follow or has it been replaced" was answered "This
+    # document replaces Working together to safeguard children (2018)... It should be read and
+    # followed", a replaced edition presenting itself as current; "and 2026?" after a question on the
+    # editions got a paragraph on geography.
+    current = "Working Together to Safeguard Children 2026 is the current edition"
+    for q in ("is 2023 still the one we follow or has it been replaced",
+              "which version of working together is the latest", "hi is working together 2018 still in force??"):
+        assert assistant.understand(q).request == "edition", q
+        assert current in assistant.ask(q).answer.split("[1]")[0], q
+    older = assistant.ask("hi is working together 2018 still in force??").answer
+    assert older.startswith("Working Together to Safeguard Children 2018 was replaced by Working Together to Safeguard "
+                            "Children 2023.")
+    for q in ("what does the latest version say about the safeguarding partners", "what changed in the new edition",
+              "has the LSP been replaced by the DSP?"):
+        assert assistant.understand(q).request == "question", q
+    first = "what changed from 2018 to 2023"
+    follow = assistant.ask("and 2026?", history=[{"role": "user", "content": first},
+                                                 {"role": "assistant", "content": assistant.ask(first).answer}])
+    assert follow.status == "declined" and "I do not hold the 2026 edition's text" in follow.answer
