@@ -46,8 +46,9 @@ def answer_json(store: Any, ans: Answer) -> dict[str, Any]:
 def safeguarding_json(ans: Answer) -> dict[str, Any]:
     """What the guardrails found, without their scores: the kind of each notice (``notices[i]``
     is of kind ``notices[i]``), crisis, harm_type, writer, case, the personal details' kinds, what
-    an earlier message of the conversation carried (``carried``), and the question as kept (redacted)."""
-    keys = ("crisis", "harm_type", "writer", "case", "personal_details", "notices", "carried")
+    an earlier message of the conversation carried (``carried``), what a crisis message says of help
+    (``help``), and the question as kept (redacted)."""
+    keys = ("crisis", "harm_type", "writer", "case", "personal_details", "notices", "carried", "help")
     return {**{k: ans.safeguarding[k] for k in keys if k in ans.safeguarding}, "question": ans.question}
 
 
