@@ -151,3 +151,11 @@ def defines(sentence: str, thing: list[str]) -> bool:
 
 def clean_sentence(sentence: str) -> str:
     return " ".join(FOOTNOTE_MARK.sub("", sentence).split())
+
+
+def introduces_acronym(text: str, acronym: str) -> bool:
+    """Whether ``text`` introduces ``acronym`` as the guidance does: in brackets after its long form
+    ("delegated safeguarding partner (DSP)") or quoted ("hereafter 'lead safeguarding partner' or 'LSP'")."""
+    short = re.escape(acronym.upper())
+    return bool(re.search(rf"\(\s*[‘'“]?{short}s?[’'”]?\s*\)|[‘'“]{short}s?[’'”]", text))
+

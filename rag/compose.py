@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from ingest.chunks import Chunk
 from ingest.sentences import split_sentences, tokens
-from rag.answer import Idf, clean_sentence, defines, definiendum
+from rag.answer import Idf, clean_sentence, defines, definiendum, introduces_acronym
 from rag.query import Query
 from rag.retrieve import Retriever
 from rag.store import IndexStore
@@ -358,7 +358,7 @@ def compose(
     if long and not explicit:
         # "whats an LSP": the passage retrieval found that introduces the acronym ("... (DSP)",
         # "hereafter 'lead safeguarding partner' or 'LSP'") leads, wherever it ranked.
-        hits = sorted(hits, key=lambda h: not _introduces_acronym(store.chunks[h.chunk_index].text, thing[0]))
+        hits = sorted(hits, key=lambda h: not introduces_acronym(store.chunks[h.chunk_index].text, thing[0]))
     citations: list[Citation] = []
     chunk_of: dict[int, int] = {}
     passages: list[Passage] = []
@@ -413,13 +413,6 @@ def compose(
         terms = retriever.key_terms(q)
         claims = pick(terms, passages, retriever.idf, similarity, max_words, 4, 3, q.commentary, labels)
     return Draft(tuple(claims), tuple(citations))
-
-
-def _introduces_acronym(text: str, acronym: str) -> bool:
-    """Whether ``text`` introduces ``acronym`` as the guidance does: in brackets after its long form
-    ("delegated safeguarding partner (DSP)") or quoted ("hereafter 'lead safeguarding partner' or 'LSP'")."""
-    short = re.escape(acronym.upper())
-    return bool(re.search(rf"\(\s*[‘'“]?{short}s?[’'”]?\s*\)|[‘'“]{short}s?[’'”]", text))
 
 
 def _opening(p: Passage, max_words: int) -> list[Claim]:

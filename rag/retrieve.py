@@ -17,7 +17,7 @@ from ingest.chunks import Chunk
 from ingest.embed import Embedder
 from ingest.glossary import build_glossary, spell_out
 from ingest.sentences import split_sentences, tokens
-from rag.answer import Idf, defines, definiendum, key_terms
+from rag.answer import Idf, defines, definiendum, introduces_acronym, key_terms
 from rag.query import SYNONYMS, Query
 from rag.store import IndexStore
 from rag.types import Hit
@@ -354,7 +354,26 @@ class Retriever:
             out.append(h)
             if len(out) >= top_k:
                 break
-        return out
+        return self._with_introduction(out, query, filters, [semantic, query.spelled])
+
+    def _with_introduction(self, hits: list[Hit], query: Query, filters: Filters, wordings: list[str]) -> list[Hit]:
+        """``hits``, with the passage that introduces the acronym a question asks about ("what does
+        LSP mean": "hereafter 'lead safeguarding partner' or 'LSP'") in place of the last, when none
+        of them introduces it: the glossary knows the term, so what says it in full is found
+        whatever the question's other words. The passage of the newest guidance is taken (the same
+        prior as the ranking); compose leads with it."""
+        thing = definiendum(query.plain or query.text)
+        if len(thing) != 1 or thing[0].upper() not in query.acronyms or not hits:
+            return hits
+        if any(introduces_acronym(self.store.chunks[h.chunk_index].text, thing[0]) for h in hits):
+            return hits
+        found = [i for i, c in enumerate(self.store.chunks)
+                 if filters.allows(c) and introduces_acronym(c.text, thing[0])]
+        if not found:
+            return hits
+        best = max(found, key=lambda i: (self.prior(self.store.chunks[i], query), -i))
+        last = hits[-1]
+        return [*hits[:-1], Hit(best, last.score, self.similarity(best, wordings), last.lexical)]
 
     def defines(self, chunk_index: int, thing: list[str]) -> bool:
         """Whether a sentence or footnote of the chunk says what the thing is."""

@@ -441,3 +441,13 @@ def test_which_edition_is_current_is_said_from_the_manifest(assistant: Assistant
     follow = assistant.ask("and 2026?", history=[{"role": "user", "content": first},
                                                  {"role": "assistant", "content": assistant.ask(first).answer}])
     assert follow.status == "declined" and "I do not hold the 2026 edition's text" in follow.answer
+
+
+@pytest.mark.slow
+def test_what_an_acronym_means_is_answered_from_where_it_is_introduced(real: Assistant) -> None:
+    # Third and sixth trials: "whats an LSP" and "what does LSP mean" never said what an LSP is;
+    # paragraph 47, which introduces the term, was not among the hits.
+    for q in ("whats an LSP", "what does LSP mean"):
+        ans = real.ask(q)
+        assert (ans.citations[0].doc_id, ans.citations[0].paragraph) == ("wt2023", "47"), q
+        assert "hereafter ‘lead safeguarding partner’ or ‘LSP’" in ans.answer, q
