@@ -425,7 +425,9 @@ def _opening(p: Passage, max_words: int) -> list[Claim]:
     for pos, line in enumerate(lines):
         if is_list_item(line) and pos <= listed_to:
             continue  # already in its lead-in's claim
-        claims = _claims(p, pos, clean(line))
+        # A sentence that leans on the one before ("It is therefore...") brings it along: said once.
+        said = {c.parts for c in out}
+        claims = [c for c in _claims(p, pos, clean(line)) if c.parts not in said]
         size = sum(len(x.split()) for c in claims for x in c.parts)
         if out and words + size > max(30, max_words):
             break

@@ -451,3 +451,15 @@ def test_what_an_acronym_means_is_answered_from_where_it_is_introduced(real: Ass
         ans = real.ask(q)
         assert (ans.citations[0].doc_id, ans.citations[0].paragraph) == ("wt2023", "47"), q
         assert "hereafter ‘lead safeguarding partner’ or ‘LSP’" in ans.answer, q
+
+
+def test_a_paragraph_asked_for_says_each_sentence_once(assistant: Assistant) -> None:
+    # "what does paragraph 47 say" said its first sentence twice: the second ("It is therefore...")
+    # leans on it and brought it along.
+    for doc in assistant.store.documents.values():
+        if doc.kind != "statutory":
+            continue
+        for para in (p for p in assistant.store.doc_paragraphs(doc.doc_id) if p.numbered):
+            ans = assistant.ask(f"what does paragraph {para.paragraph} of {doc.title} say")
+            lines = [s for s, _ in sentences(ans.answer)]
+            assert len(lines) == len(set(lines)), (doc.doc_id, para.paragraph, ans.answer[:300])
