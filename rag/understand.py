@@ -19,7 +19,7 @@ import yaml
 
 from ingest.normalise import normalise_text
 from ingest.sentences import tokens
-from rag.answer import key_terms
+from rag.answer import NUMBER_WORDS, key_terms
 from rag.language import common_english
 from rag.query import BOTH_EDITIONS, PARA_REF, YEAR, Query, parse, typo_fixes
 
@@ -82,6 +82,8 @@ WRITING_TASK = re.compile(
     r"(?:write|draft|compose|rewrite|proofread)\b(?!.*\b(?:working together|guidance|paragraph)\b)",
     re.I,
 )
+# How many or how big the changes asked for are: no subject of their own ("the main changes").
+OVERVIEW_WORDS = NUMBER_WORDS | frozenset(tokens("biggest big major important significant notable"))
 # A capitalised name of three or more words ("Keeping Children Safe in Education"): a document.
 NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:in|of|to|for|and|the)?\s*[A-Z][a-z]+){2,}\b")
 OTHER_EDITION = re.compile(
@@ -198,7 +200,9 @@ def focus(text: str, lexicon: Lexicon) -> str:
     asked = asked or sentences[-1:]
     tail = " ".join(asked)
     known = [t for t in key_terms(tokens(tail)) if lexicon.known(t)]
-    return tail if len(known) >= 2 else text
+    # An edition or paragraph it names is a subject too ("I'm a newly qualified social worker. What
+    # are the main changes between Working Together 2018 and 2023?" asks the second sentence).
+    return tail if len(known) + any(p.search(tail) for p in marks) >= 2 else text
 
 
 def _corrected(text: str, fixes: dict[str, list[str]]) -> str:
@@ -248,7 +252,7 @@ def understand(
         (n for n in named if n.lower() not in lexicon.corpus_text and "working together" not in n.lower()), None
     )
     elsewhere = tuple(says for pattern, says in _elsewhere() if pattern.search(text))
-    if q.comparison and not key_terms(tokens(q.resolved)):
+    if q.comparison and not [t for t in key_terms(tokens(q.resolved)) if t not in OVERVIEW_WORDS]:
         # "What changed between 2018 and 2023?" names no subject of its own: it asks for the changes
         # as a whole, which is what the commentary on the new edition sets out, not any one paragraph.
         # Its meaning is searched for as the commentary says it ("summary of changes since the 2018

@@ -463,3 +463,15 @@ def test_a_paragraph_asked_for_says_each_sentence_once(assistant: Assistant) -> 
             ans = assistant.ask(f"what does paragraph {para.paragraph} of {doc.title} say")
             lines = [s for s, _ in sentences(ans.answer)]
             assert len(lines) == len(set(lines)), (doc.doc_id, para.paragraph, ans.answer[:300])
+
+
+def test_the_main_changes_after_a_preamble_are_the_changes_as_a_whole(assistant: Assistant) -> None:
+    # A sixth trial: "Hi, I'm a newly qualified social worker. What are the main changes between
+    # Working Together 2018 and 2023?" was answered with the definition of a practitioner: the
+    # preamble was read as the subject, and so was "main".
+    for q in ("Hi, I'm a newly qualified social worker. What are the main changes between Working Together 2018 "
+              "and 2023?", "what are the biggest differences between wt 2018 and 2023"):
+        parsed = assistant.understand(q)
+        assert parsed.overview and parsed.commentary, q
+    # A subject of its own keeps the comparison of the two editions' paragraphs.
+    assert not assistant.understand("Was the definition of safeguarding the same in the old 2018 guidance?").overview
