@@ -214,6 +214,15 @@ class Assistant:
         """Both editions side by side: each edition's best paragraph next to its crosswalk partner."""
         statutory = self._compared(query)
         per_doc = {d.doc_id: self.retriever.search(query, Filters(doc_ids=(d.doc_id,)), top_k) for d in statutory}
+        # A paragraph asked for by number comes first: in each edition the question names ("what does
+        # paragraph 14 say in 2018 and in 2023"), else in the one the reference is to (its partner in
+        # the other edition follows it by the crosswalk).
+        named = [d.doc_id for d in statutory if d.edition in query.years]
+        for doc_id in (named if len(named) >= 2 else [self._doc_for_reference(query)]) if query.paragraphs else []:
+            asked = [Hit(self.store.chunk_index[c.id], 1.0) for n in query.paragraphs
+                     if (doc_id, n) in self.store.paragraphs for c in self.store.chunks_of(doc_id, n)[:1]]
+            keys = {self._key(h) for h in asked}
+            per_doc[doc_id] = asked + [h for h in per_doc.get(doc_id, []) if self._key(h) not in keys]
         partners = self._partners()
         out: list[Hit] = []
         rounds = max((len(v) for v in per_doc.values()), default=0)

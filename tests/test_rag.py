@@ -475,3 +475,12 @@ def test_the_main_changes_after_a_preamble_are_the_changes_as_a_whole(assistant:
         assert parsed.overview and parsed.commentary, q
     # A subject of its own keeps the comparison of the two editions' paragraphs.
     assert not assistant.understand("Was the definition of safeguarding the same in the old 2018 guidance?").overview
+
+
+def test_a_paragraph_in_two_named_editions_is_each_editions_paragraph(assistant: Assistant) -> None:
+    # A sixth trial: "what does paragraph 14 say in 2018 and what is it in 2023" cited neither
+    # paragraph 14 (the Data Protection Act 2018 came first).
+    for q in ("what does paragraph 14 say in 2018 and what is it in 2023", "compare paragraph 14 in 2018 and 2023"):
+        ans = assistant.ask(q)
+        quoted = {(c.doc_id, c.paragraph) for c in ans.citations if c.quoted}
+        assert quoted == {("wt2023", "14"), ("wt2018", "14")}, (q, quoted)
