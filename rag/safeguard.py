@@ -210,6 +210,10 @@ def _count(patterns: Sequence[re.Pattern[str]], text: str) -> int:
 # How many of a writer's earlier messages ``in_conversation`` reads: enough for "who do i ring
 # then?" after the danger, and the child's follow-ups; each costs one embedding.
 EARLIER_TURNS = 3
+# ... and how many it reads for who is writing, which does not change within a conversation: a child
+# who said so in their first message is still a child five messages on ("ok thanks" had got the
+# adult's wording, a sixth trial found).
+WRITER_TURNS = 8
 # Writers from the least to the most protective notice: the conversation keeps the most protective.
 WRITERS = ("adult", "unsure", "child")
 IDENTIFYING = frozenset({"name", "dob", "address", "postcode", "nhs_number"})  # of a person written about
@@ -400,17 +404,20 @@ class Guardrails:
         return max(typed)[1] if typed else "physical_abuse"
 
     def in_conversation(self, found: Safeguard, earlier: Sequence[str]) -> Safeguard:
-        """``found`` (this message's findings) as the conversation stands: the last
-        ``EARLIER_TURNS`` of the writer's ``earlier`` messages (redacted, oldest first) are read too,
-        and what they said still holds. A child who said so is still a child ("i dont want to get
-        him in trouble tho" after "im 13 and..."), a danger told is still one ("who do i ring
-        then?"), a particular child is still the subject. Only raised, never lowered; the personal
-        details are this message's own. Raises as ``assess`` does."""
-        before = [self.assess(t) for t in earlier[-EARLIER_TURNS:] if t.strip()]
-        if not before:
+        """``found`` (this message's findings) as the conversation stands: the writer's ``earlier``
+        messages (redacted, oldest first) are read too, and what they said still holds. A child who
+        said so is still a child ("i dont want to get him in trouble tho" after "im 13 and...";
+        the last ``WRITER_TURNS``), a danger told is still one ("who do i ring then?") and a
+        particular child is still the subject (the last ``EARLIER_TURNS``). Only raised, never
+        lowered; the personal details are this message's own. Raises as ``assess`` does."""
+        recent = list(earlier[-WRITER_TURNS:])
+        read = [(n >= len(recent) - EARLIER_TURNS, self.assess(t)) for n, t in enumerate(recent) if t.strip()]
+        every = [b for _, b in read]
+        before = [b for last, b in read if last]
+        if not every:
             return found
         crisis = next((b for b in reversed(before) if b.crisis), None)
-        writer = max([found.writer, *(b.writer for b in before)], key=WRITERS.index)
+        writer = max([found.writer, *(b.writer for b in every)], key=WRITERS.index)
         case = found.case or any(b.case for b in before)
         carried = tuple(k for k, was, now in (("crisis", bool(crisis), found.crisis),
                                                 ("writer", writer != found.writer, False),

@@ -20,7 +20,7 @@ from rag.compose import Claim, compose
 from rag.notices import coverage_statement, edition_status, source_notices
 from rag.query import CHAPTER_REF, Query
 from rag.retrieve import Filters, Retriever
-from rag.safeguard import EARLIER_TURNS, Guardrails, Safeguard, redact_text, without_placeholders
+from rag.safeguard import WRITER_TURNS, Guardrails, Safeguard, redact_text, without_placeholders
 from rag.store import IndexStore
 from rag.types import Answer, Citation, Hit
 from rag.understand import Lexicon, normalise, understand
@@ -302,7 +302,7 @@ class Assistant:
         # Understanding reads the question without the placeholders ("[name]", "[date of birth]"):
         # the details were never part of what is asked of the guidance.
         q = self.understand(without_placeholders(redacted), history)
-        earlier = [t["content"] for t in history if t.get("role") == "user"][-EARLIER_TURNS:]
+        earlier = [t["content"] for t in history if t.get("role") == "user"][-WRITER_TURNS:]
         self.retriever.prepare([*(x for t in (*earlier, redacted) for x in self.guardrails.texts(t)),
                                 *self.retriever.wordings(q)])
         guard = self.guardrails.assess(question)

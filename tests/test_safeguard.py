@@ -337,8 +337,14 @@ def test_what_an_earlier_message_said_still_holds_in_the_conversation(guard: Gua
     danger = "my neighbour is hitting his little boy right now i can hear him screaming"
     ring = guard.in_conversation(guard.assess("who do i ring then?"), ["who are the safeguarding partners", danger])
     assert ring.crisis and "crisis" in ring.carried and ring.notices(HELPLINES)[0][0].startswith("crisis")
-    # Only the last few messages count, and an ordinary conversation carries nothing.
+    # Only the last few messages count for a danger, and an ordinary conversation carries nothing.
     assert not guard.in_conversation(guard.assess("who do i ring then?"), [danger, "a", "b", "c"]).crisis
+    # Who is writing holds longer: a sixth trial's 13-year-old got the adult's wording on "ok thanks",
+    # four messages after saying who they were.
+    told = ["my mums boyfriend keeps hitting me when she's at work, im 13",
+            "if i tell my teacher will they tell my mum", "what is early help",
+            "wat is a safeguarding lead is that like a teacher"]
+    assert guard.in_conversation(guard.assess("ok thanks"), told).writer == "child"
     plain = guard.assess("and what about 2018?")
     assert guard.in_conversation(plain, ["who are the safeguarding partners"]) == plain
 
