@@ -204,8 +204,9 @@
   function linkedAnswer(text, turn, ids) {
     var p = el("p", { class: "wtg-answer" });
     var last = 0, re = /\[(\d+)\]/g, m;
+    function add(part) { withLinks(part).forEach(function (x) { p.appendChild(typeof x === "string" ? document.createTextNode(x) : x); }); }
     while ((m = re.exec(text))) {
-      p.appendChild(document.createTextNode(text.slice(last, m.index)));
+      add(text.slice(last, m.index));
       if (ids[m[1]]) {
         var a = el("a", { class: "wtg-marker", href: "#" + uid + "-c" + turn + "-" + m[1], "aria-label": "source " + m[1], text: "[" + m[1] + "]" });
         a.addEventListener("click", function (e) {
@@ -221,16 +222,29 @@
       } else p.appendChild(document.createTextNode(m[0]));
       last = re.lastIndex;
     }
-    p.appendChild(document.createTextNode(text.slice(last)));
+    add(text.slice(last));
     return p;
   }
 
-  // Phone numbers in a notice become tel: links (one tap to call on a phone).
+  // Phone numbers in a notice become tel: links (one tap to call on a phone), web addresses links.
   function withCalls(text) {
     var out = [], last = 0, re = /\b(999|0800 1111|0808 800 5000|0\d{3,4} ?\d{3} ?\d{3,4})\b/g, m;
     while ((m = re.exec(text))) {
-      out.push(text.slice(last, m.index));
+      out = out.concat(withLinks(text.slice(last, m.index)));
       out.push(el("a", { href: "tel:" + m[1].replace(/\s/g, ""), text: m[1] }));
+      last = re.lastIndex;
+    }
+    return out.concat(withLinks(text.slice(last)));
+  }
+  // A web address in a text ("https://www.gov.uk/...", "childline.org.uk") becomes a link that opens
+  // in a new tab; the rest stays text (never parsed as HTML).
+  function withLinks(text) {
+    var out = [], last = 0, m;
+    var re = /\bhttps?:\/\/[^\s()<>]*[^\s()<>.,;:!?]|\b(?:[a-z0-9-]+\.)+(?:org\.uk|gov\.uk|co\.uk|nhs\.uk|org|com)\b(?:\/[^\s()<>]*[^\s()<>.,;:!?])?/gi;
+    while ((m = re.exec(text))) {
+      out.push(text.slice(last, m.index));
+      var href = /^https?:/i.test(m[0]) ? m[0] : "https://" + m[0];
+      out.push(el("a", { href: href, target: "_blank", rel: "noopener", text: m[0] }));
       last = re.lastIndex;
     }
     out.push(text.slice(last));
@@ -238,14 +252,24 @@
   }
   // The safeguarding notices, first in every answer. A crisis notice (kind "crisis_*") is a GOV.UK
   // warning text with role="alert"; the others are plain notices. kinds[i] is the kind of list[i].
+  // Once a conversation has shown the whole crisis banner, later ones say their first sentence ("...
+  // call 999") with the rest one tap away, so the answer under them stays on a phone's screen.
+  var crisisShown = false;
   function notices(list, kinds) {
     return (list || []).map(function (n, i) {
       var kind = (kinds || [])[i] || "";
       if (kind.indexOf("crisis") === 0) {
-        return el("div", { class: "wtg-warning", role: "alert" }, [
+        var cut = crisisShown ? n.search(/[.!?]\s/) : -1;
+        var head = cut > 0 ? n.slice(0, cut + 1) : n;
+        var parts = [
           el("span", { class: "wtg-warning-icon", "aria-hidden": "true", text: "!" }),
-          el("strong", { class: "wtg-warning-text" }, [el("span", { class: "wtg-vh", text: "Warning: " })].concat(withCalls(n))),
-        ]);
+          el("strong", { class: "wtg-warning-text" }, [el("span", { class: "wtg-vh", text: "Warning: " })].concat(withCalls(head))),
+        ];
+        if (cut > 0) {
+          parts.push(el("details", { class: "wtg-more" }, [el("summary", { text: "More help" }), el("p", {}, withCalls(n.slice(cut + 2)))]));
+        }
+        crisisShown = true;
+        return el("div", { class: "wtg-warning" + (cut > 0 ? " wtg-warning-short" : ""), role: "alert" }, parts);
       }
       var help = kind === "child" || kind === "case_any";
       return el("div", { class: "wtg-notice" + (help ? " wtg-help" : ""), role: "note" }, withCalls(n));
@@ -387,7 +411,7 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : askBtn.click(); }
   });
   newBtn.addEventListener("click", function () {
-    history = []; seenNotes = {}; log.innerHTML = ""; clearError();
+    history = []; seenNotes = {}; log.innerHTML = ""; clearError(); crisisShown = false;
     root.classList.remove("wtg-talking");
     status.textContent = "Started a new conversation.";
     textarea.focus();
