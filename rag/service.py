@@ -414,8 +414,9 @@ class Assistant:
         # The danger this message itself tells of; one told earlier keeps its notice above, but the
         # decline's wording is for this message ("would they tell my mum i said it", "ok thx" had got
         # "please call the numbers above now" again and again, in a new user's trial).
-        carried = guarded.get("carried")
-        told_now = bool(guarded["crisis"]) and not (isinstance(carried, list) and "crisis" in carried)
+        found = guarded.get("carried")
+        carried = found if isinstance(found, list) else []
+        told_now = bool(guarded["crisis"]) and "crisis" not in carried
         if q.request == "edition" and reason == "not_covered":
             reason = "edition_status"  # which edition is current is known, whatever the passages say
         if reason in ("courtesy", "about_assistant", "other_language", "edition_status"):
@@ -428,8 +429,10 @@ class Assistant:
                 key = {"called": "declined_crisis_called", "cannot_call": "declined_crisis_cannot_call"}.get(
                     str(guarded.get("help")), "declined_crisis" if told_now else key)
             text = messages()[key]
-        elif guarded["case"] and reason == "not_covered":
-            # A case story the held text does not answer: who to contact is above; the story is not echoed.
+        elif guarded["case"] and "case" not in carried and reason == "not_covered":
+            # A case story the held text does not answer: who to contact is above; the story is not
+            # echoed. A question of its own after one ("what is a strategy discussion") is declined as
+            # any question is, with where else to look (a seventh trial).
             text = messages()["declined_case"]
         else:
             text = decline_message(self.store, q, reason, self._doc_for_reference(q))
