@@ -31,6 +31,10 @@ def test_chat_page(client: TestClient) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '<html lang="en">' in r.text
     assert 'src="/widget.js"' in r.text and 'data-mount="#chat"' in r.text
+    # What it holds is said before anyone asks (a seventh trial found the limit only by failing).
+    held = r.text.split('<p class="held">')[1].split("</p>")[0]
+    assert "Working Together to Safeguard Children 2023 (paragraphs 1–62)" in held
+    assert "Working Together to Safeguard Children 2026 is the current edition" in held
 
 
 def test_widget_script_and_styles(client: TestClient) -> None:
