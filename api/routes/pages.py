@@ -27,13 +27,15 @@ DocId = Annotated[str, PathParam(max_length=100)]
 
 @router.get("/")
 def chat_page(request: Request) -> HTMLResponse:
-    """The chat page, saying what the assistant holds before anyone asks (a seventh trial found out
-    only by failing that the held text stops at WT 2023 paragraph 62): the index's coverage and which
-    edition is current. Without an index loaded the page is served without that line."""
+    """The chat page, saying under the box what the assistant holds before anyone asks (a seventh
+    trial found out only by failing that the held text stops at WT 2023 paragraph 62): the index's
+    coverage and which edition is current. Without an index loaded the page is served without it."""
     held = ""
     try:
         store = current_assistant(request.app.state).store
-        held = f'<p class="held">{escape(coverage_statement(store))} {escape(edition_status(store))}</p>'
+        said = escape(f"{coverage_statement(store)} {edition_status(store)}")
+        said = re.sub(r"https?://[^\s()<>]*[^\s()<>.,;:]", lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', said)
+        held = f'<p class="held">{said}</p>'
     except WtguideError:
         pass
     return HTMLResponse((STATIC / "index.html").read_text().replace("<!--held-->", held))
