@@ -101,15 +101,14 @@ def test_the_story_before_a_question_is_read_too(assistant: Assistant) -> None:
 
 
 def test_an_acronym_is_defined_by_the_passage_that_introduces_it() -> None:
-    from rag.answer import definiendum
-    from rag.compose import _introduces_acronym
+    from rag.answer import definiendum, introduces_acronym
 
     # "whats" is "what's", as people type it on a phone.
     assert definiendum("whats an LSP") == definiendum("what's an LSP") == ["lsp"]
-    assert _introduces_acronym("Each LSP should appoint a delegated safeguarding partner (DSP) for", "DSP")
-    assert _introduces_acronym("They (hereafter ‘lead safeguarding partner’ or ‘LSP’) have", "lsp")
-    assert _introduces_acronym("integrated care boards (ICBs) and", "ICB")
-    assert not _introduces_acronym("LSPs should appoint one of the DSPs as the partnership chair", "DSP")
+    assert introduces_acronym("Each LSP should appoint a delegated safeguarding partner (DSP) for", "DSP")
+    assert introduces_acronym("They (hereafter ‘lead safeguarding partner’ or ‘LSP’) have", "lsp")
+    assert introduces_acronym("integrated care boards (ICBs) and", "ICB")
+    assert not introduces_acronym("LSPs should appoint one of the DSPs as the partnership chair", "DSP")
 
 
 def test_a_definition_of_an_acronym_leads_with_where_it_is_introduced(assistant: Assistant) -> None:
