@@ -372,6 +372,9 @@ class Retriever:
         if not found:
             return hits
         best = max(found, key=lambda i: (self.prior(self.store.chunks[i], query), -i))
+        shown = {(self.store.chunks[h.chunk_index].doc_id, self.store.chunks[h.chunk_index].paragraph) for h in hits}
+        if (self.store.chunks[best].doc_id, self.store.chunks[best].paragraph) in shown:
+            return hits  # its paragraph is there already (by another of its chunks): compose finds it
         last = hits[-1]
         return [*hits[:-1], Hit(best, last.score, self.similarity(best, wordings), last.lexical)]
 
