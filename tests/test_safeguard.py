@@ -471,7 +471,8 @@ def test_what_a_message_in_a_crisis_says_of_help() -> None:
     cannot = ("i cant ring anyone hes in the house he will hear me", "i can't talk he's in the next room",
               "i have no phone only this laptop", "too scared to call anyone")
     neither = ("theres screaming next door, the dad is shouting hes going to kill him. what do i do",
-               "when should a teacher call the police?", "my mums boyfriend keeps hitting me, i dont no what to do")
+               "when should a teacher call the police?", "my mums boyfriend keeps hitting me, i dont no what to do",
+               "Mum whispered at the door she can't talk because he's in")  # the writer can: someone else cannot
     assert [lexicons.help_state(t) for t in called] == ["called"] * len(called)
     assert [lexicons.help_state(t) for t in cannot] == ["cannot_call"] * len(cannot)
     assert [lexicons.help_state(t) for t in neither] == [None] * len(neither)
