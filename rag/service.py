@@ -150,8 +150,10 @@ class Assistant:
         return latest[-1].doc_id if latest else statutory[0].doc_id
 
     # ---- search ---------------------------------------------------------------------
-    def explicit_hits(self, query: Query) -> list[Hit]:
-        doc_id = self._doc_for_reference(query)
+    def explicit_hits(self, query: Query, doc_id: str | None = None) -> list[Hit]:
+        """The passages a question asks for by paragraph (or page) number, in ``doc_id`` (by default
+        the document the reference is to: ``_doc_for_reference``)."""
+        doc_id = doc_id or self._doc_for_reference(query)
         hits: list[Hit] = []
         for n in query.paragraphs:
             try:
@@ -219,8 +221,7 @@ class Assistant:
         # the other edition follows it by the crosswalk).
         named = [d.doc_id for d in statutory if d.edition in query.years]
         for doc_id in (named if len(named) >= 2 else [self._doc_for_reference(query)]) if query.paragraphs else []:
-            asked = [Hit(self.store.chunk_index[c.id], 1.0) for n in query.paragraphs
-                     if (doc_id, n) in self.store.paragraphs for c in self.store.chunks_of(doc_id, n)[:1]]
+            asked = self.explicit_hits(query, doc_id)
             keys = {self._key(h) for h in asked}
             per_doc[doc_id] = asked + [h for h in per_doc.get(doc_id, []) if self._key(h) not in keys]
         partners = self._partners()
@@ -424,11 +425,9 @@ class Assistant:
         elif told_now or guarded["writer"] == "child":
             # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers;
             # told to "call the numbers above now" only if they have not said they called, or cannot.
-            key = "declined_child"
-            if told_now or guarded["crisis"]:
-                key = {"called": "declined_crisis_called", "cannot_call": "declined_crisis_cannot_call"}.get(
-                    str(guarded.get("help")), "declined_crisis" if told_now else key)
-            text = messages()[key]
+            heard = {"called": "declined_crisis_called", "cannot_call": "declined_crisis_cannot_call"}.get(
+                str(guarded.get("help"))) if guarded["crisis"] else None
+            text = messages()[heard or ("declined_crisis" if told_now else "declined_child")]
         elif guarded["case"] and "case" not in carried and reason == "not_covered":
             # A case story the held text does not answer: who to contact is above; the story is not
             # echoed. A question of its own after one ("what is a strategy discussion") is declined as

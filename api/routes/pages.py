@@ -33,9 +33,7 @@ def chat_page(request: Request) -> HTMLResponse:
     held = ""
     try:
         store = current_assistant(request.app.state).store
-        said = escape(f"{coverage_statement(store)} {edition_status(store)}")
-        said = re.sub(r"https?://[^\s()<>]*[^\s()<>.,;:]", lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', said)
-        held = f'<p class="held">{said}</p>'
+        held = f'<p class="held">{_links(escape(f"{coverage_statement(store)} {edition_status(store)}"))}</p>'
     except WtguideError:
         pass
     return HTMLResponse((STATIC / "index.html").read_text().replace("<!--held-->", held))
