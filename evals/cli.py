@@ -133,14 +133,14 @@ def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
         rows = guardrails.training_rows(guard, dev)
         fitted_on = {"embedder": guard.embedder, "examples": len(guard.examples), "dev": guardrails.SETS["dev"].name,
                      "dev_sha256": guardrails.digest(guardrails.SETS["dev"])}
-        model = guardrails.fit(rows, fitted_on)
+        model, arrays = guardrails.fit(rows, fitted_on)
         other_rows, select = guardrails.other_language_rows(guard, dev)
         model["other_language"] = guardrails.fit_other_language(other_rows, select, {
             "embedder": MultilingualEmbedder.name, "examples": len(guard.other_language_examples),
             "dev": fitted_on["dev"], "other": guardrails.OTHER_DEV.name,
             "other_sha256": guardrails.digest(guardrails.OTHER_DEV)})
         model["other_language"]["bank_sha256"] = guardrails.write_bank(guard)
-        path = guardrails.write(model)
+        path = guardrails.write(model, arrays)
         guard.__dict__.pop("model", None)  # read the new one
         print(f"Guardrails fitted on {fitted_on} -> {path}")
         for label, m in guard.model["labels"].items():

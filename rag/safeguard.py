@@ -8,15 +8,17 @@ Four questions about a message, answered from data in ``rag/data/safeguarding/``
 - **personal details**: names in context, dates of birth, addresses, postcodes, NHS numbers,
   phone numbers, emails and NI numbers, redacted before anything is logged, echoed or stored.
 
-The first three are one logistic regression each over the same features: the message's cosine
-similarity (best sentence) to curated example messages per group (``examples.yaml``), cues from a
-harm lexicon, imminence, guidance-question, child-writer and case lexicons (``lexicon.yaml``), and
-the message's own sentence vector (all-MiniLM-L6-v2, the retriever's).
-The models and their recall-favouring thresholds are fitted by ``evals/guardrails.py`` and stored
-in ``model.json``. A message in another language (``rag.language``) is read instead by a model of
-the same kind over multilingual-e5-small (``ingest.embed.MultilingualEmbedder``): its similarity to
-those examples and to labelled messages in 28 languages (``examples_other_languages.jsonl``; their
-vectors in ``other_languages.npy``); one read as English with few English words, by both.
+The first three are one support vector machine each (RBF kernel, calibrated) over the same
+features: the message's cosine similarity (best sentence) to curated example messages per group
+(``examples.yaml``), cues from a harm lexicon, imminence, guidance-question, child-writer and case
+lexicons (``lexicon.yaml``), and the message's own sentence vector (all-MiniLM-L6-v2, the
+retriever's). The models and their recall-favouring thresholds are fitted by ``evals/guardrails.py``
+and stored in ``model.json`` (the support vectors in ``model.npz``, scored here in numpy); with
+another embedder a logistic model over the lexical features alone decides. A message in another
+language (``rag.language``) is read instead by a logistic model over multilingual-e5-small
+(``ingest.embed.MultilingualEmbedder``): its similarity to those examples and to labelled messages
+in 28 languages (``examples_other_languages.jsonl``; their vectors in ``other_languages.npy``); one
+read as English with few English words, by both.
 Personal details come from presidio-analyzer's recognisers and our patterns (``personal.yaml``);
 names from a tagger over each word's evidence (``name_candidates``; ``names.skops``).
 """
@@ -155,6 +157,7 @@ class Lexicons:
     imminent: tuple[re.Pattern[str], ...]
     past: tuple[re.Pattern[str], ...]
     guidance: tuple[re.Pattern[str], ...]
+    names_guidance: re.Pattern[str]  # the first guidance cue: the guidance or the law named
     age: re.Pattern[str]
     child_self: tuple[re.Pattern[str], ...]
     adult: tuple[re.Pattern[str], ...]
@@ -174,6 +177,7 @@ class Lexicons:
             imminent=many("imminent"),
             past=many("past"),
             guidance=many("guidance"),
+            names_guidance=_words(data["guidance"][0]),
             age=re.compile(data["child"]["age"], re.IGNORECASE),
             child_self=tuple(_words(p) for p in data["child"]["self"]),
             adult=tuple(_words(p) for p in data["child"]["adult"]),
@@ -266,6 +270,23 @@ class Guardrails:
     def model(self) -> dict[str, Any]:
         """The fitted models (``model.json``, written by ``wtguide eval --guardrails --fit``)."""
         return _load_json("model.json")
+
+    @cached_property
+    def kernel_arrays(self) -> dict[str, np.ndarray]:
+        """The kernel models' support vectors and weights (``model.npz``, beside ``model.json``)."""
+        path = DATA / "model.npz"
+        if not path.is_file():
+            return {}
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}
+
+    def score(self, label: str, model: Mapping[str, Any], x: np.ndarray, vector: np.ndarray | None) -> float:
+        """One label's fitted probability for raw features ``x`` (and the scaled message vector)."""
+        if model.get("kernel") == "rbf":
+            z = np.concatenate([(x - np.array(model["mean"])) / np.array(model["scale"]), vector])
+            return kernel_probability(model, self.kernel_arrays[f"{label}_support"],
+                                      self.kernel_arrays[f"{label}_weights"], z)
+        return _score(model, x, vector)
 
     @cached_property
     def example_vectors(self) -> np.ndarray:
@@ -440,12 +461,16 @@ class Guardrails:
         x = np.array([f[k] for k in names])
         # With the embedder fitted with, the message's own vector too, scaled as in fitting.
         vector = self.vector(redacted) * self.model["embedding_scale"] if self.comparable else None
-        scores = {label: _score(models[label], x, vector) for label in LABELS}
+        scores = {label: self.score(label, models[label], x, vector) for label in LABELS}
         labels = models
         flags = {label: scores[label] >= labels[label]["threshold"] for label in LABELS}
         # A floor under the learned score: a particular child, a named harm and "now", reported
-        # (not supposed) and not in the past, is a crisis whatever the similarities say.
-        flags["crisis"] = flags["crisis"] or bool(f["particular_harm_now"] and not f["past"])
+        # (not supposed, nor asked of the guidance or the law: "what does the guidance say about a
+        # child in immediate danger? do we call 999") and not in the past, is a crisis whatever the
+        # similarities say.
+        reported_now = bool(f["particular_harm_now"] and not f["past"]
+                            and not self.lexicons.names_guidance.search(redacted))
+        flags["crisis"] = flags["crisis"] or reported_now
         if not self.comparable:
             # Without the similarities the lexicon is the only evidence: no harm word, no crisis;
             # no child's cue (an age, "my mum", "at school"), no child writer.
@@ -474,7 +499,7 @@ class Guardrails:
                 flags["crisis"], writer = True, "unsure"
             else:
                 scores, found, harm = other
-                flags = {**found, "crisis": found["crisis"] or bool(f["particular_harm_now"] and not f["past"])}
+                flags = {**found, "crisis": found["crisis"] or reported_now}
                 writer = "unsure" if flags["child"] else "adult"
         elif language.mixed(message, self.vocabulary):
             # Read as English, but perhaps not (Roman Urdu, another language quoting English terms):
@@ -514,6 +539,16 @@ def for_other_language(message: str, details: Sequence[Detail]) -> str:
     names (the name tagger reads English: in another language it takes words for names, and the
     multilingual model would lose them). It is embedded, never kept."""
     return redact(message, [d for d in details if d.kind != "name"])
+
+
+def kernel_probability(model: Mapping[str, Any], support: np.ndarray, weights: np.ndarray, z: np.ndarray) -> float:
+    """A calibrated RBF support vector machine's probability for one standardised row ``z``:
+    the decision value ``sum_i weights_i * exp(-gamma * |support_i - z|^2) + intercept``, through
+    the fitted sigmoid ``1 / (1 + exp(a * value + b))`` (scikit-learn's ``CalibratedClassifierCV``)."""
+    distances = np.einsum("ij,ij->i", support, support) - 2 * (support @ z) + z @ z
+    value = float(weights @ np.exp(-model["gamma"] * np.maximum(distances, 0.0)) + model["intercept"])
+    a, b = model["sigmoid"]
+    return float(1 / (1 + np.exp(a * value + b)))
 
 
 def _score(model: Mapping[str, Any], x: np.ndarray, vector: np.ndarray | None) -> float:

@@ -10,6 +10,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -181,7 +182,12 @@ def test_the_fitted_model_matches_the_features() -> None:
     assert model["features"] == list(FEATURES) and model["lexical_features"] == list(LEXICAL)
     for label in ("crisis", "child", "case"):
         full, lexical = model["labels"][label], model["lexical"][label]
-        assert len(full["coef"]) == len(FEATURES) + 384  # and the message's MiniLM vector
+        # A kernel model over the features and the message's MiniLM vector: its support vectors are rows
+        # of both, in model.npz, one weight each.
+        assert full["kernel"] == "rbf" and len(full["mean"]) == len(FEATURES) and full["C"] > 0
+        with np.load(Path(guardrails.DATA) / "model.npz") as arrays:
+            support, weights = arrays[f"{label}_support"], arrays[f"{label}_weights"]
+        assert support.shape == (len(weights), len(FEATURES) + 384)
         assert len(lexical["coef"]) == len(LEXICAL)
         assert 0 < full["threshold"] <= full["confident"] <= 1
     # The name tagger was fitted on the evidence name_candidates gives (else it refuses to load).
@@ -373,6 +379,17 @@ def test_questions_about_the_guidance_get_no_safeguarding_notice(guard: Guardrai
 
 
 @pytest.mark.slow
+def test_a_question_naming_the_guidance_is_not_read_as_a_report_of_danger(guard: Guardrails) -> None:
+    # "we", a danger and "immediate" in one sentence, but asked of the guidance: the rule under the
+    # model had taken it for a child in danger now, whatever the model said.
+    found = guard.assess("what does the guidance say about a child in immediate danger? do we call 999 or the "
+                         "MASH first")
+    assert not found.crisis, found.scores
+    # The same words told as what is happening are still a crisis.
+    assert guard.assess("a child is in immediate danger next door, do we call 999 or the MASH first").crisis
+
+
+@pytest.mark.slow
 def test_a_particular_case_gets_the_reminder(guard: Guardrails) -> None:
     long_story = (
         "I've been supporting a family for about six months. Mum has been struggling since dad left and "
@@ -476,3 +493,21 @@ def test_what_a_message_in_a_crisis_says_of_help() -> None:
     assert [lexicons.help_state(t) for t in called] == ["called"] * len(called)
     assert [lexicons.help_state(t) for t in cannot] == ["cannot_call"] * len(cannot)
     assert [lexicons.help_state(t) for t in neither] == [None] * len(neither)
+
+
+def test_the_kernel_models_own_scoring_is_scikit_learns() -> None:
+    # The crisis, child and case models are scored in numpy from their saved arrays (no pickle, no
+    # per-message pipeline overhead): the same probabilities scikit-learn's fitted model gives.
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(200, 12, random_state=1)
+    rows = [({f"f{i}": v for i, v in enumerate(r[:4])}, {"crisis": bool(t), "child": bool(t), "case": bool(t)},
+             r[4:] / 3.0, True) for r, t in zip(x, y, strict=True)]
+    arrays: dict[str, np.ndarray] = {}
+    labels = guardrails._fit(rows, [f"f{i}" for i in range(4)], vectors=True, kernel=arrays)  # checks itself too
+    from rag.safeguard import kernel_probability
+
+    m = labels["crisis"]
+    z = np.concatenate([(x[0, :4] - np.array(m["mean"])) / np.array(m["scale"]), x[0, 4:]])
+    p = kernel_probability(m, arrays["crisis_support"], arrays["crisis_weights"], z)
+    assert 0 <= p <= 1 and m["kernel"] == "rbf" and m["C"] in guardrails.KERNEL_CS
