@@ -108,7 +108,12 @@ DEFINE_Q = re.compile(
     r"|what\s+(?:does|do|did)\s+(?:the\s+(?:term|word|phrase)\s+)?(?P<c>.+?)\s+mean"
     r"|what\s+is\s+meant\s+by\s+(?P<d>.+?)"
     r"|(?:what\s+is\s+)?the\s+definition\s+of\s+(?P<e>.+?)"
-    r"|define\s+(?P<f>.+?))"
+    r"|define\s+(?P<f>.+?)"
+    # An acronym's long form asked for: "what does LSP stand for?", "what's DSP short for?", "ICB
+    # meaning?", "dsp stands for?", "what is the meaning of early help?".
+    r"|what(?:\s+(?:does|do|did|is)|'s|’s|s)\s+(?P<g>.+?)\s+(?:stand|stands|short)\s+for"
+    r"|(?P<h>\S+(?:\s+\S+){0,2})\s+(?:stands?\s+for|meaning|means)(?:\s+what)?"
+    r"|(?:what(?:\s+is|'s|’s|s)\s+)?(?:the\s+)?meaning\s+of\s+(?P<i>.+?))"
     r"(?:\s+(?:in|by|under|according)\b.*)?\s*[?.!]*\s*$",
     re.I,
 )

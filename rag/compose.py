@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from ingest.chunks import Chunk
 from ingest.sentences import split_sentences, tokens
-from rag.answer import Idf, clean_sentence, defines, definiendum, introduces_acronym
+from rag.answer import Idf, clean_sentence, defines, introduces_acronym
 from rag.query import Query
 from rag.retrieve import Retriever
 from rag.store import IndexStore
@@ -353,7 +353,7 @@ def compose(
     paragraphs ``hits`` starts with, which are quoted from their start."""
     if not hits:
         return Draft((), ())
-    thing = definiendum(q.plain or q.text)
+    thing = list(q.definiendum)
     long = q.acronyms.get(thing[0].upper()) if len(thing) == 1 else None
     if long and not explicit:
         # "whats an LSP": the passage retrieval found that introduces the acronym ("... (DSP)",

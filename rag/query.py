@@ -94,6 +94,9 @@ class Query:
     elsewhere: tuple[str, ...] = ()  # where to look for documents it names that are not held
     names_guidance: bool = False  # it names a held edition, document or acronym of the corpus
     overview: bool = False  # it asks what changed as a whole ("what changed between 2018 and 2023?")
+    # The key words of the thing a definition question asks about ("what does LSP stand for?": lsp;
+    # rag.answer.definiendum), read once here; empty for other questions.
+    definiendum: tuple[str, ...] = ()
     # The story or preamble the question came with, when what is asked was read without it (rag.
     # understand.focus): retrieval reads it too, at a lower weight ("...under GDPR we can't pass
     # anything on without mum agreeing... Do I need mum's permission?" is about sharing information).

@@ -17,7 +17,7 @@ from ingest.chunks import Chunk
 from ingest.embed import Embedder
 from ingest.glossary import build_glossary, spell_out
 from ingest.sentences import split_sentences, tokens
-from rag.answer import Idf, defines, definiendum, introduces_acronym, key_terms
+from rag.answer import Idf, defines, introduces_acronym, key_terms
 from rag.query import SYNONYMS, Query
 from rag.store import IndexStore
 from rag.types import Hit
@@ -362,7 +362,7 @@ class Retriever:
         of them introduces it: the glossary knows the term, so what says it in full is found
         whatever the question's other words. The passage of the newest guidance is taken (the same
         prior as the ranking); compose leads with it."""
-        thing = definiendum(query.plain or query.text)
+        thing = query.definiendum
         if len(thing) != 1 or thing[0].upper() not in query.acronyms or not hits:
             return hits
         if any(introduces_acronym(self.store.chunks[h.chunk_index].text, thing[0]) for h in hits):
@@ -390,7 +390,7 @@ class Retriever:
             return hits
         head, tail = hits[: self.rerank_depth], hits[self.rerank_depth :]
         top = head[0].score or 1.0
-        thing = definiendum(query.text) if self.definition_weight else []
+        thing = list(query.definiendum) if self.definition_weight else []
         keyed = []
         for h in head:
             # Coverage weighs by the same prior as the fusion: commentary stays below the guidance.

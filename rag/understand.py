@@ -19,7 +19,7 @@ import yaml
 
 from ingest.normalise import normalise_text
 from ingest.sentences import tokens
-from rag.answer import NUMBER_WORDS, key_terms
+from rag.answer import NUMBER_WORDS, definiendum, key_terms
 from rag.language import common_english
 from rag.query import BOTH_EDITIONS, PARA_REF, YEAR, Query, parse, typo_fixes
 
@@ -279,6 +279,8 @@ def understand(
         unheld_chapter=bool(unheld_chapter),
         elsewhere=elsewhere,
         names_guidance=lexicon.names_guidance(text, q),
+        # Read from what is asked as typed, typos corrected: ``plain`` has words added to it.
+        definiendum=tuple(definiendum(_corrected(asked, typo_fixes(asked, lexicon.vocabulary)))),
         context=bare if asked != bare and not follow_up else "",
     )
 

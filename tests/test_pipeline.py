@@ -105,10 +105,27 @@ def test_an_acronym_is_defined_by_the_passage_that_introduces_it() -> None:
 
     # "whats" is "what's", as people type it on a phone.
     assert definiendum("whats an LSP") == definiendum("what's an LSP") == ["lsp"]
+    # However the long form is asked for.
+    for asked in ("What does LSP stand for?", "LSP meaning", "lsp stands for?", "what's LSP short for",
+                  "What does LSP stand for in Working Together 2023?", "LSP stands for what?", "meaning of LSP"):
+        assert definiendum(asked) == ["lsp"], asked
+    assert definiendum("what is the meaning of early help") == ["early", "help"]
     assert introduces_acronym("Each LSP should appoint a delegated safeguarding partner (DSP) for", "DSP")
     assert introduces_acronym("They (hereafter ‘lead safeguarding partner’ or ‘LSP’) have", "lsp")
     assert introduces_acronym("integrated care boards (ICBs) and", "ICB")
     assert not introduces_acronym("LSPs should appoint one of the DSPs as the partnership chair", "DSP")
+
+
+def test_the_thing_a_definition_question_asks_about_is_read_once(assistant: Assistant) -> None:
+    # From what is asked, typos corrected: "plain" has words added ("...define a child? defined"),
+    # which had made the thing "child defin".
+    assert assistant.understand("How did Working Together 2018 define a child?").definiendum == ("child",)
+    assert assistant.understand("What does LSP stand for?").definiendum == ("lsp",)
+    assert assistant.understand("Who are the safeguarding partners?").definiendum == ("partner",)
+    assert assistant.understand("Is early help something a family can say no to?").definiendum == ()
+    answer = assistant.ask("What does LSP stand for?")
+    lead = next(c for c in answer.citations if c.quoted)
+    assert "‘LSP’" in lead.text, lead.text  # paragraph 47: "(hereafter ‘lead safeguarding partner’ or ‘LSP’)"
 
 
 def test_a_definition_of_an_acronym_leads_with_where_it_is_introduced(assistant: Assistant) -> None:
