@@ -253,23 +253,28 @@
   // The safeguarding notices, first in every answer. A crisis notice (kind "crisis_*") is a GOV.UK
   // warning text with role="alert"; the others are plain notices. kinds[i] is the kind of list[i].
   // Once a conversation has shown the whole crisis banner, later ones say their first sentence ("...
-  // call 999") with the rest one tap away, so the answer under them stays on a phone's screen.
+  // call 999") with the rest one tap away, so the answer under them stays on a phone's screen. A
+  // sentence giving Childline stays in view too: a child who asks "who can i talk to" after telling
+  // must not find it folded away (an eighth trial).
   var crisisShown = false;
   function notices(list, kinds) {
     return (list || []).map(function (n, i) {
       var kind = (kinds || [])[i] || "";
       if (kind.indexOf("crisis") === 0) {
-        var cut = crisisShown ? n.search(/[.!?]\s/) : -1;
-        var head = cut > 0 ? n.slice(0, cut + 1) : n;
+        var sentences = n.split(/(?<=[.!?])\s+/);
+        var short = crisisShown && sentences.length > 1;
+        var shown = function (s, j) { return j === 0 || /childline/i.test(s); };
+        var head = short ? sentences.filter(shown).join(" ") : n;
+        var rest = short ? sentences.filter(function (s, j) { return !shown(s, j); }).join(" ") : "";
         var parts = [
           el("span", { class: "wtg-warning-icon", "aria-hidden": "true", text: "!" }),
           el("strong", { class: "wtg-warning-text" }, [el("span", { class: "wtg-vh", text: "Warning: " })].concat(withCalls(head))),
         ];
-        if (cut > 0) {
-          parts.push(el("details", { class: "wtg-more" }, [el("summary", { text: "More help" }), el("p", {}, withCalls(n.slice(cut + 2)))]));
+        if (rest) {
+          parts.push(el("details", { class: "wtg-more" }, [el("summary", { text: "More help" }), el("p", {}, withCalls(rest))]));
         }
         crisisShown = true;
-        return el("div", { class: "wtg-warning" + (cut > 0 ? " wtg-warning-short" : ""), role: "alert" }, parts);
+        return el("div", { class: "wtg-warning" + (rest ? " wtg-warning-short" : ""), role: "alert" }, parts);
       }
       var help = kind === "child" || kind === "case_any";
       return el("div", { class: "wtg-notice" + (help ? " wtg-help" : ""), role: "note" }, withCalls(n));

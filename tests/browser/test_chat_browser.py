@@ -277,6 +277,24 @@ def assert_box_in_view(page: Any, scope: str, answer: Any, band: tuple[float, fl
     assert box["y"] >= first["y"] + min(first["height"], 90), (first, box)
 
 
+def test_a_child_in_danger_keeps_childline_in_view_on_later_turns(
+    page: Any, live_server: str, artifacts: Path
+) -> None:
+    # An eighth trial: after telling, a 14-year-old asked "who can i talk to" and found the later,
+    # shorter banner said only "call 999", with Childline folded under "More help".
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/")
+    ask_and_wait(page, "", "im 13 and my stepdad hits me, hes coming home soon and im scared", 1)
+    ask_and_wait(page, "", "i dont want him to get in trouble. who can i talk to", 2)
+    banner = assert_crisis_banner_first_and_on_screen(page, "")
+    expect(banner.locator(".wtg-warning-text")).to_contain_text("Childline")
+    expect(banner.locator(".wtg-warning-text")).to_contain_text("0800 1111")
+    more = banner.locator("details.wtg-more")
+    if more.count():
+        expect(more.locator("p")).not_to_contain_text("Childline")
+    page.screenshot(path=str(artifacts / "chat-child-again-390.png"))
+
+
 def ask_and_wait(page: Any, scope: str, question: str, turns: int) -> Any:
     """Ask with Enter in the chat box under ``scope`` ("" or ".wtg-panel "), wait for turn number
     ``turns`` to be answered, and return its answer."""
