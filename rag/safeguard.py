@@ -273,10 +273,11 @@ class Guardrails:
 
     @cached_property
     def kernel_arrays(self) -> dict[str, np.ndarray]:
-        """The kernel models' support vectors and weights (``model.npz``, beside ``model.json``)."""
+        """The kernel models' support vectors and weights (``model.npz``, beside ``model.json``).
+        Raises ``FileNotFoundError`` naming the file when it is missing."""
         path = DATA / "model.npz"
         if not path.is_file():
-            return {}
+            raise FileNotFoundError(f"{path} is missing: the safeguarding models in model.json need it")
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
 
