@@ -279,14 +279,18 @@ class Guardrails:
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: the safeguarding models in model.json need it")
         with np.load(path) as data:
-            return {k: data[k] for k in data.files}
+            arrays = {k: data[k] for k in data.files}
+        # Each support vector's squared length, once, not on every message.
+        return arrays | {k.replace("_support", "_norms"): np.einsum("ij,ij->i", v, v)
+                         for k, v in arrays.items() if k.endswith("_support")}
 
     def score(self, label: str, model: Mapping[str, Any], x: np.ndarray, vector: np.ndarray | None) -> float:
         """One label's fitted probability for raw features ``x`` (and the scaled message vector)."""
         if model.get("kernel") == "rbf":
             z = np.concatenate([(x - np.array(model["mean"])) / np.array(model["scale"]), vector])
-            return kernel_probability(model, self.kernel_arrays[f"{label}_support"],
-                                      self.kernel_arrays[f"{label}_weights"], z)
+            arrays = self.kernel_arrays
+            return kernel_probability(model, arrays[f"{label}_support"], arrays[f"{label}_weights"], z,
+                                      arrays[f"{label}_norms"])
         return _score(model, x, vector)
 
     @cached_property
@@ -542,11 +546,14 @@ def for_other_language(message: str, details: Sequence[Detail]) -> str:
     return redact(message, [d for d in details if d.kind != "name"])
 
 
-def kernel_probability(model: Mapping[str, Any], support: np.ndarray, weights: np.ndarray, z: np.ndarray) -> float:
+def kernel_probability(model: Mapping[str, Any], support: np.ndarray, weights: np.ndarray, z: np.ndarray,
+                       norms: np.ndarray | None = None) -> float:
     """A calibrated RBF support vector machine's probability for one standardised row ``z``:
     the decision value ``sum_i weights_i * exp(-gamma * |support_i - z|^2) + intercept``, through
-    the fitted sigmoid ``1 / (1 + exp(a * value + b))`` (scikit-learn's ``CalibratedClassifierCV``)."""
-    distances = np.einsum("ij,ij->i", support, support) - 2 * (support @ z) + z @ z
+    the fitted sigmoid ``1 / (1 + exp(a * value + b))`` (scikit-learn's ``CalibratedClassifierCV``).
+    ``norms``: each support vector's squared length, if already computed."""
+    norms = np.einsum("ij,ij->i", support, support) if norms is None else norms
+    distances = norms - 2 * (support @ z) + z @ z
     value = float(weights @ np.exp(-model["gamma"] * np.maximum(distances, 0.0)) + model["intercept"])
     a, b = model["sigmoid"]
     return float(1 / (1 + np.exp(a * value + b)))
