@@ -16,6 +16,8 @@ from ingest.sentences import tokens
 
 BRACKET_NOTE = re.compile(r"^\s*\[(\d{1,3})\]\s+(\S.*)$")
 BRACKET_REF = re.compile(r"\[(\d{1,3})\]")
+# A digit run glued to a lower-case word ("leaders4"), or a reference already marked "[^3]".
+GLUED_REF = re.compile(r"(?<=[a-z])(\d{1,2})(?=[\s.,;:)]|$)|\[\^(\d{1,3})\]")
 # "8 Domestic Abuse Act" or OCR's "8Domestic"; never "18" alone, nor "2) Verbal" (a list item)
 NOTE_START = re.compile(r"^(\d{1,3})(?!\d)(?:\s+|(?=[A-Za-z“\"‘']))(\S.*)$")
 # A marker glued to a year ("20042" = 2004 + note 2) or to a word (digits or OCR'd symbols).
@@ -59,10 +61,31 @@ def extract(lines: list[Line]) -> tuple[list[NotedLine], dict[int, Footnote]]:
         else:
             plain.append(ln)
     if notes:
+        last = 0  # the highest note referred to so far: notes are numbered in reading order
         for ln in plain:
-            body.append(NotedLine(BRACKET_REF.sub(r"[^\1]", ln.text), ln.page, ln.gap))
+            text = BRACKET_REF.sub(r"[^\1]", ln.text)
+            text, last = _mark_next_glued(text, last)
+            body.append(NotedLine(text, ln.page, ln.gap))
         return body, notes
     return _extract_page_notes(plain)
+
+
+def _mark_next_glued(text: str, last: int) -> tuple[str, int]:
+    """A bracket-style document's text with a marker the extract glued to its word ("practice
+    leaders4", the note's body not held) written ``[^4]``: only the number next in sequence after
+    the notes referred to so far counts, so "Covid19" or "section 17" never does. Returns the
+    text and the highest note referred to by the end of it."""
+    out: list[str] = []
+    at = 0
+    for m in GLUED_REF.finditer(text):
+        number = int(m.group(2) or m.group(1))
+        if m.group(2):  # an already bracketed reference moves the sequence on
+            last = max(last, number)
+        elif number == last + 1:
+            out.append(text[at:m.start(1)] + f"[^{number}]")
+            at = m.end(1)
+            last = number
+    return "".join(out) + text[at:], last
 
 
 def _extract_page_notes(lines: list[Line]) -> tuple[list[NotedLine], dict[int, Footnote]]:

@@ -6,6 +6,7 @@ downstream is wrong, so each expectation here is read off the source text by han
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -232,6 +233,17 @@ def test_wt2018_contents_list_is_skipped_and_bracket_footnotes_attached(corpus: 
     assert "Children[^1] who need help" in paras["introduction-1"].text
     assert paras["introduction-1"].footnotes[0].text.startswith("In this document, a child is defined as anyone")
     assert all(p.page is None for p in corpus["wt2018"])  # an HTML extract has no pages
+
+
+def test_wt2018_marker_glued_to_a_word_is_a_reference_though_its_note_is_not_held(
+    corpus: dict[str, list[Paragraph]],
+) -> None:
+    # The extract glues note 4's marker ("practice leaders4"); the note's body lies beyond the
+    # paragraphs held. It is next in sequence after [3], so it is a reference, not the word's.
+    paras = {p.paragraph: p for p in corpus["wt2018"]}
+    assert "practice leaders[^4] and practice supervisors" in paras["19"].text
+    assert paras["19"].footnotes == ()
+    assert not any(re.search(r"[a-z]\d\b", p.text) for p in corpus["wt2018"])
 
 
 # --- commentary: unnumbered, heading-anchored, stable ids ---------------------------------------
