@@ -270,7 +270,12 @@ class Assistant:
         return sorted(pair, key=lambda d: d.edition or "", reverse=True)
 
     def _partners(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
-        """Crosswalk links both ways, best score first."""
+        """Crosswalk partners both ways, best score first."""
+        return {k: [p for _, p in v] for k, v in self._scored_partners.items()}
+
+    @cached_property
+    def _scored_partners(self) -> dict[tuple[str, str], list[tuple[float, tuple[str, str]]]]:
+        """Crosswalk links both ways as (score, partner), best first."""
         pairs: dict[tuple[str, str], list[tuple[float, tuple[str, str]]]] = {}
         for links in self.crosswalks.values():
             for link in links:
@@ -279,7 +284,7 @@ class Assistant:
                 old, new = (link.old_doc, link.old_paragraph), (link.new_doc, link.new_paragraph)
                 pairs.setdefault(old, []).append((link.score, new))
                 pairs.setdefault(new, []).append((link.score, old))
-        return {k: [p for _, p in sorted(v, reverse=True)] for k, v in pairs.items()}
+        return {k: sorted(v, reverse=True) for k, v in pairs.items()}
 
     def search(self, query: str, top_k: int = 5, history: list[dict[str, str]] | None = None) -> list[Citation]:
         q = self.understand(query, history)
@@ -402,10 +407,64 @@ class Assistant:
         if not quoted:
             return Answer(messages()["no_sources"], (), True, tuple(notices), question, q.resolved, timings,
                           "declined", ("understand:source_request", "sources:none"), trace, guarded)
+        edition = self._other_edition(q, quoted)
+        if edition is not None:
+            return self._sources_in(edition, quoted, q, question, notices, trace, t0, guarded)
         lines = [f"[{c.id}] {c.reference()}" for c in quoted]
         text = "\n".join([messages()["sources"], *(f"• {line}" for line in lines)])
         return Answer(text, quoted, False, tuple(notices), question, q.resolved, timings, "answered",
                       ("understand:source_request", f"sources:{len(quoted)}"), trace, guarded)
+
+    def _other_edition(self, q: Query, quoted: tuple[Citation, ...]) -> DocumentInfo | None:
+        """The statutory edition a source request names ("which 2018 paragraph is that?") when the
+        answer before quoted none of it; None when it names none, or one that answer quoted."""
+        named = [d for d in self.store.documents.values() if d.kind == "statutory" and d.edition in q.years]
+        if len(named) != 1 or any(c.doc_id == named[0].doc_id for c in quoted):
+            return None
+        return named[0]
+
+    def _sources_in(
+        self, edition: DocumentInfo, quoted: tuple[Citation, ...], q: Query, question: str, notices: list[str],
+        trace: dict[str, object], t0: float, guarded: dict[str, object],
+    ) -> Answer:
+        """The answer before's statutory passages, each beside its partner in ``edition`` by the
+        crosswalk (the best one). Declined, saying which edition's paragraphs are held, when none
+        has a partner there: the earlier answer's references are given, not passages of ``edition``
+        that happen to share its words."""
+        scored = self._scored_partners
+        pairs: list[tuple[Citation, tuple[str, str], float]] = []
+        unmatched: list[Citation] = []
+        for c in quoted:
+            match = next(((p, sc) for sc, p in scored.get((c.doc_id, c.paragraph or ""), []) if p[0] == edition.doc_id),
+                         None)
+            if match is None:
+                unmatched.append(c)
+            elif match[0] not in [p for _, p, _ in pairs]:
+                pairs.append((c, *match))
+        timings = {"total": round((time.perf_counter() - t0) * 1000, 2)}
+        trace["sources_in"] = edition.doc_id
+        m = messages()
+        if not pairs:
+            nums = [p.paragraph for p in self.store.doc_paragraphs(edition.doc_id) if p.numbered]
+            held = f" (I hold paragraphs {nums[0]}–{nums[-1]} of it)" if nums else ""
+            before = "; ".join(c.reference() for c in quoted)
+            text = m["no_sources_in"].format(title=edition.title, held=held, before=before)
+            return Answer(text, (), True, tuple(notices), question, q.resolved, timings, "declined",
+                          ("understand:source_request", f"sources:none_in:{edition.doc_id}"), trace, guarded)
+        cited: list[Citation] = []
+        lines: list[str] = []
+        for n, (c, (doc_id, paragraph), score) in enumerate(pairs, start=1):
+            chunk = self.store.chunks_of(doc_id, paragraph)[0]
+            cited.append(self.citation(n, self.store.chunk_index[chunk.id]))
+            # The crosswalk states a partner from CONFIDENT; below it the match is offered.
+            how = "the same passage as" if score >= crosswalk.CONFIDENT else "possibly the same passage as"
+            lines.append(f"[{n}] {cited[-1].reference()}: {how} {c.reference()}")
+        if unmatched:
+            lines.append(m["sources_unmatched"].format(title=edition.title,
+                                                      before="; ".join(c.reference() for c in unmatched)))
+        text = "\n".join([m["sources_in"].format(title=edition.title), *(f"• {line}" for line in lines)])
+        return Answer(text, tuple(cited), False, tuple(notices), question, q.resolved, timings, "answered",
+                      ("understand:source_request", f"sources:{len(cited)}_in:{edition.doc_id}"), trace, guarded)
 
     def _declined(
         self, q: Query, question: str, reason: str, reasons: tuple[str, ...], notices: list[str],

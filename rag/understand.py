@@ -72,9 +72,11 @@ def without_courtesies(text: str) -> str:
 
 # "Can you help me write a cover letter...?" asks for a piece of writing, not about the guidance.
 # A follow-up asking where the answer before it comes from ("which para says that?", "what page is
-# that on", or, after an answer, just "source?"): it is answered with that answer's references.
+# that on", or, after an answer, just "source?"): it is answered with that answer's references; one
+# naming an edition ("which 2018 paragraph is that?"), with their partners in that edition.
 SOURCE_REQUEST = re.compile(
-    r"\b(?:(?:which|what)\s+(?:para(?:graph)?|page|section|bit|part)s?(?:\s+(?:number|no))?\s+(?:is\s+)?"
+    r"\b(?:(?:which|what)\s+(?:(?:the\s+)?(?:19|20)\d\d(?:\s+edition(?:'s)?)?\s+)?"
+    r"(?:para(?:graph)?|page|section|bit|part)s?(?:\s+(?:number|no))?\s+(?:is\s+)?"
     r"(?:that|this|it|says?|said)\b|where\s+(?:does|did|do|is)\s+(?:it|that|this)(?:\s+say)?\b|"
     r"(?:source|reference|ref|citation|para(?:graph)?\s+(?:number|no))s?\W*$)", re.I)
 WRITING_TASK = re.compile(

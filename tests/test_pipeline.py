@@ -14,6 +14,7 @@ from evals.metrics import hygiene
 from rag import decide
 from rag.compose import Claim, Passage, _claims, clean
 from rag.service import Assistant
+from rag.types import Answer
 from rag.understand import abbreviations_spelled, normalise, without_courtesies
 from wtguide.settings import Settings
 
@@ -166,6 +167,37 @@ def test_which_paragraph_says_that_gets_the_references_of_the_answer_before(assi
     own = assistant.understand("which paragraph says that LSPs must publish a yearly report", history)
     assert own.request == "question"
     assert assistant.understand("source?").request == "question"
+
+
+def test_which_paragraph_of_another_edition_gives_the_partners_of_the_answer_before(assistant: Assistant) -> None:
+    # An eighth trial: "which 2018 paragraph is that" after a 2023 answer got a new answer from 2018
+    # paragraphs that merely shared its words. It gets the earlier passages' crosswalk partners.
+    def after(first: str, asked: str) -> tuple[Answer, Answer]:
+        before = assistant.ask(first)
+        return before, assistant.ask(asked, history=[{"role": "user", "content": first},
+                                                     {"role": "assistant", "content": before.answer}])
+
+    # Paragraph 5 is word for word the same in both editions.
+    before, ans = after("What does paragraph 5 of the 2023 edition say?", "which 2018 paragraph is that?")
+    assert [(c.doc_id, c.paragraph) for c in before.citations if c.quoted] == [("wt2023", "5")]
+    assert ans.status == "answered" and "understand:source_request" in ans.reasons, ans.reasons
+    assert [(c.doc_id, c.paragraph) for c in ans.citations] == [("wt2018", "5")]
+    assert "[1] Working Together to Safeguard Children 2018, paragraph 5: the same passage as " \
+           "Working Together to Safeguard Children 2023, paragraph 5" in ans.answer, ans.answer
+    # Asked the other way round, or with the edition after ("what paragraph is that in 2023").
+    _, back = after("What does paragraph 5 of the 2018 edition say?", "what paragraph is that in 2023")
+    assert [(c.doc_id, c.paragraph) for c in back.citations] == [("wt2023", "5")], back.answer
+    # The edition the answer before quoted is answered with its own references, as before.
+    _, same = after("What does paragraph 5 of the 2023 edition say?", "which 2023 paragraph is that?")
+    assert [(c.doc_id, c.paragraph) for c in same.citations] == [("wt2023", "5")]
+    assert "sources:1" in same.reasons
+    # A passage with no partner in the held 2018 text is not answered with 2018 text that shares words.
+    partners = assistant._scored_partners
+    lone = next(p.paragraph for p in assistant.store.doc_paragraphs("wt2023") if p.numbered
+                and not any(d == "wt2018" for _, (d, _) in partners.get(("wt2023", p.paragraph), [])))
+    before, none = after(f"What does paragraph {lone} of the 2023 edition say?", "which 2018 paragraph is that?")
+    assert none.status == "declined" and not none.citations and "sources:none_in:wt2018" in none.reasons
+    assert "I hold paragraphs 1–19 of it" in none.answer and f"paragraph {lone}" in none.answer, none.answer
 
 
 def test_a_follow_up_to_a_follow_up_keeps_the_first_subject(assistant: Assistant) -> None:
