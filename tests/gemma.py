@@ -5,6 +5,7 @@ generative path runs exactly as it does with any provider. CPU only, greedy deco
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,33 @@ def gemma_chat(max_new_tokens: int = 80) -> Any:
     from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
 
     transformers.logging.set_verbosity_error()
-    path = gemma.assemble(Path(tempfile.gettempdir()) / "wtguide-gemma" / gemma.MODEL_NAME)
-    tokenizer = transformers.AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+    tokenizer, model = _converted(gemma, transformers)
     tokenizer.chat_template = CHAT_TEMPLATE
-    model = transformers.AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
     pipe = transformers.pipeline("text-generation", model=model, tokenizer=tokenizer, max_new_tokens=max_new_tokens,
                                  do_sample=False, return_full_text=False)
     return ChatHuggingFace(llm=HuggingFacePipeline(pipeline=pipe), tokenizer=tokenizer)
+
+
+def _converted(gemma: Any, transformers: Any) -> tuple[Any, Any]:
+    """The tokenizer and model, converted from the GGUF file once per machine and kept beside it in
+    transformers' own format: the conversion reads the GGUF file's 262k-token vocabulary in Python
+    (about 80 s here, against a few seconds to load the converted copy). The copy is named by the
+    GGUF file's checksum and the transformers version, so another of either converts afresh."""
+    base = Path(tempfile.gettempdir()) / "wtguide-gemma"
+    path = gemma.assemble(base / gemma.MODEL_NAME)
+    converted = base / f"hf-{gemma.EXPECTED_SHA256[:16]}-transformers-{transformers.__version__}"
+    if not (converted / "done").exists():
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name)
+        partial = base / f"{converted.name}.{os.getpid()}.partial"
+        tokenizer.save_pretrained(partial)
+        # The GGUF loader has already dequantized every weight: what is saved is a plain model.
+        model.hf_quantizer = None
+        model.config.__dict__.pop("quantization_config", None)
+        model.save_pretrained(partial)
+        (partial / "done").touch()
+        shutil.rmtree(converted, ignore_errors=True)
+        partial.rename(converted)
+        return tokenizer, model
+    return (transformers.AutoTokenizer.from_pretrained(str(converted)),
+            transformers.AutoModelForCausalLM.from_pretrained(str(converted)))
