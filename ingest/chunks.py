@@ -10,7 +10,7 @@ from ingest.manifest import DocumentInfo
 from ingest.paragraphs import Paragraph
 from ingest.sentences import split_sentences
 
-CHUNKER_VERSION = "paragraph-v12"
+CHUNKER_VERSION = "paragraph-v13"
 
 
 @dataclass(frozen=True)
