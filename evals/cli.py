@@ -44,21 +44,26 @@ def _progress(total: int, enabled: bool) -> Any:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from evals import gate, report
-    from evals.run import evaluate
     from rag.service import Assistant
     from wtguide.errors import WtguideError
 
     if args.guardrails or args.fit_guardrails:
         return _guardrails(args, settings)
-    if args.split not in (*SPLITS, *SET_FILES):
-        raise WtguideError(f"--split {args.split} names guardrail sets: use it with --guardrails")
-    questions_file, field = Path(args.questions), args.split
-    if args.split in SET_FILES and questions_file == DEFAULT_QUESTIONS:
-        questions_file, field = SET_FILES[args.split]
-    questions = load_questions(questions_file, field)
+    splits = args.split.split(",")
+    if len(splits) > 1 and (args.fit_decision or args.export or args.failures):
+        raise WtguideError("--fit-decision, --export and --failures take one split")
+    for split in splits:
+        if split not in (*SPLITS, *SET_FILES):
+            raise WtguideError(f"--split {split} names guardrail sets: use it with --guardrails")
+    named = filter(None, (args.regression_only or "").split(","))
+    regression_only = set(splits if args.regression_only == "all" else named)
+    if regression_only - set(splits):
+        raise WtguideError(f"--regression-only names {', '.join(sorted(regression_only - set(splits)))}, "
+                           "not a split of this run")
     assistant = Assistant.from_settings(settings)
     if args.fit_decision:
+        questions_file, field = _questions_file(args, args.split)
+        questions = load_questions(questions_file, field)
         scope_only = []
         if args.split == "dev" and questions_file == DEFAULT_QUESTIONS:  # every set written for tuning
             for name in TUNING_SETS:
@@ -66,14 +71,37 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             for name in SCOPE_SETS:
                 scope_only += load_questions(*SET_FILES[name])
         return _fit_decision(assistant, questions, scope_only, args.split)
+    failed = False
+    # More than one split ("test,blind,blind_b"): one process, the model and index loaded once.
     with ExitStack() as stack:
         baselines = [] if args.no_baselines else make_baselines(settings, assistant, args.naive or not args.gate, stack)
-        progress = _progress(len(questions), sys.stderr.isatty() and not args.json)
-        run = evaluate(assistant, questions, baselines, args.split, questions_file, progress)
+        for split in splits:
+            failed = _eval_split(args, split, split in regression_only, assistant, baselines) or failed
+    return 1 if failed else 0
+
+
+def _questions_file(args: argparse.Namespace, split: str) -> tuple[Path, str]:
+    """The question file and the field naming its split: a blind set's own file, else --questions."""
+    questions_file = Path(args.questions)
+    if split in SET_FILES and questions_file == DEFAULT_QUESTIONS:
+        return SET_FILES[split]
+    return questions_file, split
+
+
+def _eval_split(args: argparse.Namespace, split: str, regression_only: bool, assistant: Any,
+                baselines: list[Any]) -> bool:
+    """Run, print, report and gate one split; True when its gate failed."""
+    from evals import gate, report
+    from evals.run import evaluate
+
+    questions_file, field = _questions_file(args, split)
+    questions = load_questions(questions_file, field)
+    progress = _progress(len(questions), sys.stderr.isatty() and not args.json)
+    run = evaluate(assistant, questions, baselines, split, questions_file, progress)
     summary = run.summary()
 
     baseline = gate.load_baseline(Path(args.baseline_file))
-    failures, notes = gate.check(summary, baseline, floors=not args.regression_only) if args.gate else ([], [])
+    failures, notes = gate.check(summary, baseline, floors=not regression_only) if args.gate else ([], [])
     gate_lines = (failures or ["passed"]) + notes if args.gate else []
     if args.json:
         payload = run.to_dict()
@@ -98,16 +126,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Exported: {', '.join(str(f) for f in files)}", file=info)
     if args.update_baseline:
         gate.update_baseline(summary, Path(args.baseline_file))
-        print(f"Baseline for split '{args.split}' written to {args.baseline_file}", file=info)
+        print(f"Baseline for split '{split}' written to {args.baseline_file}", file=info)
     if args.gate:
+        where = f" ({split})" if "," in args.split else ""
         for line in notes:
-            print(f"gate: note: {line}", file=sys.stderr)
+            print(f"gate: note{where}: {line}", file=sys.stderr)
         for line in failures:
-            print(f"gate: FAIL: {line}", file=sys.stderr)
-        if failures:
-            return 1
-        print("gate: passed", file=sys.stderr)
-    return 0
+            print(f"gate: FAIL{where}: {line}", file=sys.stderr)
+        if not failures:
+            print(f"gate: passed{where}", file=sys.stderr)
+    return bool(failures)
 
 
 def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
@@ -182,6 +210,17 @@ def _fit_decision(assistant: Any, questions: list[Any], scope_only: list[Any], s
     return 0
 
 
+def _split_names(value: str) -> str:
+    """--split's value: one name, or several comma-separated; argparse's one-line error otherwise."""
+    names = [n.strip() for n in value.split(",")]
+    known = (*SPLITS, *SET_FILES, *GUARDRAIL_SETS, "blinds")
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        choices = ", ".join(dict.fromkeys(known))
+        raise argparse.ArgumentTypeError(f"unknown split {unknown[0]!r} (choose from {choices})")
+    return ",".join(names)
+
+
 def register(sub: Any) -> None:
     from evals.gate import BASELINE_FILE
     from evals.report import REPORTS_DIR
@@ -189,18 +228,19 @@ def register(sub: Any) -> None:
     s = sub.add_parser("eval", help="score retrieval and answers on the curated questions, beside the baselines")
     s.add_argument("--questions", default=str(DEFAULT_QUESTIONS), help="question file (schema: evals/QUESTIONS.md)")
     s.add_argument(
-        "--split", choices=tuple(dict.fromkeys((*SPLITS, *SET_FILES, *GUARDRAIL_SETS, "blinds"))), default="test",
+        "--split", type=_split_names, default="test",
         help="dev (tuning), dev2 (evals/dev2.jsonl: written blind, for tuning), test (reporting), blind, "
-        "blind_b and blind_c (evals/blind*.jsonl: written blind, never tuned on) or all; "
+        "blind_b and blind_c (evals/blind*.jsonl: written blind, never tuned on) or all; several, "
+        "comma-separated, run in one process (test,blind,blind_b); "
         "with --guardrails: dev or dev_other (tuning; dev_other in 28 other languages), blind to blind8 "
         "(written blind, never tuned on), or blinds (all of those)",
     )
     s.add_argument("--json", action="store_true", help="print the summary and every question's result as JSON")
     s.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor or the baseline")
     s.add_argument(
-        "--regression-only",
-        action="store_true",
-        help="with --gate: fail only on a slide below evals/baseline.json; floors are reported, not enforced",
+        "--regression-only", nargs="?", const="all", metavar="SPLITS",
+        help="with --gate: fail only on a slide below evals/baseline.json; floors are reported, not enforced "
+        "(for every split, or for the comma-separated SPLITS named)",
     )
     s.add_argument("--no-baselines", action="store_true", help="score ours only (no naive LangChain, no BM25)")
     s.add_argument("--naive", action="store_true", help="run the naive LangChain baseline even with --gate")

@@ -344,6 +344,33 @@ def test_cli_json_gate_report_and_baseline(eval_settings, eval_assistant, tmp_pa
     assert (tmp_path / "f.txt").read_text()
 
 
+def test_several_splits_in_one_run_each_gated_and_one_regression_only(eval_settings, eval_assistant, tmp_path,
+                                                                        capsys):
+    from evals.cli import cmd_eval
+    from wtguide.cli import build_parser
+    from wtguide.errors import WtguideError
+
+    argv = ["eval", "--split", "test,blind", "--regression-only", "blind", "--json", "--gate", "--no-report",
+            "--no-baselines", "--baseline-file", str(tmp_path / "baseline.json")]
+    code = cmd_eval(build_parser().parse_args(argv), eval_settings)
+    captured = capsys.readouterr()
+    runs, text, at = [], captured.out, 0
+    while text[at:].strip():
+        obj, at = json.JSONDecoder().raw_decode(text, len(text) - len(text[at:].lstrip()))
+        runs.append(obj)
+    assert [r["split"] for r in runs] == ["test", "blind"]
+    test_gate, blind_gate = runs[0]["gate"], runs[1]["gate"]
+    # blind has no accepted baseline here and is held to it only: its floors are notes, never failures.
+    assert blind_gate["passed"] and blind_gate["notes"]
+    assert code == (0 if test_gate["passed"] else 1)
+    assert "gate: passed (blind)" in captured.err
+    with pytest.raises(WtguideError, match="not a split of this run"):
+        cmd_eval(build_parser().parse_args(["eval", "--split", "test", "--regression-only", "blind_c"]), eval_settings)
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["eval", "--split", "test,blnd"])
+    assert exc.value.code == 2 and "unknown split 'blnd'" in capsys.readouterr().err
+
+
 def test_text_report_has_every_type(good_run):
     from evals.report import markdown_report, text_report
 
