@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q --upgrade pip >/dev/null 2>&1 || true
 	# CPU torch from the wheel on disk first; a bare 'torch' would pull a multi-GB CUDA build.
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[dev]'
+	# uv installs the rest: the same versions pip resolves (compared package by package, 2026-12-07),
+	# in 23 s instead of about 190 s here. It keeps the torch above, which satisfies every requirement.
+	$(PIP) install -q uv==0.13.10
+	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'
 	touch $(STAMP)
 
 ingest: setup
