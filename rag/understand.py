@@ -76,7 +76,7 @@ def without_courtesies(text: str) -> str:
 # naming an edition ("which 2018 paragraph is that?"), with their partners in that edition.
 SOURCE_REQUEST = re.compile(
     r"\b(?:(?:which|what)\s+(?:(?:the\s+)?(?:19|20)\d\d(?:\s+edition(?:'s)?)?\s+)?"
-    r"(?:para(?:graph)?|page|section|bit|part)s?(?:\s+(?:number|no))?\s+(?:is\s+)?"
+    r"(?:para(?:graph)?|page|section|bit|part)s?(?:\s+(?:number|no))?\s+(?:(?:is|was)\s+)?"
     r"(?:that|this|it|says?|said)\b|where\s+(?:does|did|do|is)\s+(?:it|that|this)(?:\s+say)?\b|"
     r"(?:source|reference|ref|citation|para(?:graph)?\s+(?:number|no))s?\W*$)", re.I)
 WRITING_TASK = re.compile(

@@ -177,13 +177,15 @@ def test_which_paragraph_of_another_edition_gives_the_partners_of_the_answer_bef
         return before, assistant.ask(asked, history=[{"role": "user", "content": first},
                                                      {"role": "assistant", "content": before.answer}])
 
-    # Paragraph 5 is word for word the same in both editions.
-    before, ans = after("What does paragraph 5 of the 2023 edition say?", "which 2018 paragraph is that?")
-    assert [(c.doc_id, c.paragraph) for c in before.citations if c.quoted] == [("wt2023", "5")]
-    assert ans.status == "answered" and "understand:source_request" in ans.reasons, ans.reasons
-    assert [(c.doc_id, c.paragraph) for c in ans.citations] == [("wt2018", "5")]
-    assert "[1] Working Together to Safeguard Children 2018, paragraph 5: the same passage as " \
-           "Working Together to Safeguard Children 2023, paragraph 5" in ans.answer, ans.answer
+    # Paragraph 5 is word for word the same in both editions. (A ninth trial: "and which para was it
+    # in the 2018 one".)
+    for asked in ("which 2018 paragraph is that?", "and which para was it in the 2018 one"):
+        before, ans = after("What does paragraph 5 of the 2023 edition say?", asked)
+        assert [(c.doc_id, c.paragraph) for c in before.citations if c.quoted] == [("wt2023", "5")]
+        assert ans.status == "answered" and "understand:source_request" in ans.reasons, (asked, ans.reasons)
+        assert [(c.doc_id, c.paragraph) for c in ans.citations] == [("wt2018", "5")]
+        assert "[1] Working Together to Safeguard Children 2018, paragraph 5: the same passage as " \
+               "Working Together to Safeguard Children 2023, paragraph 5" in ans.answer, ans.answer
     # Asked the other way round, or with the edition after ("what paragraph is that in 2023").
     _, back = after("What does paragraph 5 of the 2018 edition say?", "what paragraph is that in 2023")
     assert [(c.doc_id, c.paragraph) for c in back.citations] == [("wt2023", "5")], back.answer
