@@ -157,6 +157,7 @@ class Lexicons:
 
     harm: Mapping[str, tuple[re.Pattern[str], ...]]
     imminent: tuple[re.Pattern[str], ...]
+    not_urgent: tuple[re.Pattern[str], ...]  # "its not an emergency": the writer's own word on "now"
     past: tuple[re.Pattern[str], ...]
     guidance: tuple[re.Pattern[str], ...]
     names_guidance: re.Pattern[str]  # the first guidance cue: the guidance or the law named
@@ -177,6 +178,7 @@ class Lexicons:
         return cls(
             harm={k: tuple(_words(p) for p in v) for k, v in data["harm"].items()},
             imminent=many("imminent"),
+            not_urgent=many("not_urgent"),
             past=many("past"),
             guidance=many("guidance"),
             names_guidance=_words(data["guidance"][0]),
@@ -199,6 +201,17 @@ class Lexicons:
             if any(p.search(text) for p in self.help.get(state, ())):
                 return state
         return None
+
+    def not_urgent_said(self, text: str) -> bool:
+        """Whether the writer says it is not an emergency ("who do i ring its not an emergency")."""
+        return any(p.search(text) for p in self.not_urgent)
+
+    def urgency(self, text: str) -> int:
+        """How many of the cues of "now" ``text`` holds, "not an emergency" and "non-urgent" not
+        among them (their "emergency" and "urgent" say the opposite)."""
+        for p in self.not_urgent:
+            text = p.sub(" ", text)
+        return _count(self.imminent, text)
 
     def harms(self, text: str) -> list[str]:
         """The harm types whose words occur in ``text``, most cue patterns first."""
@@ -390,7 +403,7 @@ class Guardrails:
         units = sentences(text)
         group = self.similarities(text, exclude) if self.comparable else dict.fromkeys(GROUPS, 0.0)
         lex = self.lexicons
-        harm_now = any(lex.harms(u) and _count(lex.imminent, u) for u in units)
+        harm_now = any(lex.harms(u) and lex.urgency(u) for u in units)
         f = {
             "sim_crisis": group["crisis"],
             "sim_calm": group["calm"],
@@ -399,7 +412,7 @@ class Guardrails:
             "sim_concern": group["concern"],
             "crisis_margin": group["crisis"] - group["calm"],
             "harm": min(len(lex.harms(text)), 3) / 3,
-            "imminent": min(_count(lex.imminent, text), 3) / 3,
+            "imminent": min(lex.urgency(text), 3) / 3,
             "harm_imminent": float(harm_now),
             "guidance": _count(lex.guidance, text) / len(lex.guidance),
             "child_age": float(lex.child_age(text)),
@@ -478,6 +491,10 @@ class Guardrails:
         reported_now = bool(f["particular_harm_now"] and not f["past"]
                             and not self.lexicons.names_guidance.search(redacted))
         flags["crisis"] = flags["crisis"] or reported_now
+        if self.lexicons.not_urgent_said(redacted) and not reported_now:
+            # The writer says it is not an emergency and tells of no child harmed now: the case
+            # reminder (who to contact), not 999 first ("who do i ring its not an emergency").
+            flags["crisis"] = False
         if not self.comparable:
             # Without the similarities the lexicon is the only evidence: no harm word, no crisis;
             # no child's cue (an age, "my mum", "at school"), no child writer.

@@ -390,6 +390,22 @@ def test_a_question_naming_the_guidance_is_not_read_as_a_report_of_danger(guard:
 
 
 @pytest.mark.slow
+def test_a_writer_saying_it_is_not_an_emergency_gets_the_reminder_not_999(guard: Guardrails) -> None:
+    # A ninth trial: "who do i ring its not an emergency" got 999 first; its "emergency" was read as "now".
+    for message in ("who do i ring its not an emergency",
+                    "its not an emergency but my neighbour's kids are left alone a lot",
+                    "not urgent, who do i call about a child being neglected"):
+        found = guard.assess(message)
+        assert not found.crisis, (message, found.scores)
+        assert "crisis" not in " ".join(k for k, _ in found.notices(HELPLINES)), message
+    assert guard.lexicons.urgency("its not an emergency") == 0 < guard.lexicons.urgency("its an emergency")
+    # Told of a child harmed now, or that it is an emergency, it is 999 first all the same.
+    for message in ("its not an emergency but he is hitting her right now",
+                    "this is an emergency my neighbour is beating his son"):
+        assert guard.assess(message).crisis, message
+
+
+@pytest.mark.slow
 def test_a_particular_case_gets_the_reminder(guard: Guardrails) -> None:
     long_story = (
         "I've been supporting a family for about six months. Mum has been struggling since dad left and "
