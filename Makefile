@@ -1,11 +1,11 @@
 # make run: set up, ingest if the index is missing or stale, serve on http://127.0.0.1:8000/
-# make test: set up, then the whole test suite (and the evaluation gate)
+# make test: set up, then lint, the whole test suite and beside it the evaluation gates (make gates)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run ingest test test-fast lint bench-ingest bench-ask bench-guardrails bench-load eval clean
+.PHONY: setup run ingest test gates test-fast lint bench-ingest bench-ask bench-guardrails bench-load eval clean
 
 setup: $(STAMP)
 
@@ -31,17 +31,23 @@ CODE := wtguide ingest rag api evals checker quiz
 test: setup
 	$(VENV)/bin/ruff check $(CODE) tests benchmarks
 	$(VENV)/bin/mypy $(CODE)
-	$(PY) -m pytest
-	# The evaluation gate on the test and the blind splits: it fails when the answer layer loses more
-	# than 3 points of Recall@5 against retrieval, below a floor (search Recall@5 0.80, citation
-	# precision 0.95, off-topic declined 0.95, clean answers 0.98), or on a slide of more than its
-	# tolerance below the accepted evals/baseline.json (see evals/README.md).
+	# The test suite and the gates below run side by side (they share nothing: the tests keep to
+	# their own temporary data dirs); the gates' output follows the tests', and either failing fails.
+	@log=$$(mktemp); $(MAKE) --no-print-directory gates >$$log 2>&1 & gates=$$!; \
+	$(PY) -m pytest; tests=$$?; wait $$gates; gated=$$?; cat $$log; rm -f $$log; \
+	[ $$tests -eq 0 ] && [ $$gated -eq 0 ]
+
+# The evaluation gate on the test and the blind splits: it fails when the answer layer loses more
+# than 3 points of Recall@5 against retrieval, below a floor (search Recall@5 0.80, citation
+# precision 0.95, off-topic declined 0.95, clean answers 0.98), or on a slide of more than its
+# tolerance below the accepted evals/baseline.json (see evals/README.md). blind_c (written
+# 2026-12-06) misses one floor (off-topic declined 0.867; its answer gap, 0.037, is 0.010 since
+# 2026-12-07): held to its accepted baseline until it meets it. One process for the four (the model
+# and index load once). Then the safeguarding guardrails on the nine sets written blind (floors in
+# evals/guardrails.py).
+gates: setup
 	$(VENV)/bin/wtguide ingest
-	# blind_c (written 2026-12-06) misses one floor (off-topic declined 0.867; its answer gap, 0.037,
-	# is 0.010 since 2026-12-07): held to its accepted baseline until it meets it. One process for
-	# the four (the model and index load once).
 	$(VENV)/bin/wtguide eval --split test,blind,blind_b,blind_c --regression-only blind_c --gate --no-report
-	# The safeguarding guardrails on the seven sets written blind (floors in evals/guardrails.py).
 	$(VENV)/bin/wtguide eval --split blinds --guardrails --gate
 
 test-fast: setup
