@@ -417,23 +417,25 @@ class Assistant:
 
     def _other_edition(self, q: Query, quoted: tuple[Citation, ...]) -> DocumentInfo | None:
         """The statutory edition a source request names ("which 2018 paragraph is that?") when the
-        answer before quoted none of it; None when it names none, or one that answer quoted."""
+        answer before quoted statutory text but none of that edition; else None."""
         named = [d for d in self.store.documents.values() if d.kind == "statutory" and d.edition in q.years]
         if len(named) != 1 or any(c.doc_id == named[0].doc_id for c in quoted):
             return None
-        return named[0]
+        return named[0] if any(c.kind == "statutory" for c in quoted) else None
 
     def _sources_in(
         self, edition: DocumentInfo, quoted: tuple[Citation, ...], q: Query, question: str, notices: list[str],
         trace: dict[str, object], t0: float, guarded: dict[str, object],
     ) -> Answer:
-        """The answer before's statutory passages, each beside its partner in ``edition`` by the
-        crosswalk (the best one). Declined, saying which edition's paragraphs are held, when none
-        has a partner there: the earlier answer's references are given, not passages of ``edition``
-        that happen to share its words."""
+        """The answer before's statutory passages (``quoted`` holds one at least; its commentary has
+        no partner in an edition), each beside its partner in ``edition`` by the crosswalk (the best
+        one). Declined, saying which edition's paragraphs are held, when none has a partner there:
+        the earlier answer's references are given, not passages of ``edition`` that happen to share
+        its words."""
         scored = self._scored_partners
         pairs: list[tuple[Citation, tuple[str, str], float]] = []
         unmatched: list[Citation] = []
+        quoted = tuple(c for c in quoted if c.kind == "statutory")  # commentary has no edition's partner
         for c in quoted:
             match = next(((p, sc) for sc, p in scored.get((c.doc_id, c.paragraph or ""), []) if p[0] == edition.doc_id),
                          None)

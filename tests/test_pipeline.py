@@ -200,6 +200,10 @@ def test_which_paragraph_of_another_edition_gives_the_partners_of_the_answer_bef
     before, none = after(f"What does paragraph {lone} of the 2023 edition say?", "which 2018 paragraph is that?")
     assert none.status == "declined" and not none.citations and "sources:none_in:wt2018" in none.reasons
     assert "I hold paragraphs 1–19 of it" in none.answer and f"paragraph {lone}" in none.answer, none.answer
+    # An answer that quoted commentary only has no partner to give in an edition: its references are given.
+    blog = next(i for i, c in enumerate(assistant.store.chunks) if c.kind == "commentary")
+    q = assistant.understand("which 2018 paragraph is that?", [{"role": "user", "content": "x"}])
+    assert assistant._other_edition(q, (assistant.citation(1, blog),)) is None
 
 
 def test_a_follow_up_to_a_follow_up_keeps_the_first_subject(assistant: Assistant) -> None:
