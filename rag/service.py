@@ -447,8 +447,7 @@ class Assistant:
         trace["sources_in"] = edition.doc_id
         m = messages()
         if not pairs:
-            nums = [p.paragraph for p in self.store.doc_paragraphs(edition.doc_id) if p.numbered]
-            held = f" (I hold paragraphs {nums[0]}–{nums[-1]} of it)" if nums else ""
+            held = held_span(self.store, edition.doc_id)
             before = "; ".join(c.reference() for c in quoted)
             text = m["no_sources_in"].format(title=edition.title, held=held, before=before)
             return Answer(text, (), True, tuple(notices), question, q.resolved, timings, "declined",
@@ -599,6 +598,12 @@ def _query_trace(q: Query) -> dict[str, object]:
     }
 
 
+def held_span(store: IndexStore, doc_id: str) -> str:
+    """" (I hold paragraphs 1–19 of it)": the numbered paragraphs held of ``doc_id``; "" for none."""
+    nums = [p.paragraph for p in store.doc_paragraphs(doc_id) if p.numbered]
+    return f" (I hold paragraphs {nums[0]}–{nums[-1]} of it)" if nums else ""
+
+
 def decline_message(store: IndexStore, q: Query, reason: str, doc_id: str) -> str:
     """What a declined answer says: why, where else to look, and what the held text covers.
     ``doc_id``: the document a paragraph reference was looked up in (Assistant._doc_for_reference)."""
@@ -606,8 +611,7 @@ def decline_message(store: IndexStore, q: Query, reason: str, doc_id: str) -> st
     parts: list[str]
     if reason == "paragraph_not_held":
         doc = store.documents[doc_id]
-        nums = [p.paragraph for p in store.doc_paragraphs(doc_id) if p.numbered]
-        span = f" (I hold paragraphs {nums[0]}–{nums[-1]} of it)" if nums else ""
+        span = held_span(store, doc_id)
         title = doc.title
         parts = [m[reason].format(what=f"paragraph {', '.join(q.paragraphs)} of {title}", held=span)]
     elif reason == "edition_not_held":
