@@ -198,6 +198,20 @@ def test_the_fitted_model_matches_the_features() -> None:
     assert saved["cv"]["with_names"] > 200
 
 
+@pytest.mark.slow
+def test_loading_the_name_tagger_does_not_import_torch() -> None:
+    # skops lists scikit-learn's estimators by importing its modules, torch among them through the
+    # array-API shim: 2 s and 180 MB in every served process that never uses torch (measured here).
+    import subprocess
+    import sys
+
+    code = ("import sys; from rag.safeguard import _name_model, find_details; _name_model(); "
+            "find_details('my pupil Jamie Smith'); print(sorted(m for m in ('torch', 'skops') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.strip() == "['skops']"
+
+
 def test_the_gate_names_each_floor_missed() -> None:
     summary = {"crisis_recall": 0.97, "child_recall": 1.0, "case_recall": None, "personal_recall": 0.96,
                "false_alarms_ordinary": 0.2}
