@@ -20,7 +20,10 @@ from rag.verify import supported
 from wtguide.settings import Settings
 
 pytestmark = pytest.mark.slow
-QUESTIONS = 6
+# Two dev questions, 13-25 s each on 2 CPU cores: on this machine the guard drops every sentence
+# the model writes for q003 (the answer falls back to extractive) and keeps one for q011. Six
+# questions (q001-q013) took 110 s and showed nothing these two do not: five fell back, one kept.
+QUESTIONS = ("q003", "q011")
 
 
 class Recorder:
@@ -54,7 +57,8 @@ def test_a_small_real_model_is_kept_only_where_its_passages_support_it(fake_inde
         pytest.skip(f"the Gemma 3 270M packages are not installed ({exc})")
     settings = Settings(data_dir=fake_index.parent, embedder="fake")
     assistant = Assistant(settings, IndexStore.load(fake_index), FakeEmbedder(), llm)
-    questions = [q for q in load_questions(split="dev") if q.answerable and not q.history][:QUESTIONS]
+    questions = [q for q in load_questions(split="dev") if q.id in QUESTIONS]
+    assert len(questions) == len(QUESTIONS) and all(q.answerable and not q.history for q in questions)
     kept = dropped = fell_back = generated_answers = 0
     for q in questions:
         ans = assistant.ask(q.question)
