@@ -26,6 +26,11 @@ from tests.pdfgen import pdf_bytes  # noqa: E402,F401 - re-exported: tests impor
 from wtguide.settings import PROJECT_ROOT, Settings, get_settings  # noqa: E402
 
 CORPUS = PROJECT_ROOT / "corpus"
+# Where the real model's export and the seed index built with it are kept (``make test`` passes the
+# data dir ``make gates`` uses next, whose ingest then finds the index up to date instead of
+# embedding the corpus again: about 40 s). Unset: a temp dir per run. Read before any test clears
+# WTGUIDE_* from the environment.
+SHARED_DATA = Path(os.environ["WTGUIDE_TEST_DATA_DIR"]) if os.environ.get("WTGUIDE_TEST_DATA_DIR") else None
 
 # No test reaches the network; the bundled model is read from disk.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -97,7 +102,8 @@ def minilm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     from ingest.embed import MiniLMEmbedder
 
     start = time.perf_counter()
-    embedder = MiniLMEmbedder(cache_dir=tmp_path_factory.mktemp("models"))
+    models = SHARED_DATA / "models" if SHARED_DATA else tmp_path_factory.mktemp("models")
+    embedder = MiniLMEmbedder(cache_dir=models)
     assert embedder.runtime == "onnx"
     embedder.load_seconds = time.perf_counter() - start  # type: ignore[attr-defined]
     return embedder
@@ -105,10 +111,12 @@ def minilm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
 
 @pytest.fixture(scope="session")
 def minilm_index(tmp_path_factory: pytest.TempPathFactory, minilm) -> Path:  # type: ignore[no-untyped-def]
-    """The seed corpus ingested once with the real model (for tests marked ``slow``)."""
+    """The seed corpus ingested once with the real model (for tests marked ``slow``); in
+    ``WTGUIDE_TEST_DATA_DIR`` when set, where an index already up to date is used as it is (ingest
+    checks every file's hash). Treat it as read-only."""
     from ingest.pipeline import ingest
 
-    root = tmp_path_factory.mktemp("minilm-index") / "index"
+    root = (SHARED_DATA or tmp_path_factory.mktemp("minilm-index")) / "index"
     max_chars = Settings.model_fields["max_chunk_chars"].default
     ingest(CORPUS / "manifest.yaml", root, lambda: minilm, minilm.name, max_chars)
     return root
