@@ -153,10 +153,12 @@ def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
             raise WtguideError("the guardrails are fitted on the examples and the dev set only: use --split dev")
         # The name tagger first: the other models read its names (a feature, and the redaction).
         dev = guardrails.load(guardrails.SETS["dev"])
-        names, name_meta = guardrails.fit_names(guardrails.name_texts(dev), guard.vocabulary)
+        texts = guardrails.name_texts(dev)
+        names, name_meta = guardrails.fit_names(texts, guard.vocabulary)
         names_file = guardrails.NAMES_FILE
         name_meta["fitted_on"] = {"names": names_file.name, "sha256": guardrails.digest(names_file)}
-        print(f"Name tagger -> {guardrails.write_names(names, name_meta)}")
+        words = guardrails.name_rows(texts, guard.vocabulary)[0]
+        print(f"Name tagger -> {guardrails.write_names(names, name_meta, words)}")
         print(f"  names   threshold {name_meta['threshold']:.3f}  cross-validated {name_meta['cv']}")
         rows = guardrails.training_rows(guard, dev)
         fitted_on = {"embedder": guard.embedder, "examples": len(guard.examples), "dev": guardrails.SETS["dev"].name,

@@ -556,14 +556,45 @@ def write(model: dict[str, Any], arrays: dict[str, Any] | None = None, path: Pat
     return path
 
 
-def write_names(estimator: Any, meta: dict[str, Any]) -> Path:
-    """Writes the name tagger and its metadata to ``names.skops`` (skops' format: it loads without
-    pickle's running of code) and makes the next message read it."""
-    import skops.io
+def write_names(estimator: Any, meta: dict[str, Any], rows: Any = None) -> Path:
+    """Writes the name tagger as ONNX (``names.onnx``, converted by skl2onnx; served by onnxruntime,
+    so a served process imports neither scikit-learn nor scipy) with its metadata beside it
+    (``names.json``), and makes the next message read it. ``rows`` (candidate words' features, e.g.
+    ``name_rows(...)[0]``): the converted model must take the same decision on each as the fitted
+    one, else ``ValueError`` and nothing is written."""
+    import numpy as np
+    import onnxruntime as ort
+    import skl2onnx.common.tree_ensemble as tree_ensemble
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
 
-    from rag.safeguard import NAME_MODEL, _details, _name_model
+    from rag.safeguard import NAME_FEATURES, NAME_META, NAME_MODEL, _details, _name_model
 
-    skops.io.dump({"estimator": estimator, **meta}, NAME_MODEL)
+    add_node = tree_ensemble.add_node
+
+    def with_int_flags(*args: Any, **kwargs: Any) -> Any:
+        # skl2onnx 1.20 gives a leaf's missing-value flag as a bool, which onnx's int list refuses.
+        flag = kwargs.get("nodes_missing_value_tracks_true")
+        if flag is not None:
+            kwargs["nodes_missing_value_tracks_true"] = int(flag)
+        return add_node(*args, **kwargs)
+
+    tree_ensemble.add_node = with_int_flags
+    try:
+        onx = to_onnx(estimator, initial_types=[("X", FloatTensorType([None, len(NAME_FEATURES)]))],
+                      options={"zipmap": False}, target_opset={"": 18, "ai.onnx.ml": 3})
+    finally:
+        tree_ensemble.add_node = add_node
+    if rows is not None and len(rows):
+        session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+        converted = session.run(["probabilities"], {"X": np.asarray(rows, dtype=np.float32)})[0][:, 1]
+        fitted = estimator.predict_proba(rows)[:, 1]
+        differ = int(((converted >= meta["threshold"]) != (fitted >= meta["threshold"])).sum())
+        if differ:
+            raise ValueError(f"the ONNX name tagger decides {differ} of {len(rows)} words unlike the fitted one")
+        meta = {**meta, "onnx_max_difference": float(np.abs(converted - fitted).max())}
+    NAME_MODEL.write_bytes(onx.SerializeToString())
+    NAME_META.write_text(json.dumps(meta, indent=1) + "\n")
     _name_model.cache_clear()
     _details.cache_clear()
     return NAME_MODEL

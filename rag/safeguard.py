@@ -20,7 +20,7 @@ language (``rag.language``) is read instead by a logistic model over multilingua
 in 28 languages (``examples_other_languages.jsonl``; their vectors in ``other_languages.npy``); one
 read as English with few English words, by both.
 Personal details come from presidio-analyzer's recognisers and our patterns (``personal.yaml``);
-names from a tagger over each word's evidence (``name_candidates``; ``names.skops``).
+names from a tagger over each word's evidence (``name_candidates``; ``names.onnx``).
 """
 
 from __future__ import annotations
@@ -681,11 +681,10 @@ def _without_optional_models(names: Sequence[str] = ("transformers", "torch")) -
     """Import a library as if ``names`` were not installed. presidio imports transformers'
     pipelines (and with them torch) when they are installed, for a named-entity engine these
     pattern recognisers never use: 8.7 s of the first message's check in each process, against 2 s
-    without; skops imports every scikit-learn module to list its estimators, torch among them
-    through scikit-learn's array-API shim (measured here). Each is hidden only while the library
-    loads, and only if not yet imported (both treat a failed import as "not installed"); imported
-    later, they load as usual. An import finder, not ``None`` in ``sys.modules``: scipy reads
-    ``sys.modules`` and expects a module or nothing there."""
+    without (measured here). Each is hidden only while the library loads, and only if not yet
+    imported (presidio treats a failed import as "not installed"); imported later, they load as
+    usual. An import finder, not ``None`` in ``sys.modules``: scipy reads ``sys.modules`` and
+    expects a module or nothing there."""
     hidden = _NotInstalled([m for m in names if m not in sys.modules])
     sys.meta_path.insert(0, hidden)
     try:
@@ -853,7 +852,7 @@ def name_candidates(text: str, vocabulary: frozenset[str]) -> list[Candidate]:
 
 
 def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
-    """Names, by the tagger fitted on the dev messages' labelled names (``names.skops``, written by
+    """Names, by the tagger fitted on the dev messages' labelled names (``names.onnx``, written by
     ``wtguide eval --split dev --fit-guardrails``): each candidate word scored, those at or above
     the fitted threshold kept, and neighbours joined ("kian brown")."""
     candidates = name_candidates(text, vocabulary)
@@ -870,11 +869,8 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
                       and not language.common_in_its_language(text[c.start:c.end].lower(), text)]
         if not candidates:
             return []
-    model, threshold, threads = _name_model()
-    # One thread: a dozen words are scored in well under a millisecond, and OpenMP's workers would
-    # contend with the embedder's for the machine's cores.
-    with threads.limit(limits=1, user_api="openmp"):
-        scores = model.predict_proba(np.array([c.features for c in candidates]))[:, 1]
+    model, threshold = _name_model()
+    scores = model.run(["probabilities"], {"X": np.array([c.features for c in candidates], dtype=np.float32)})[0][:, 1]
     out: list[Detail] = []
     for c, score in zip(candidates, scores, strict=True):
         if score < threshold:
@@ -886,24 +882,26 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
     return out
 
 
-NAME_MODEL = DATA / "names.skops"
-# The types names.skops may hold beyond skops' defaults (it refuses any other).
-NAME_MODEL_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
+NAME_MODEL = DATA / "names.onnx"
+NAME_META = DATA / "names.json"
 
 
 @lru_cache(maxsize=1)
-def _name_model() -> tuple[Any, float, Any]:
-    """The fitted name tagger, its threshold (``names.skops``) and a threadpoolctl controller to
-    score with. Raises ``ValueError`` when it was fitted on other features than ``NAME_FEATURES``
-    (refit it)."""
-    with _without_optional_models(("torch",)):
-        import skops.io
-    from threadpoolctl import ThreadpoolController
+def _name_model() -> tuple[Any, float]:
+    """The fitted name tagger as an onnxruntime session (``names.onnx``: scikit-learn's
+    HistGradientBoostingClassifier converted by skl2onnx when fitted; output ``probabilities``,
+    words x 2, float32) and its threshold (``names.json``). One thread: a dozen words are scored in
+    well under a millisecond, and more would contend with the embedder's. Raises ``ValueError``
+    when it was fitted on other features than ``NAME_FEATURES`` (refit it)."""
+    import onnxruntime as ort
 
-    saved = skops.io.load(NAME_MODEL, trusted=NAME_MODEL_TYPES)
-    if tuple(saved["features"]) != NAME_FEATURES:
-        raise ValueError("names.skops was fitted on other features: run wtguide eval --split dev --fit-guardrails")
-    return saved["estimator"], float(saved["threshold"]), ThreadpoolController()
+    meta = json.loads(NAME_META.read_text())
+    if tuple(meta["features"]) != NAME_FEATURES:
+        raise ValueError("the name tagger was fitted on other features: run wtguide eval --split dev --fit-guardrails")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(NAME_MODEL), options, providers=["CPUExecutionProvider"])
+    return session, float(meta["threshold"])
 
 
 @lru_cache(maxsize=1)
