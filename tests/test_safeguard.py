@@ -212,6 +212,29 @@ def test_the_name_tagger_loads_without_scikit_learn() -> None:
     assert out.stdout.strip() == "[Detail(kind='name', start=9, end=20)] []"
 
 
+def test_a_fitted_name_tagger_is_written_as_onnx_that_decides_as_it_does(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from rag import safeguard
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, size=(400, len(NAME_FEATURES))).astype(float)
+    x[:, 0] = rng.uniform(0, 7, size=400)  # zipf: a real-valued feature among the flags
+    y = ((x[:, 2] + x[:, 7] - x[:, 6] + (x[:, 0] < 2)) >= 2).astype(int)
+    estimator = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(x, y)
+    monkeypatch.setattr(safeguard, "NAME_MODEL", tmp_path / "names.onnx")
+    monkeypatch.setattr(safeguard, "NAME_META", tmp_path / "names.json")
+    try:
+        guardrails.write_names(estimator, {"features": list(NAME_FEATURES), "threshold": 0.5}, x)
+        session, threshold = safeguard._name_model()
+        served = session.run(["probabilities"], {"X": x.astype(np.float32)})[0][:, 1]
+        assert threshold == 0.5 and ((served >= 0.5) == (estimator.predict_proba(x)[:, 1] >= 0.5)).all()
+        assert json.loads((tmp_path / "names.json").read_text())["onnx_max_difference"] < 1e-5
+    finally:
+        safeguard._name_model.cache_clear()
+
+
 def test_the_gate_names_each_floor_missed() -> None:
     summary = {"crisis_recall": 0.97, "child_recall": 1.0, "case_recall": None, "personal_recall": 0.96,
                "false_alarms_ordinary": 0.2}
