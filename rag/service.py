@@ -615,7 +615,11 @@ def decline_message(store: IndexStore, q: Query, reason: str, doc_id: str) -> st
         title = doc.title
         parts = [m[reason].format(what=f"paragraph {', '.join(q.paragraphs)} of {title}", held=span)]
     elif reason == "edition_not_held":
-        parts = [m[reason].format(edition=q.unheld_edition)]
+        status = edition_status(store, q.years)
+        # An edition the manifest knows of (the one that replaced a held one): what it knows, which
+        # says its text is not held ("is the 2026 one in force yet": it is the current edition).
+        known = bool(q.unheld_edition) and str(q.unheld_edition) in status
+        parts = [status if known else m[reason].format(edition=q.unheld_edition)]
     elif reason == "edition_status":
         parts = [edition_status(store, q.years)]
     elif reason == "other_language":
