@@ -207,15 +207,21 @@ class Lexicons:
         """Whether the writer says it is not an emergency ("who do i ring its not an emergency")."""
         return any(p.search(text) for p in self.not_urgent)
 
-    def urgency(self, text: str) -> int:
-        """How many of the cues of "now" ``text`` holds, "not an emergency" and "non-urgent" not
-        among them (their "emergency" and "urgent" say the opposite)."""
+    def affirmed(self, text: str) -> str:
+        """``text`` without what it says is not urgent ("not an emergency", "its not like an
+        emergency", "non-urgent"): their "emergency" and "urgent" say the opposite."""
         for p in self.not_urgent:
             text = p.sub(" ", text)
-        return _count(self.imminent, text)
+        return text
+
+    def urgency(self, text: str) -> int:
+        """How many of the cues of "now" ``text`` holds, those it says are not urgent not among them."""
+        return _count(self.imminent, self.affirmed(text))
 
     def harms(self, text: str) -> list[str]:
-        """The harm types whose words occur in ``text``, most cue patterns first."""
+        """The harm types whose words occur in ``text``, most cue patterns first; "emergency" in
+        "not an emergency" is none."""
+        text = self.affirmed(text)
         hits = {k: sum(bool(p.search(text)) for p in pats) for k, pats in self.harm.items()}
         return [k for k, n in sorted(hits.items(), key=lambda kv: -kv[1]) if n]
 

@@ -436,6 +436,11 @@ def test_a_writer_saying_it_is_not_an_emergency_gets_the_reminder_not_999(guard:
         assert not found.crisis, (message, found.scores)
         assert "crisis" not in " ".join(k for k, _ in found.notices(HELPLINES)), message
     assert guard.lexicons.urgency("its not an emergency") == 0 < guard.lexicons.urgency("its an emergency")
+    # A tenth trial: a teenager's "its not like an emergency rn im ok tonight" got 999 first: words
+    # between the "not" and the "emergency", and the "emergency" counted as a harm named.
+    found = guard.assess("its not like an emergency rn im ok tonight")
+    assert not found.crisis and "crisis" not in " ".join(k for k, _ in found.notices(HELPLINES)), found.scores
+    assert guard.lexicons.harms("its not really an emergency") == [] != guard.lexicons.harms("its an emergency")
     # Told of a child harmed now, or that it is an emergency, it is 999 first all the same.
     for message in ("its not an emergency but he is hitting her right now",
                     "this is an emergency my neighbour is beating his son"):
