@@ -585,15 +585,16 @@ def write_names(estimator: Any, meta: dict[str, Any], rows: Any = None) -> Path:
                       options={"zipmap": False}, target_opset={"": 18, "ai.onnx.ml": 3})
     finally:
         tree_ensemble.add_node = add_node
+    model = onx.SerializeToString()
     if rows is not None and len(rows):
-        session = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
         converted = session.run(["probabilities"], {"X": np.asarray(rows, dtype=np.float32)})[0][:, 1]
         fitted = estimator.predict_proba(rows)[:, 1]
         differ = int(((converted >= meta["threshold"]) != (fitted >= meta["threshold"])).sum())
         if differ:
             raise ValueError(f"the ONNX name tagger decides {differ} of {len(rows)} words unlike the fitted one")
         meta = {**meta, "onnx_max_difference": float(np.abs(converted - fitted).max())}
-    NAME_MODEL.write_bytes(onx.SerializeToString())
+    NAME_MODEL.write_bytes(model)
     NAME_META.write_text(json.dumps(meta, indent=1) + "\n")
     _name_model.cache_clear()
     _details.cache_clear()
