@@ -59,6 +59,9 @@ SETS = {
     # Written blind by a fresh helper on 2026-12-07 (fourth session) to judge the kernel model, which
     # the older blind sets had judged mixed; measured once before it and once after.
     "blind9": HERE / "guardrails_blind9.jsonl",
+    # Written blind by a fresh helper on 2026-12-07 (seventh session, 305 English messages), frozen
+    # before the surname change of that session; measured once before it and once after.
+    "blind10": HERE / "guardrails_blind10.jsonl",
     # Tuning: labelled messages in 28 other languages, which are also the model's examples (so its
     # figures here are in-sample; the fitting's cross-validated ones are the honest ones).
     "dev_other": DATA / "examples_other_languages.jsonl",
@@ -101,11 +104,12 @@ FLOORS = {
     "blind7": {"crisis_recall": 0.97, "child_recall": 0.95, "case_recall": 0.95, "personal_recall": 0.86},
     "blind8": {"crisis_recall": 0.98, "child_recall": 0.82, "case_recall": 0.95, "personal_recall": 0.93},
     "blind9": TARGET,
+    "blind10": TARGET,
     "dev": TARGET,
     "dev_other": {"crisis_recall": 0.98, "child_recall": 0.90, "case_recall": 0.95, "personal_recall": 0.0},
 }
 MAX_FALSE_ALARMS = {"blind": 0.10, "blind2": 0.12, "blind3": 0.10, "blind4": 0.10, "blind5": 0.10, "blind6": 0.35,
-                    "blind7": 0.10, "blind8": 0.46, "blind9": 0.10, "dev": 0.16, "dev_other": 0.20}
+                    "blind7": 0.10, "blind8": 0.46, "blind9": 0.10, "blind10": 0.10, "dev": 0.16, "dev_other": 0.20}
 # The notices that give Childline's number.
 CHILDLINE = {"crisis_child", "crisis_any", "child", "case_any"}
 
