@@ -853,7 +853,8 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
     candidates = name_candidates(text, vocabulary)
     if not candidates:
         return []
-    if language.detect(text, vocabulary) != "en":
+    english = language.detect(text, vocabulary) == "en"
+    if not english:
         # The tagger learnt from English messages, where a word English never uses is a name's
         # best sign; in another language most words are. There a name needs evidence that does not
         # come from English (a first name gender-guesser holds, or a capital inside a sentence), and
@@ -874,7 +875,44 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
             out[-1] = Detail("name", out[-1].start, c.end)
         else:
             out.append(Detail("name", c.start, c.end))
-    return out
+    # A lower-case surname only in a message certainly in English (Roman Urdu reads as English).
+    certain = english and not language.mixed(text, vocabulary)
+    return [_with_surname(text, d, certain) for d in out]
+
+
+def _with_surname(text: str, name: Detail, english: bool = True) -> Detail:
+    """``name`` run on to the surname right after it, one space between, which the tagger scored
+    below its threshold ("mia thompson 12 said", "Aaron Shaw"): a surname the census list holds
+    (``surnames``, within ``surname_max_rank``), rare in English or among the commonest surnames,
+    and not a stopword, a role word or a short abbreviation ("NI", "SE"). A lower-case one has three
+    letters or more, and only in a message certainly in English (``english``); else only a
+    capitalised one ("Maria Garcia"): the census list holds many short words of other languages
+    ("ko", "sa", "cho", "ye")."""
+    from wordfreq import zipf_frequency
+
+    from ingest.sentences import STOPWORDS
+
+    m = _WORD.match(text, name.end + 1) if text[name.end:name.end + 1] == " " else None
+    if (m is None or (m.group().isupper() and len(m.group()) <= 3)
+            or not (m.group()[0].isupper() or (english and len(m.group()) >= 3))):
+        return name
+    conf = _personal()["names"]
+    low = m.group().lower()
+    rank = _surnames().get(low.replace("'", ""))
+    if (rank is None or rank > conf["surname_max_rank"] or low in STOPWORDS or low in conf["role_words"]
+            or (zipf_frequency(low, "en") >= conf["surname_max_zipf"] and rank > conf["surname_common_rank"])):
+        return name
+    return Detail("name", name.start, m.end())
+
+
+@lru_cache(maxsize=1)
+def _surnames() -> dict[str, int]:
+    """The US Census Bureau's 1990 surnames (88,799, the ``names`` package's ``dist.all.last``),
+    lower case, each with its rank by frequency (1: "smith")."""
+    from importlib.resources import files
+
+    lines = (files("names") / "dist.all.last").read_text().splitlines()
+    return {p[0].lower(): int(p[3]) for p in (line.split() for line in lines) if len(p) == 4}
 
 
 NAME_MODEL = DATA / "names.onnx"

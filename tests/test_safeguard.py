@@ -97,6 +97,24 @@ def test_the_name_tagger_reads_a_word_in_its_context() -> None:
         assert "name" not in kinds(q), q
 
 
+def test_a_name_runs_on_to_its_surname() -> None:
+    # The tagger scores each word; a surname after a first name it kept goes with it, in any case
+    # ("thompson" was left in the redacted text: a tenth trial).
+    for message, surname in (("mia thompson 12 said her step dad hits her", "thompson"),
+                             ("NHS 943 476 5919 - 12 yr old Aaron Shaw admitted again", "Shaw"),
+                             ("my details: Gemma Ward, ring me", "Ward")):
+        out = redact_text(message, VOCABULARY)
+        assert "[name]" in out and surname not in out, out
+    # Not a word that only the census's rarest surnames share, an abbreviation or a role word.
+    assert redact_text("mark shouts at him when hes drunk", VOCABULARY).endswith("shouts at him when hes drunk")
+    assert "NI" in redact_text("Stacey Evans NI number please", VOCABULARY)
+    assert "nurse" in redact_text("Paeds nurse here, quick one", VOCABULARY)
+    # A short lower-case word after a name in a message not certainly English is that language's
+    # ("abu ji ko maar rahe hain": "ko" is in the census list).
+    roman_urdu = "plz help abu jaan ko maar rahe hain abhi kitchen mein"
+    assert " ko " in redact_text(roman_urdu, VOCABULARY)
+
+
 def test_numbers_that_are_not_personal() -> None:
     for q in ("What does paragraph 48 of Working Together 2023 say?",
               "Is Childline 0800 1111 free? And the NSPCC on 0808 800 5000?",
