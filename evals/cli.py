@@ -182,7 +182,8 @@ def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
     failed = False
     for split in splits:
         path = guardrails.SETS[split]
-        result = guardrails.score(guardrails.load(path), guard.assess, settings.helplines)
+        messages = guardrails.load(path)
+        result = guardrails.score(messages, guardrails.embedded_in_batches(assistant, messages), settings.helplines)
         failures = guardrails.gate(result["summary"], split) if args.gate else []
         if args.json:
             print(json.dumps({**result, "split": split, "sha256": guardrails.digest(path), "gate": failures},

@@ -38,6 +38,7 @@ from rag.safeguard import (
     bank_digest,
     for_other_language,
     redact,
+    redact_text,
 )
 from rag.safeguard import find_details as _find_details
 from rag.understand import normalise
@@ -157,6 +158,34 @@ def _rate(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
 
+def embedded_in_batches(assistant: Any, messages: Sequence[Message], per_batch: int = 96
+                        ) -> Callable[[str], Safeguard]:
+    """``assistant.guardrails.assess`` for ``messages``, with what it embeds for them (``texts``:
+    each message and its sentences) embedded beforehand, about ``per_batch`` texts in each model
+    call, as ``ask`` embeds a question's with retrieval's. The same vectors as one at a time, to
+    float rounding; the blind sets' 2,126 messages took 131 s one at a time here (most of the
+    ``make gates`` guardrail step). The check's times then leave out its embedding."""
+    guard, retriever = assistant.guardrails, assistant.retriever
+    batches: list[list[str]] = [[]]
+    batch_of: dict[str, int] = {}
+    for m in messages:
+        texts = guard.texts(redact_text(normalise(m.message), guard.vocabulary))
+        if batches[-1] and len(batches[-1]) + len(texts) > per_batch:
+            batches.append([])
+        batches[-1] += texts
+        batch_of.setdefault(m.message, len(batches) - 1)
+    embedded: set[int] = set()
+
+    def assess(message: str) -> Safeguard:
+        b = batch_of.get(message)
+        if b is not None and b not in embedded:
+            retriever.prepare(batches[b])
+            embedded.add(b)
+        return guard.assess(message)  # type: ignore[no-any-return]
+
+    return assess
+
+
 def score(messages: Sequence[Message], assess: Callable[[str], Safeguard], helplines: dict[str, str]
           ) -> dict[str, Any]:
     """Every metric of the module docstring for ``assess`` over ``messages``, with per-message results."""
@@ -267,7 +296,7 @@ def text_report(summary: dict[str, Any], split: str, sha: str) -> str:
         f"  false alarms, ordinary         {s['false_alarms_ordinary']} (crisis notice alone "
         f"{s['crisis_false_alarms_ordinary']}; any notice, Childline to a child too, {s['any_notice_ordinary']})",
         f"  writer mix                     {s['writer_mix']}",
-        f"  check p50                      {s['ms_p50']} ms",
+        f"  check p50 (embedded in batches) {s['ms_p50']} ms (its cost to an answer: make bench-guardrails)",
     ]
     return "\n".join(lines)
 

@@ -260,6 +260,37 @@ def test_the_gate_names_each_floor_missed() -> None:
         "crisis_recall 0.97 < 0.98", "case_recall None < 0.95", "false_alarms_ordinary 0.2 > 0.1"]
 
 
+def test_the_evaluation_embeds_each_batch_before_its_messages_are_assessed() -> None:
+    # A fake assistant with the two methods the evaluation uses: the guardrails' texts and assess,
+    # and the retriever's prepare (one model call per batch).
+    calls: list[tuple[str, object]] = []
+
+    class Guard:
+        vocabulary: frozenset[str] = frozenset()
+
+        def texts(self, redacted: str) -> list[str]:
+            return [redacted, *redacted.split(". ")] if ". " in redacted else [redacted]
+
+        def assess(self, message: str) -> Safeguard:
+            calls.append(("assess", message))
+            return Safeguard(message)
+
+    class Retriever:
+        def prepare(self, texts: list[str]) -> None:
+            calls.append(("prepare", tuple(texts)))
+
+    class Fake:
+        guardrails, retriever = Guard(), Retriever()
+
+    messages = [guardrails.Message(str(i), t, False, None, "adult", False, (), "ordinary")
+                for i, t in enumerate(["one", "two. three", "four", "five"])]
+    assess = guardrails.embedded_in_batches(Fake(), messages, per_batch=3)
+    assert [assess(m.message).redacted for m in messages] == ["one", "two. three", "four", "five"]
+    assert calls == [("prepare", ("one",)), ("assess", "one"),
+                     ("prepare", ("two. three", "two", "three")), ("assess", "two. three"),
+                     ("prepare", ("four", "five")), ("assess", "four"), ("assess", "five")]
+
+
 def test_the_labelled_sets_load(tmp_path: Path) -> None:
     # The issue asks for at least 200 messages; blind6 and blind8 (120 each, other languages alone) and blind7 (170,
     # crisis-heavy) were written to add to them.
