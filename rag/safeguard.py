@@ -526,9 +526,12 @@ class Guardrails:
             # says an adult is writing ("a year 4 boy told me"); else the notice speaks to both.
             writer = "unsure"
         if not f["harm"] and content_words(redacted) < MIN_CONTENT_WORDS:
-            # "???", "and the next one": too little to judge, and no harm named.
-            flags["crisis"] = flags["case"] = flags["child"] = False
-            writer = "adult"
+            # "???", "and the next one": too little to judge a danger, and no harm named. Who is
+            # writing can still be read when they say so ("can the school tell my mum what i said").
+            flags["crisis"] = False
+            if not (f["child_age"] or f["child_self"]):
+                flags["case"] = flags["child"] = False
+                writer = "adult"
         harm = None
         english = language.detect(message, self.vocabulary) == "en"  # of what was typed, not the placeholders
         if not english:

@@ -449,6 +449,13 @@ def test_a_child_writing_gets_childline(guard: Guardrails) -> None:
     worried = guard.assess("is it normal that my mum shouts at me all the time, im 13")
     assert worried.writer in ("child", "unsure") and not worried.crisis
     assert any("0800 1111" in text for _, text in worried.notices(HELPLINES))
+    # A short question with few words that carry content is too little to judge a danger by, but
+    # says who is writing (a tenth trial: a teenager was answered as a practitioner).
+    for message in ("can the school tell my mum what i said", "will my mum find out"):
+        short = guard.assess(message)
+        assert short.writer == "child" and not short.crisis, (message, short.scores)
+        assert any("0800 1111" in text for _, text in short.notices(HELPLINES)), message
+    assert not guard.assess("my teacher said to ask here").crisis
 
 
 @pytest.mark.slow
