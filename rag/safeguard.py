@@ -895,12 +895,12 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
     return [_with_surname(text, d, certain) for d in out]
 
 
-def _with_surname(text: str, name: Detail, english: bool = True) -> Detail:
+def _with_surname(text: str, name: Detail, certain_english: bool) -> Detail:
     """``name`` run on to the surname right after it, one space between, which the tagger scored
     below its threshold ("mia thompson 12 said", "Aaron Shaw"): a surname the census list holds
     (``surnames``, within ``surname_max_rank``), rare in English or among the commonest surnames,
     and not a stopword, a role word or a short abbreviation ("NI", "SE"). A lower-case one has three
-    letters or more, and only in a message certainly in English (``english``); else only a
+    letters or more, and only in a message certainly in English (``certain_english``); else only a
     capitalised one ("Maria Garcia"): the census list holds many short words of other languages
     ("ko", "sa", "cho", "ye")."""
     from wordfreq import zipf_frequency
@@ -909,7 +909,7 @@ def _with_surname(text: str, name: Detail, english: bool = True) -> Detail:
 
     m = _WORD.match(text, name.end + 1) if text[name.end:name.end + 1] == " " else None
     if (m is None or (m.group().isupper() and len(m.group()) <= 3)
-            or not (m.group()[0].isupper() or (english and len(m.group()) >= 3))):
+            or not (m.group()[0].isupper() or (certain_english and len(m.group()) >= 3))):
         return name
     conf = _personal()["names"]
     low = m.group().lower()
@@ -918,6 +918,12 @@ def _with_surname(text: str, name: Detail, english: bool = True) -> Detail:
             or (zipf_frequency(low, "en") >= conf["surname_max_zipf"] and rank > conf["surname_common_rank"])):
         return name
     return Detail("name", name.start, m.end())
+
+
+def warm_up() -> None:
+    """Load the surname list before the first message that names someone (0.14 s here); the rest
+    of the check's tables load on any message, as ``Assistant.warm_up``'s questions are."""
+    _surnames()
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ import yaml
 from ingest.chunks import Chunk
 from ingest.embed import Embedder, MultilingualEmbedder, make_embedder
 from ingest.manifest import DocumentInfo
-from rag import crosswalk, decide, generate, language
+from rag import crosswalk, decide, generate, language, safeguard
 from rag.compose import Claim, compose
 from rag.notices import coverage_statement, edition_status, source_notices
 from rag.query import CHAPTER_REF, Query
@@ -503,6 +503,7 @@ class Assistant:
     def warm_up(self) -> None:
         """Open the lazily loaded indexes and run one question, so the first user does not wait."""
         language.warm_up()
+        safeguard.warm_up()
         self.ask("What are the safeguarding partners?")
         self.ask("What changed since 2018 about the safeguarding partners?")  # builds the crosswalk
 
