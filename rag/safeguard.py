@@ -830,8 +830,8 @@ def name_candidates(text: str, vocabulary: frozenset[str]) -> list[Candidate]:
         low = word.lower()
         if low in STOPWORDS or low in never or len(word) < 2 or _text_speak().fullmatch(low):
             continue  # text-speak ("tmrw", "idk") is no one's name
-        if word == low and low.endswith(endings) and not _first_name(low):
-            continue  # "yelling", "crying", "really": a verb or an adverb
+        if word == low and low.endswith(endings) and not _gendered_first_name(low):
+            continue  # "yelling", "shouting", "really": a verb or an adverb ("emily", "fred" are names)
         before, rest = text[max(0, m.start() - 40):m.start()], text[m.end():]
         zipf = zipf_frequency(low, "en")
         capital = word[0].isupper() and not word.isupper()
@@ -978,6 +978,12 @@ def _name_detector() -> Any:
     import gender_guesser.detector as gender
 
     return gender.Detector(case_sensitive=False)
+
+
+def _gendered_first_name(word: str) -> bool:
+    """A first name gender-guesser gives a gender to: its names used by both ("andy") include
+    English words ("shouting": "a man shouting hes hitting him" had lost "shouting" as a name)."""
+    return _first_name(word) and _name_detector().get_gender(word) != "andy"
 
 
 @lru_cache(maxsize=4096)

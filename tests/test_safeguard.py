@@ -93,7 +93,9 @@ def test_the_name_tagger_reads_a_word_in_its_context() -> None:
     # gender-guesser's first names include English words; they stay words where they are used as words.
     for q in ("theres a toddler on her own on the balcony", "our 14 yo keeps running off",
               "my son is 16 and hasnt been home",
-              "Boy in my class has bruises", "the door is locked and the lad next door is screaming"):
+              "Boy in my class has bruises", "the door is locked and the lad next door is screaming",
+              # gender-guesser holds "shouting" as a name used by both sexes (an eleventh trial).
+              "i can hear the kid next door screaming and a man shouting hes hitting him right now"):
         assert "name" not in kinds(q), q
 
 
