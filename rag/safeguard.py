@@ -90,6 +90,10 @@ class Safeguard:
     # In a crisis, what this message says of help: "called" (999 rung, police there), "cannot_call"
     # ("he will hear me"), or None (``Lexicons.help_state``). The notices stay; the words under them change.
     help: str | None = None
+    # The message says an adult is writing ("my son", "I'm a teacher"), or a child's age ("im 14"):
+    # who is writing does not change within a conversation, so its other messages are read with it.
+    adult_said: bool = False
+    age_said: bool = False
 
     def notices(self, helplines: Mapping[str, str], language: str = "en") -> tuple[tuple[str, str], ...]:
         """(kind, text) pairs in the order shown: crisis first (alone: it says who acts on a case),
@@ -468,7 +472,9 @@ class Guardrails:
         said so is still a child ("i dont want to get him in trouble tho" after "im 13 and...";
         the last ``WRITER_TURNS``), a danger told is still one ("who do i ring then?") and a
         particular child is still the subject (the last ``EARLIER_TURNS``). Only raised, never
-        lowered; the personal details are this message's own. Raises as ``assess`` does."""
+        lowered, but for one thing: a writer who said they are an adult ("my son") and gave no
+        child's age is spoken to as either ("unsure"), not as a child, by a message that reads like a
+        child's. The personal details are this message's own. Raises as ``assess`` does."""
         recent = list(earlier[-WRITER_TURNS:])
         read = [(n >= len(recent) - EARLIER_TURNS, self.assess(t)) for n, t in enumerate(recent) if t.strip()]
         every = [b for _, b in read]
@@ -477,6 +483,13 @@ class Guardrails:
             return found
         crisis = next((b for b in reversed(before) if b.crisis), None)
         writer = max([found.writer, *(b.writer for b in every)], key=WRITERS.index)
+        said = (found, *every)
+        if writer == "child" and any(b.adult_said for b in said) and not any(b.age_said for b in said):
+            # A parent who said "my son" is not taken for a child by a later message that reads like
+            # one ("can the social worker talk to him at school without me knowing": an eleventh
+            # trial), unless a child's age was said; the notice then speaks to both, as for one
+            # message with both cues.
+            writer = "unsure"
         case = found.case or any(b.case for b in before)
         carried = tuple(k for k, was, now in (("crisis", bool(crisis), found.crisis),
                                                 ("writer", writer != found.writer, False),
@@ -567,6 +580,8 @@ class Guardrails:
             personal=tuple(dict.fromkeys(d.kind for d in details)),
             scores={k: round(v, 4) for k, v in scores.items()},
             help=self.lexicons.help_state(redacted),
+            adult_said=bool(f["adult"]),
+            age_said=bool(f["child_age"]),
         )
 
 

@@ -441,6 +441,15 @@ def test_what_an_earlier_message_said_still_holds_in_the_conversation(guard: Gua
     assert guard.in_conversation(guard.assess("ok thanks"), told).writer == "child"
     plain = guard.assess("and what about 2018?")
     assert guard.in_conversation(plain, ["who are the safeguarding partners"]) == plain
+    # An eleventh trial: a parent who wrote "my son..." was spoken to as a child for the rest of the
+    # conversation once a message read like a child's. Who is writing holds both ways; a child's age
+    # said outweighs an adult's word ("my ex").
+    parent = ["my son [name] dob [date of birth] has a social worker, what r my rights"]
+    later = guard.in_conversation(guard.assess("can the social worker talk to him at school without me knowing"),
+                                  parent)
+    assert later.writer == "unsure", later
+    teen = ["im 14 and my mums boyfriend shouts n throws stuff"]
+    assert guard.in_conversation(guard.assess("my ex keeps messaging me"), teen).writer == "child"
 
 
 @pytest.mark.slow
