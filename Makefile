@@ -41,7 +41,7 @@ test: setup
 # tolerance below the accepted evals/baseline.json (see evals/README.md). blind_c (written
 # 2026-12-06) misses one floor (off-topic declined 0.867; its answer gap, 0.037, is 0.010 since
 # 2026-12-07): held to its accepted baseline until it meets it. One process for the four (the model
-# and index load once). Then the safeguarding guardrails on the nine sets written blind (floors in
+# and index load once). Then the safeguarding guardrails on the ten sets written blind (floors in
 # evals/guardrails.py).
 gates: setup
 	$(VENV)/bin/wtguide ingest
