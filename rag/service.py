@@ -488,8 +488,10 @@ class Assistant:
             heard = {"called": "declined_crisis_called", "cannot_call": "declined_crisis_cannot_call"}.get(
                 str(guarded.get("help"))) if guarded["crisis"] else None
             text = messages()[heard or ("declined_crisis" if told_now else "declined_child")]
-        elif guarded["crisis"] and reason == "not_covered":
-            # A danger told earlier still stands (its notice is above): no list of what else to ask.
+        elif guarded["crisis"] and q.follow_up and reason == "not_covered":
+            # A danger told earlier still stands (its notice is above), and this message goes on
+            # from it ("its still going on"): no list of what else to ask. A question of its own
+            # ("what is a strategy discussion") is declined as it is alone, with where to look.
             text = messages()["declined_after_crisis"]
         elif guarded["case"] and "case" not in carried and reason == "not_covered":
             # A case story the held text does not answer: who to contact is above; the story is not
