@@ -905,6 +905,8 @@ def _names(text: str, vocabulary: frozenset[str]) -> list[Detail]:
             out[-1] = Detail("name", out[-1].start, c.end)
         else:
             out.append(Detail("name", c.start, c.end))
+    if not out:
+        return out
     # A lower-case surname only in a message certainly in English (Roman Urdu reads as English).
     certain = english and not language.mixed(text, vocabulary)
     return [_with_surname(text, d, certain) for d in out]
