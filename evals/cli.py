@@ -154,11 +154,11 @@ def _guardrails(args: argparse.Namespace, settings: Settings) -> int:
         # The name tagger first: the other models read its names (a feature, and the redaction).
         dev = guardrails.load(guardrails.SETS["dev"])
         texts = guardrails.name_texts(dev)
-        names, name_meta = guardrails.fit_names(texts, guard.vocabulary)
+        words = guardrails.name_rows(texts, guard.vocabulary)
+        names, name_meta = guardrails.fit_names(texts, words)
         names_file = guardrails.NAMES_FILE
         name_meta["fitted_on"] = {"names": names_file.name, "sha256": guardrails.digest(names_file)}
-        words = guardrails.name_rows(texts, guard.vocabulary)[0]
-        print(f"Name tagger -> {guardrails.write_names(names, name_meta, words)}")
+        print(f"Name tagger -> {guardrails.write_names(names, name_meta, words[0])}")
         print(f"  names   threshold {name_meta['threshold']:.3f}  cross-validated {name_meta['cv']}")
         rows = guardrails.training_rows(guard, dev)
         fitted_on = {"embedder": guard.embedder, "examples": len(guard.examples), "dev": guardrails.SETS["dev"].name,

@@ -538,17 +538,18 @@ def name_rows(texts: Sequence[tuple[str, Sequence[str]]], vocabulary: frozenset[
     return np.array(x).reshape(-1, len(NAME_FEATURES)), np.array(y), np.array(group)
 
 
-def fit_names(texts: Sequence[tuple[str, Sequence[str]]], vocabulary: frozenset[str]) -> tuple[Any, dict[str, Any]]:
+def fit_names(texts: Sequence[tuple[str, Sequence[str]]], rows: tuple[Any, Any, Any]) -> tuple[Any, dict[str, Any]]:
     """The name tagger (scikit-learn's HistGradientBoostingClassifier over each candidate word's
-    evidence) fitted on ``texts`` (message, names typed in it), and its metadata for ``model.json``
-    (features, threshold, cross-validated rates per message)."""
+    evidence) fitted on ``texts`` (message, names typed in it) and their ``rows``
+    (``name_rows(texts, vocabulary)``, which ``write_names`` checks the conversion on too), and its
+    metadata for ``names.json`` (features, threshold, cross-validated rates per message)."""
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import GroupKFold, cross_val_predict
 
     from rag.safeguard import NAME_FEATURES
 
-    x, y, group = name_rows(texts, vocabulary)
+    x, y, group = rows
 
     def model() -> Any:
         return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.2, class_weight="balanced",
