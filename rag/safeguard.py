@@ -225,10 +225,15 @@ class Lexicons:
         """The harm types whose words occur in ``text``, most cue patterns first; "emergency" in
         "not an emergency" is none."""
         text = self.affirmed(text)
-        if not _either(tuple(p for pats in self.harm.values() for p in pats)).search(text):
+        if not self.any_harm.search(text):
             return []  # most messages name no harm: one search instead of one per pattern
         hits = {k: sum(bool(p.search(text)) for p in pats) for k, pats in self.harm.items()}
         return [k for k, n in sorted(hits.items(), key=lambda kv: -kv[1]) if n]
+
+    @cached_property
+    def any_harm(self) -> re.Pattern[str]:
+        """Every harm type's patterns as one alternation."""
+        return _either(tuple(p for pats in self.harm.values() for p in pats))
 
     def child_age(self, text: str) -> bool:
         return any(int(m.group(1)) <= self.child_max_age for m in self.age.finditer(text))
