@@ -585,7 +585,9 @@ class Guardrails:
             personal=tuple(dict.fromkeys(d.kind for d in details)),
             scores={k: round(v, 4) for k, v in scores.items()},
             help=self.lexicons.help_state(redacted),
-            adult_said=bool(f["adult"]),
+            # An adult's cue alone: "in my class" is both an adult's and a child's ("mia in my class
+            # said her step dad hits her", from a child: a twelfth trial).
+            adult_said=bool(f["adult"] and not f["child_self"]),
             age_said=bool(f["child_age"]),
         )
 

@@ -450,6 +450,10 @@ def test_what_an_earlier_message_said_still_holds_in_the_conversation(guard: Gua
     assert later.writer == "unsure", later
     teen = ["im 14 and my mums boyfriend shouts n throws stuff"]
     assert guard.in_conversation(guard.assess("my ex keeps messaging me"), teen).writer == "child"
+    # A twelfth trial: a child's "in my class" is a child's cue as much as an adult's ("my class").
+    friend = guard.in_conversation(guard.assess("[name] in my class said her step dad hits her"),
+                                   ["can the school tell my mum what i said"])
+    assert friend.writer == "child", friend
 
 
 @pytest.mark.slow
