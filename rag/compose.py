@@ -227,7 +227,13 @@ def pick(
         words += size
         if len(chosen) >= max_claims or words >= max_words:
             break
-    chosen.sort(key=lambda x: (x[1].commentary != commentary_first, x[1].rank, x[2]))
+    # Shown guidance first, passages in rank order; within a passage its best claim leads and the
+    # rest follow in reading order (a sentence before it, after it).
+    lead = {}
+    for score, p, pos, _ in chosen:
+        if p.cid not in lead or score > lead[p.cid][0]:
+            lead[p.cid] = (score, pos)
+    chosen.sort(key=lambda x: (x[1].commentary != commentary_first, x[1].rank, x[2] != lead[x[1].cid][1], x[2]))
     out: list[Claim] = []
     labelled: set[int] = set()
     for _, p, _, claims in chosen:
