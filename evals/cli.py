@@ -50,8 +50,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.guardrails or args.fit_guardrails:
         return _guardrails(args, settings)
     splits = args.split.split(",")
-    if len(splits) > 1 and (args.fit_decision or args.export or args.failures):
-        raise WtguideError("--fit-decision, --export and --failures take one split")
+    if len(splits) > 1 and (args.fit_decision or args.fit_adapter or args.export or args.failures):
+        raise WtguideError("--fit-decision, --fit-adapter, --export and --failures take one split")
     for split in splits:
         if split not in (*SPLITS, *SET_FILES):
             raise WtguideError(f"--split {split} names guardrail sets: use it with --guardrails")
@@ -60,6 +60,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if regression_only - set(splits):
         raise WtguideError(f"--regression-only names {', '.join(sorted(regression_only - set(splits)))}, "
                            "not a split of this run")
+    if args.fit_adapter:
+        if args.split != "dev" or Path(args.questions) != DEFAULT_QUESTIONS:
+            raise WtguideError("the adapter is fitted on the dev sets only: use --split dev")
+        # Fitted on the model's own vectors, whatever adapter is in place now.
+        return _fit_adapter(Assistant.from_settings(settings.model_copy(update={"query_adapter": ""})), args)
     assistant = Assistant.from_settings(settings)
     if args.fit_decision:
         questions_file, field = _questions_file(args, args.split)
@@ -213,6 +218,31 @@ def _fit_decision(assistant: Any, questions: list[Any], scope_only: list[Any], s
     return 0
 
 
+def _fit_adapter(assistant: Any, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from evals import fit
+    from evals.run import file_sha
+
+    files = {"dev": DEFAULT_QUESTIONS, **{name: SET_FILES[name][0] for name in TUNING_SETS}}
+    questions = load_questions(DEFAULT_QUESTIONS, "dev")
+    for name in TUNING_SETS:
+        questions += load_questions(*SET_FILES[name])
+    rows = fit.adapter_rows(assistant, questions)
+    delta = fit.fit_adapter(rows, assistant.store)
+    meta = {
+        "embedder": assistant.embedder.name,
+        "fitted_on": f"{' + '.join(files)}: {len(rows)} answerable questions",
+        "sets": {name: file_sha(path) for name, path in files.items()},
+        "epochs": fit.ADAPTER_EPOCHS, "learning_rate": fit.ADAPTER_LR,
+        "temperature": fit.ADAPTER_TEMPERATURE, "weight_decay": fit.ADAPTER_WEIGHT_DECAY,
+        "date": date.today().isoformat(),
+    }
+    path = fit.write_adapter(delta, meta, Path(args.adapter_file))
+    print(f"Query adapter fitted on {meta['fitted_on']} for {meta['embedder']} -> {path}")
+    return 0
+
+
 def _split_names(value: str) -> str:
     """--split's value: one name, or several comma-separated; argparse's one-line error otherwise."""
     names = [n.strip() for n in value.split(",")]
@@ -263,6 +293,12 @@ def register(sub: Any) -> None:
         "--fit-decision", action="store_true",
         help="fit the answer decision (rag/data/decision.json) on the dev split and choose its thresholds",
     )
+    s.add_argument(
+        "--fit-adapter", action="store_true",
+        help="fit the question vectors' adapter (rag/data/query_adapter.npz) on the dev sets",
+    )
+    s.add_argument("--adapter-file", default=str(Settings.model_fields["query_adapter"].default),
+                   help=argparse.SUPPRESS)
     s.add_argument("--failures", metavar="FILE", help="write the questions we got wrong, with our top 5, to FILE")
     s.add_argument(
         "--guardrails", action="store_true",

@@ -7,8 +7,10 @@ asks what changed steers the ranking towards it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from rag.answer import Idf, defines, introduces_acronym, key_terms
 from rag.query import SYNONYMS, Query
 from rag.store import IndexStore
 from rag.types import Hit
+from wtguide.errors import WtguideError
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,44 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+@dataclass(frozen=True)
+class QueryAdapter:
+    """A linear map on question vectors, fitted on the dev questions (``wtguide eval --split dev
+    --fit-adapter``, evals/fit.py): a question's vector ``q`` is searched with as
+    ``(q + q @ delta) / |q + q @ delta|``, which moves the way people ask towards the sentences of
+    the paragraphs that answer them. Only the dense rankings use it; the similarity each passage is
+    judged by stays the model's own. ``delta``: (dim, dim) float32. ``embedder``: the model name it
+    was fitted for (another model's vectors are left alone)."""
+
+    delta: np.ndarray
+    embedder: str
+    fitted_on: str = ""
+
+    def apply(self, vectors: np.ndarray) -> np.ndarray:
+        """(n, dim) unit vectors -> (n, dim) unit vectors."""
+        moved = vectors + vectors @ self.delta
+        return moved / np.maximum(np.linalg.norm(moved, axis=1, keepdims=True), 1e-12)  # type: ignore[no-any-return]
+
+    @classmethod
+    def load(cls, path: str | Path, embedder: str) -> QueryAdapter | None:
+        """The adapter in ``path`` (an .npz of ``delta`` and ``meta``, JSON), or None when ``path`` is
+        empty or missing, or the adapter was fitted for another embedder than ``embedder``. Raises
+        WtguideError when the file cannot be read."""
+        if not path or not Path(path).is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                delta = np.asarray(data["delta"], dtype=np.float32)
+        except (OSError, ValueError, KeyError) as exc:
+            raise WtguideError(
+                f"{path}: not a query adapter ({exc}); fit one with wtguide eval --split dev --fit-adapter"
+            ) from exc
+        if meta.get("embedder") != embedder:
+            return None
+        return cls(delta, embedder, str(meta.get("fitted_on", "")))
+
+
 class Retriever:
     def __init__(
         self,
@@ -65,8 +106,10 @@ class Retriever:
         rerank_weight: float = 1.5,
         definition_weight: float = 1.0,
         context_weight: float = 0.5,
+        adapter: QueryAdapter | None = None,
     ) -> None:
         self.store = store
+        self.adapter = adapter
         self.embedder = embedder
         self.rrf_k = rrf_k
         self.pool = pool
@@ -242,13 +285,18 @@ class Retriever:
                 todo = list(dict.fromkeys(texts))
             self._vectors.update(zip(todo, self.embedder.embed(todo), strict=True))
 
+    def searched_with(self, texts: list[str]) -> np.ndarray:
+        """The vectors the dense rankings search with: the question's own, moved by the adapter
+        when there is one."""
+        vectors = self.vectors(texts)
+        return self.adapter.apply(vectors) if self.adapter is not None else vectors
+
     def dense(self, text: str, filters: Filters, n: int) -> list[tuple[int, float]]:
         allowed = [i for i, c in enumerate(self.store.chunks) if filters.allows(c)]
         if not allowed or not text.strip():
             return []
-        vec = self.query_vector(text)
         res = self.store.collection.query(
-            query_embeddings=[vec.tolist()],
+            query_embeddings=self.searched_with([text]).tolist(),
             n_results=min(n, len(allowed)),
             where=filters.chroma_where(),
             include=["distances"],
@@ -266,7 +314,7 @@ class Retriever:
             return []
         res = self.store.sentences.query(
             # All wordings in one query: one call into Chroma instead of one each.
-            query_embeddings=[self.query_vector(text).tolist() for text in wordings],
+            query_embeddings=self.searched_with(wordings).tolist(),
             n_results=n * 4,
             where=filters.chroma_where(),
             # Row ids are "<chunk id>-<row>": reading the chunk from the id spares fetching
@@ -277,7 +325,12 @@ class Retriever:
             for row_id, dist in zip(ids, distances, strict=True):
                 i = index[row_id.rsplit("-", 1)[0]]
                 best[i] = max(best.get(i, -1.0), 1.0 - float(dist))
-        return sorted(best.items(), key=lambda kv: -kv[1])[:n]
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:n]
+        if self.adapter is None:
+            return ranked
+        # Ranked by the moved vectors; each passage judged by the model's own similarity, as the
+        # answer decision was fitted on.
+        return [(i, self.similarity(i, wordings)) for i, _ in ranked]
 
     @cached_property
     def chunk_sentence_vectors(self) -> dict[str, np.ndarray]:

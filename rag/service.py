@@ -19,7 +19,7 @@ from rag import crosswalk, decide, generate, language, safeguard
 from rag.compose import Claim, compose
 from rag.notices import coverage_statement, edition_status, source_notices
 from rag.query import CHAPTER_REF, Query
-from rag.retrieve import Filters, Retriever
+from rag.retrieve import Filters, QueryAdapter, Retriever
 from rag.safeguard import WRITER_TURNS, Guardrails, Safeguard, redact_text, without_placeholders
 from rag.store import IndexStore
 from rag.types import Answer, Citation, Hit
@@ -104,6 +104,7 @@ class Assistant:
             rerank_depth=settings.rerank_depth,
             rerank_weight=settings.rerank_weight,
             definition_weight=settings.definition_weight,
+            adapter=QueryAdapter.load(settings.query_adapter, embedder.name),
         )
         self.idf = self.retriever.idf
         self.glossary = self.retriever.glossary

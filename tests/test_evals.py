@@ -366,6 +366,9 @@ def test_several_splits_in_one_run_each_gated_and_one_regression_only(eval_setti
     assert "gate: passed (blind)" in captured.err
     with pytest.raises(WtguideError, match="not a split of this run"):
         cmd_eval(build_parser().parse_args(["eval", "--split", "test", "--regression-only", "blind_c"]), eval_settings)
+    # The adapter is fitted on the dev sets, never on what measures it.
+    with pytest.raises(WtguideError, match="fitted on the dev sets only"):
+        cmd_eval(build_parser().parse_args(["eval", "--split", "blind", "--fit-adapter"]), eval_settings)
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(["eval", "--split", "test,blnd"])
     assert exc.value.code == 2 and "unknown split 'blnd'" in capsys.readouterr().err

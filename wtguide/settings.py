@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # A definition question ("What is early help?"): a passage and a sentence saying what the thing
     # is rank above ones only using the term. dev definition R@5 0.833 -> 1.000, MRR 0.583 -> 0.833.
     definition_weight: float = 1.0
+    # The question vectors' adapter, fitted on the dev questions for the real model (wtguide eval
+    # --split dev --fit-adapter); "" searches with the model's own vectors. See rag.retrieve.QueryAdapter.
+    query_adapter: str = str(PROJECT_ROOT / "rag" / "data" / "query_adapter.npz")
     definition_bonus: float = 0.5
     # Whether to answer, hedge or decline is no threshold here: rag/data/decision.json holds the
     # decision fitted on the dev split (wtguide eval --split dev --fit-decision).
