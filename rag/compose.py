@@ -229,7 +229,7 @@ def pick(
             break
     # Shown guidance first, passages in rank order; within a passage its best claim leads and the
     # rest follow in reading order (a sentence before it, after it).
-    lead = {}
+    lead: dict[int, tuple[float, int]] = {}
     for score, p, pos, _ in chosen:
         if p.cid not in lead or score > lead[p.cid][0]:
             lead[p.cid] = (score, pos)
