@@ -89,6 +89,8 @@ class QueryAdapter:
             raise WtguideError(
                 f"{path}: not a query adapter ({exc}); fit one with wtguide eval --split dev --fit-adapter"
             ) from exc
+        if delta.ndim != 2 or delta.shape[0] != delta.shape[1]:
+            raise WtguideError(f"{path}: a query adapter is a square matrix, not one of shape {delta.shape}")
         if meta.get("embedder") != embedder:
             return None
         return cls(delta, embedder, str(meta.get("fitted_on", "")))

@@ -95,6 +95,9 @@ def test_only_the_model_it_was_fitted_for_uses_it(tmp_path: Path) -> None:
     broken.write_bytes(b"not an adapter")
     with pytest.raises(WtguideError, match="not a query adapter"):
         QueryAdapter.load(broken, FakeEmbedder.name)
+    lopsided = write_adapter(np.zeros((DIM, 3), np.float32), {"embedder": FakeEmbedder.name}, tmp_path / "b.npz")
+    with pytest.raises(WtguideError, match="square matrix"):
+        QueryAdapter.load(lopsided, FakeEmbedder.name)
 
 
 def test_the_shipped_adapter_is_for_the_real_model_and_the_dev_sets_as_they_are() -> None:
