@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run ingest test test-index gates test-fast lint bench-ingest bench-ask bench-guardrails bench-load eval clean
+.PHONY: setup run ingest test gates test-fast lint bench-ingest bench-ask bench-guardrails bench-load eval clean
 
 setup: $(STAMP)
 
@@ -29,34 +29,19 @@ run: ingest
 
 CODE := wtguide ingest rag api evals checker quiz
 
-# The suite and the gates share one data dir (the model's export and the seed index built with it):
-# built first, beside the lint; then the gates run while the suite does. The suite leaves a core idle
-# for minutes at a time (servers started and waited for), which the gates use: about 2.5 minutes
-# less in all. The gates' report is printed after the suite's; either failing fails make test.
-SHARED = $(abspath $(or $(WTGUIDE_DATA_DIR),.data))
-# Through a variable, so that make -n prints this line rather than running the suite. One thread for
-# the gates' model (onnxruntime reads OMP_NUM_THREADS): beside the suite, two processes each with a
-# thread per core spent more CPU spinning than they saved.
-GATES = OMP_NUM_THREADS=1 $(MAKE) --no-print-directory gates
-
 test: setup
-	@$(MAKE) --no-print-directory -j2 --output-sync=target lint test-index
-	@$(GATES) > $(SHARED)/gates.log 2>&1 & gates=$$!; \
-	  WTGUIDE_TEST_DATA_DIR=$(SHARED) $(PY) -m pytest; suite=$$?; \
-	  wait $$gates; status=$$?; cat $(SHARED)/gates.log; \
-	  [ $$suite -eq 0 ] && [ $$status -eq 0 ]
-
-# The index the suite's slow tests and the gates read (up to date: nothing is embedded again).
-test-index: setup
-	$(VENV)/bin/wtguide ingest
+	$(VENV)/bin/ruff check $(CODE) tests benchmarks
+	$(VENV)/bin/mypy $(CODE)
+	WTGUIDE_TEST_DATA_DIR=$(abspath $(or $(WTGUIDE_DATA_DIR),.data)) $(PY) -m pytest
+	@$(MAKE) --no-print-directory gates
 
 # The evaluation gate on the test and the blind splits: it fails when the answer layer loses more
 # than 3 points of Recall@5 against retrieval, below a floor (search Recall@5 0.80, citation
 # precision 0.95, off-topic declined 0.95, clean answers 0.98), or on a slide of more than its
 # tolerance below the accepted evals/baseline.json (see evals/README.md). blind_c (written
 # 2026-12-06) misses one floor (off-topic declined 0.867; its answer gap was 0.037, 0.010 on
-# 2026-12-07, 0.022 with the question vectors' adapter): held to its accepted baseline until it meets it. One process for the four (the model
-# and index load once). Then the safeguarding guardrails on the ten sets written blind (floors in
+# 2026-12-07, 0.022 with the question vectors' adapter): held to its accepted baseline until it
+# meets it. One process for the four (the model and index load once). Then the safeguarding guardrails on the ten sets written blind (floors in
 # evals/guardrails.py).
 gates: setup
 	$(VENV)/bin/wtguide ingest
