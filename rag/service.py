@@ -481,14 +481,17 @@ class Assistant:
         told_now = bool(guarded["crisis"]) and "crisis" not in carried
         if q.request == "edition" and reason == "not_covered":
             reason = "edition_status"  # which edition is current is known, whatever the passages say
+        # Under a 999 notice, told now or earlier in the conversation, a message saying help was called
+        # or cannot be ("police are on there way", "my phone has no credit") is answered on that.
+        heard = {"called": "declined_crisis_called", "cannot_call": "declined_crisis_cannot_call"}.get(
+            str(guarded.get("help"))) if guarded["crisis"] else None
         if reason in ("courtesy", "about_assistant", "other_language", "edition_status"):
             text = decline_message(self.store, q, reason, self._doc_for_reference(q))
+        elif heard:
+            text = messages()[heard]
         elif told_now or guarded["writer"] == "child":
-            # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers;
-            # told to "call the numbers above now" only if they have not said they called, or cannot.
-            heard = {"called": "declined_crisis_called", "cannot_call": "declined_crisis_cannot_call"}.get(
-                str(guarded.get("help"))) if guarded["crisis"] else None
-            text = messages()[heard or ("declined_crisis" if told_now else "declined_child")]
+            # Someone in danger, or a child, needs the notice above, not a list of what the guidance covers.
+            text = messages()["declined_crisis" if told_now else "declined_child"]
         elif guarded["crisis"] and q.follow_up and reason == "not_covered":
             # A danger told earlier still stands (its notice is above), and this message goes on
             # from it ("its still going on"): no list of what else to ask. A question of its own

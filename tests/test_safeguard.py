@@ -613,9 +613,10 @@ def test_what_a_message_in_a_crisis_says_of_help() -> None:
 
     lexicons = Lexicons.load(_load("lexicon.yaml"))
     called = ("ok ive rung 999. what happens now", "police are here now. what happens next to the little boy",
-              "I've called the police, they're on their way", "the ambulance is on its way", "mum rang 999")
+              "I've called the police, they're on their way", "the ambulance is on its way", "mum rang 999",
+              "ok police are on there way. what happens after")
     cannot = ("i cant ring anyone hes in the house he will hear me", "i can't talk he's in the next room",
-              "i have no phone only this laptop", "too scared to call anyone")
+              "i have no phone only this laptop", "too scared to call anyone", "i cant ring 999 my phone has no credit")
     neither = ("theres screaming next door, the dad is shouting hes going to kill him. what do i do",
                "when should a teacher call the police?", "my mums boyfriend keeps hitting me, i dont no what to do",
                "Mum whispered at the door she can't talk because he's in")  # the writer can: someone else cannot
