@@ -10,7 +10,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from evals.dataset import DEFAULT_QUESTIONS, SCOPE_SETS, SET_FILES, SPLITS, TUNING_SETS, load_questions
+from evals.dataset import (
+    DEFAULT_QUESTIONS,
+    SCOPE_SETS,
+    SET_FILES,
+    SPLITS,
+    TUNING_SETS,
+    load_questions,
+    tuning_files,
+)
 from evals.guardrails import SETS as GUARDRAIL_SETS
 from wtguide.settings import Settings
 
@@ -224,7 +232,7 @@ def _fit_adapter(assistant: Any, args: argparse.Namespace) -> int:
     from evals import fit
     from evals.run import file_sha
 
-    files = {"dev": DEFAULT_QUESTIONS, **{name: SET_FILES[name][0] for name in TUNING_SETS}}
+    files = tuning_files()
     questions = load_questions(DEFAULT_QUESTIONS, "dev")
     for name in TUNING_SETS:
         questions += load_questions(*SET_FILES[name])

@@ -59,6 +59,13 @@ TYPES = (
 OFF_TOPIC = ("out_of_scope", "other_language")
 # The question sets written for tuning beside the dev split: the answer decision is fitted on all of them.
 TUNING_SETS = ("dev2", "dev3")
+
+
+def tuning_files() -> dict[str, Path]:
+    """Every question file written for tuning, by name: the dev split's and TUNING_SETS'."""
+    return {"dev": DEFAULT_QUESTIONS, **{name: SET_FILES[name][0] for name in TUNING_SETS}}
+
+
 # Messages that only teach the decision what is off-topic (its scope), not when the held text answers.
 SCOPE_SETS = ("dev_offtopic",)
 FIELDS = ("id", "split", "type", "question", "history", "gold", "gold_snippet", "keywords", "answerable")

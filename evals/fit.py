@@ -187,32 +187,24 @@ def fit_adapter(rows: Sequence[AdapterRow], store: Any, epochs: int = ADAPTER_EP
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return _fitted(data, sentences, paragraph_of, len(paragraphs), dim, epochs, lr, temperature, weight_decay, seed)
+        torch.manual_seed(seed)
+        order = np.random.default_rng(seed)
+        delta = torch.zeros(dim, dim, requires_grad=True)
+        optimiser = torch.optim.AdamW([delta], lr=lr, weight_decay=weight_decay)
+        for _ in range(epochs):
+            for i in order.permutation(len(data)):
+                vectors, gold = data[i]
+                moved = vectors + vectors @ delta
+                moved = moved / moved.norm(dim=1, keepdim=True)
+                best = (moved @ sentences.T).max(0).values
+                scores = torch.full((len(paragraphs),), -1.0).scatter_reduce(0, paragraph_of, best, reduce="amax")
+                scores = scores / temperature
+                loss = torch.logsumexp(scores, 0) - torch.logsumexp(scores[gold], 0)
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
     finally:
         torch.set_num_threads(threads)
-
-
-def _fitted(data: list[Any], sentences: Any, paragraph_of: Any, paragraphs: int, dim: int, epochs: int, lr: float,
-            temperature: float, weight_decay: float, seed: int) -> Any:
-    import numpy as np
-    import torch
-
-    torch.manual_seed(seed)
-    order = np.random.default_rng(seed)
-    delta = torch.zeros(dim, dim, requires_grad=True)
-    optimiser = torch.optim.AdamW([delta], lr=lr, weight_decay=weight_decay)
-    for _ in range(epochs):
-        for i in order.permutation(len(data)):
-            vectors, gold = data[i]
-            moved = vectors + vectors @ delta
-            moved = moved / moved.norm(dim=1, keepdim=True)
-            best = (moved @ sentences.T).max(0).values
-            scores = torch.full((paragraphs,), -1.0).scatter_reduce(0, paragraph_of, best, reduce="amax")
-            scores = scores / temperature
-            loss = torch.logsumexp(scores, 0) - torch.logsumexp(scores[gold], 0)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
     return delta.detach().numpy().astype(np.float32)
 
 

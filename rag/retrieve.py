@@ -67,7 +67,6 @@ class QueryAdapter:
 
     delta: np.ndarray
     embedder: str
-    fitted_on: str = ""
 
     def apply(self, vectors: np.ndarray) -> np.ndarray:
         """(n, dim) unit vectors -> (n, dim) unit vectors."""
@@ -93,7 +92,7 @@ class QueryAdapter:
             raise WtguideError(f"{path}: a query adapter is a square matrix, not one of shape {delta.shape}")
         if meta.get("embedder") != embedder:
             return None
-        return cls(delta, embedder, str(meta.get("fitted_on", "")))
+        return cls(delta, embedder)
 
 
 class Retriever:

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from evals.dataset import DEFAULT_QUESTIONS, SET_FILES, TUNING_SETS
+from evals.dataset import tuning_files
 from evals.fit import AdapterRow, fit_adapter, write_adapter
 from evals.run import file_sha
 from ingest.embed import FakeEmbedder, MiniLMEmbedder
@@ -110,6 +110,5 @@ def test_the_shipped_adapter_is_for_the_real_model_and_the_dev_sets_as_they_are(
     assert adapter is not None and adapter.delta.shape == (384, 384)
     with np.load(path) as data:
         sets = json.loads(str(data["meta"]))["sets"]
-    files = {"dev": DEFAULT_QUESTIONS, **{name: SET_FILES[name][0] for name in TUNING_SETS}}
-    assert sets == {name: file_sha(p) for name, p in files.items()}
+    assert sets == {name: file_sha(p) for name, p in tuning_files().items()}
     assert not any(name.startswith("blind") or name == "test" for name in sets)
